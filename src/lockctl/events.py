@@ -1,0 +1,44 @@
+"""Events the library emits while it works; only the CLI decides how to show them.
+
+A ``Reporter`` is any callable taking an ``Event``. Library code never prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "CacheEntryCorrupt",
+    "Event",
+    "Reporter",
+    "Retrying",
+    "ignore_events",
+]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Retrying:
+    """A transient failure; the request is sent again after ``delay`` seconds."""
+
+    url: str  # redacted
+    attempt: int
+    reason: str
+    delay: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CacheEntryCorrupt:
+    """A cache entry failed its check; it is ignored and fetched again."""
+
+    path: Path
+    reason: str
+
+
+Event = Retrying | CacheEntryCorrupt
+Reporter = Callable[[Event], None]
+
+
+def ignore_events(event: Event) -> None:
+    """The reporter for callers that do not want to hear anything."""

@@ -1,0 +1,236 @@
+"""The index client: project pages across several indexes, and release metadata, in parallel.
+
+``IndexClient`` is what the resolver's package source stands on. It asks the indexes in
+priority order (the first that has a project wins), adds find-links files, and learns a file's
+core metadata the cheapest way that is safe:
+
+1. the PEP 658 ``.metadata`` file, when the index offers one (checked against its hash);
+2. for a wheel, HTTP range reads of the zip's tail, central directory and METADATA member;
+3. a full download, checked against the index's sha256 before anything is read from it;
+   for an sdist, only static PEP 643 metadata, unless the user allows builds.
+
+Everything goes through the persistent cache, and work for many files runs on a bounded
+thread pool, one request per file in flight at most.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+from packaging.utils import NormalizedName, canonicalize_name
+
+from lockctl.errors import IndexResponseError, LockctlError, OfflineMiss
+from lockctl.index.cache import Cache, CachedPage
+from lockctl.index.coremeta import CoreMetadata
+from lockctl.index.fetcher import Fetcher
+from lockctl.index.findlinks import FindLinks
+from lockctl.index.metadata import MetadataReader
+from lockctl.index.models import DistributionFile, ProjectNotFound, ProjectPage
+from lockctl.index.settings import IndexSettings
+from lockctl.index.simple import ACCEPT_HEADER, PageFormatError, parse_project_page
+from lockctl.urls import SecretURL
+
+__all__ = ["ClientOptions", "IndexClient"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClientOptions:
+    offline: bool = False
+    refresh: bool = False  # refetch project pages even when the cache holds fresh ones
+    allow_build: bool = False  # build sdists without static metadata (runs their code)
+    max_workers: int = 16
+
+
+class IndexClient:
+    def __init__(
+        self,
+        settings: IndexSettings,
+        *,
+        fetcher: Fetcher,
+        cache: Cache,
+        options: ClientOptions | None = None,
+    ) -> None:
+        self.settings = settings
+        self.fetcher = fetcher
+        self.cache = cache
+        self.options = options or ClientOptions()
+        self.sources: Counter[str] = Counter()  # where metadata came from: pep658, range, ...
+        self._reader = MetadataReader(fetcher, allow_build=self.options.allow_build)
+        self._find_links = FindLinks(settings.find_links, fetcher=fetcher)
+        self._lock = threading.Lock()
+        self._pages: dict[NormalizedName, Future[ProjectPage | ProjectNotFound]] = {}
+        self._metadata: dict[str, Future[CoreMetadata]] = {}
+        self._pool: ThreadPoolExecutor | None = None
+
+    # -- projects -----------------------------------------------------------------------------
+
+    def project(self, name: str) -> ProjectPage | ProjectNotFound:
+        """The files of ``name``: from the first index that has it, plus find-links files."""
+        return self._page_future(canonicalize_name(name)).result()
+
+    def prefetch_projects(self, names: Iterable[str]) -> None:
+        for name in names:
+            self._page_future(canonicalize_name(name))
+
+    def _page_future(self, name: NormalizedName) -> Future[ProjectPage | ProjectNotFound]:
+        with self._lock:
+            future = self._pages.get(name)
+            if future is None:
+                future = self._executor().submit(self._load_project, name)
+                self._pages[name] = future
+        return future
+
+    def _load_project(self, name: NormalizedName) -> ProjectPage | ProjectNotFound:
+        searched: list[str] = []
+        files: tuple[DistributionFile, ...] = ()
+        source = ""
+        for index in self.settings.indexes:
+            searched.append(index.redacted)
+            found = self._index_files(index, name)
+            if found is not None:
+                files, source = found, index.redacted
+                break  # the first index that has the project wins: no dependency confusion
+        linked = self._find_links.files_for(name)
+        searched += [url.redacted for url in self.settings.find_links]
+        if not files and not linked:
+            return ProjectNotFound(name=name, searched=tuple(searched))
+        return ProjectPage(name=name, source=source or searched[-1], files=files + linked)
+
+    def _index_files(
+        self, index: SecretURL, name: NormalizedName
+    ) -> tuple[DistributionFile, ...] | None:
+        url = index.join(f"{name}/")
+        if url.scheme == "file":
+            return self._fetch_page(url, name, cached=None)
+        key = url.without_credentials().secret
+        cached = self.cache.get_page(key, allow_stale=True)
+        if self.options.offline:
+            if cached is None:
+                raise OfflineMiss(
+                    f"{name} is not in the cache and --offline is set", url=url.redacted
+                )
+            return cached.files if cached.found else None
+        if cached is not None and not self.options.refresh and self.cache.is_fresh(cached):
+            return cached.files if cached.found else None
+        return self._fetch_page(url, name, cached=cached)
+
+    def _fetch_page(
+        self, url: SecretURL, name: NormalizedName, *, cached: CachedPage | None
+    ) -> tuple[DistributionFile, ...] | None:
+        headers = {"Accept": ACCEPT_HEADER}
+        if cached is not None and cached.etag:
+            headers["If-None-Match"] = cached.etag
+        response = self.fetcher.get(url, headers=headers)
+        key = url.without_credentials().secret
+        if response.status == 304 and cached is not None:
+            self.cache.touch_page(key, cached)
+            return cached.files if cached.found else None
+        if response.status in (404, 410):
+            if url.scheme != "file":
+                self.cache.put_page(key, (), etag=None, found=False)
+            return None
+        if response.status in (401, 403):
+            raise IndexResponseError(
+                f"the index refused access (HTTP {response.status}); check the credentials "
+                "in the index URL or in ~/.netrc",
+                url=url.redacted,
+                status=response.status,
+            )
+        if not response.ok:
+            raise IndexResponseError(
+                f"unexpected HTTP {response.status}", url=url.redacted, status=response.status
+            )
+        try:
+            page = parse_project_page(
+                name=name,
+                page_url=response.url,
+                content_type=response.content_type,
+                body=response.body,
+            )
+        except PageFormatError as exc:
+            raise IndexResponseError(
+                f"the answer is neither a PEP 691 JSON page nor a PEP 503 HTML page ({exc})",
+                url=url.redacted,
+                status=response.status,
+            ) from None
+        if url.scheme != "file":
+            self.cache.put_page(key, page.files, etag=response.headers.get("etag"), found=True)
+        return page.files
+
+    # -- metadata -----------------------------------------------------------------------------
+
+    def metadata(self, dist: DistributionFile) -> CoreMetadata:
+        return self._metadata_future(dist).result()
+
+    def prefetch_metadata(self, dists: Iterable[DistributionFile]) -> None:
+        for dist in dists:
+            self._metadata_future(dist)
+
+    def metadata_many(self, dists: Iterable[DistributionFile]) -> list[CoreMetadata | LockctlError]:
+        """Metadata for every file, in order; a failure is returned in its place."""
+        futures = [self._metadata_future(dist) for dist in dists]
+        results: list[CoreMetadata | LockctlError] = []
+        for future in futures:
+            try:
+                results.append(future.result())
+            except LockctlError as exc:
+                results.append(exc)
+        return results
+
+    def _metadata_future(self, dist: DistributionFile) -> Future[CoreMetadata]:
+        key = _metadata_key(dist)
+        with self._lock:
+            future = self._metadata.get(key)
+            if future is None:
+                future = self._executor().submit(self._load_metadata, dist, key)
+                self._metadata[key] = future
+        return future
+
+    def _load_metadata(self, dist: DistributionFile, key: str) -> CoreMetadata:
+        cached = self.cache.get_metadata(key)
+        if cached is not None:
+            self._count("cache")
+            return cached
+        if self.options.offline and dist.url.scheme != "file":
+            raise OfflineMiss(
+                f"metadata of {dist.filename} is not in the cache and --offline is set",
+                url=dist.url.redacted,
+            )
+        metadata, source = self._reader.read(dist)
+        self._count(source)
+        self.cache.put_metadata(key, metadata)
+        return metadata
+
+    def _count(self, source: str) -> None:
+        with self._lock:
+            self.sources[source] += 1
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def _executor(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(
+                max_workers=self.options.max_workers, thread_name_prefix="lockctl-index"
+            )
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> IndexClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _metadata_key(dist: DistributionFile) -> str:
+    """A file's metadata never changes for a given hash; without a hash, the URL stands in."""
+    if dist.sha256:
+        return f"sha256:{dist.sha256}"
+    return f"url:{dist.url.without_credentials().secret}"

@@ -1,0 +1,109 @@
+"""What pip itself would use as its index: its configuration files, its environment, its default.
+
+lockctl never names a registry host. The built-in default index is read from pip at run time
+(``pip install --help`` prints it as ``(default URL)``) and remembered per pip version. pip's
+configuration files are read the way pip reads them (``pip config`` documents the places):
+global, then user, then site, then ``PIP_CONFIG_FILE``; ``[global]`` first, then ``[install]``;
+``PIP_CONFIG_FILE=os.devnull`` turns them all off.
+"""
+
+from __future__ import annotations
+
+import configparser
+import importlib.metadata
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from lockctl.errors import UsageError
+
+__all__ = ["pip_config_values", "pip_default_index_url"]
+
+_DEFAULT_IN_HELP = re.compile(r"Package Index \(default\s+(\S+?)\)")
+_KEYS = ("index-url", "extra-index-url", "find-links", "no-index", "trusted-host", "cert")
+
+
+def pip_default_index_url(cache_dir: Path) -> str:
+    """pip's built-in default index URL, as the installed pip reports it."""
+    try:
+        version = importlib.metadata.version("pip")
+    except importlib.metadata.PackageNotFoundError:
+        version = "path"
+    remembered = cache_dir / f"pip-default-index-{version}.txt"
+    try:
+        return remembered.read_text(encoding="utf-8").strip()
+    except OSError:
+        pass
+    url = _ask_pip()
+    try:
+        remembered.parent.mkdir(parents=True, exist_ok=True)
+        remembered.write_text(url, encoding="utf-8")
+    except OSError:
+        pass
+    return url
+
+
+def _ask_pip() -> str:
+    pip = [sys.executable, "-m", "pip"]
+    if importlib.util.find_spec("pip") is None:
+        found = shutil.which("pip") or shutil.which("pip3")
+        if found is None:
+            raise UsageError(
+                "pip is not installed, so lockctl cannot learn pip's default index",
+                hint="pass --index-url or set PIP_INDEX_URL",
+            )
+        pip = [found]
+    result = subprocess.run(
+        [*pip, "install", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PIP_CONFIG_FILE": os.devnull},
+    )
+    match = _DEFAULT_IN_HELP.search(" ".join(result.stdout.split()))
+    if match is None:
+        raise UsageError(
+            "could not read pip's default index from 'pip install --help'",
+            hint="pass --index-url or set PIP_INDEX_URL",
+        )
+    return match.group(1)
+
+
+def _config_files(environ: Mapping[str, str]) -> list[Path]:
+    explicit = environ.get("PIP_CONFIG_FILE")
+    if explicit == os.devnull:
+        return []
+    xdg_dirs = environ.get("XDG_CONFIG_DIRS", "/etc/xdg").split(os.pathsep)
+    files = [Path(d) / "pip" / "pip.conf" for d in xdg_dirs if d]
+    files.append(Path("/etc/pip.conf"))
+    home = Path(environ.get("HOME", str(Path.home())))
+    files.append(home / ".pip" / "pip.conf")
+    config_home = Path(environ.get("XDG_CONFIG_HOME", str(home / ".config")))
+    files.append(config_home / "pip" / "pip.conf")
+    files.append(Path(sys.prefix) / "pip.conf")
+    if explicit:
+        files.append(Path(explicit))
+    return files
+
+
+def pip_config_values(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The index-related settings of pip's configuration files, later files winning."""
+    env = os.environ if environ is None else environ
+    values: dict[str, str] = {}
+    for path in _config_files(env):
+        parser = configparser.RawConfigParser()
+        try:
+            parser.read(path, encoding="utf-8")
+        except (configparser.Error, UnicodeDecodeError):
+            continue  # pip reports these; lockctl only needs what it can read
+        for section in ("global", "install"):
+            if parser.has_section(section):
+                for key in _KEYS:
+                    if parser.has_option(section, key):
+                        values[key] = parser.get(section, key)
+    return values

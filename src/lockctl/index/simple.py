@@ -1,0 +1,149 @@
+"""Parse project pages of the simple repository API: PEP 691 JSON and PEP 503 HTML.
+
+HTML pages carry the PEP 503 anchor attributes: ``data-requires-python`` (HTML-escaped),
+``data-yanked`` (PEP 592), ``data-core-metadata`` and its older spelling
+``data-dist-info-metadata`` (PEP 658 / PEP 714). Hashes ride in the URL fragment.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from collections.abc import Mapping
+from html.parser import HTMLParser
+from typing import Any
+
+from packaging.utils import NormalizedName
+
+from lockctl.index.models import DistributionFile, ProjectPage
+from lockctl.urls import SecretURL
+
+__all__ = [
+    "ACCEPT_HEADER",
+    "JSON_CONTENT_TYPE",
+    "PageFormatError",
+    "parse_html_page",
+    "parse_json_page",
+    "parse_project_page",
+]
+
+JSON_CONTENT_TYPE = "application/vnd.pypi.simple.v1+json"
+# PEP 691: prefer JSON, accept the HTML form (old servers ignore Accept and send text/html).
+ACCEPT_HEADER = f"{JSON_CONTENT_TYPE}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
+
+
+class PageFormatError(ValueError):
+    """The body is neither a PEP 691 JSON page nor an HTML page."""
+
+
+def parse_project_page(
+    *, name: NormalizedName, page_url: SecretURL, content_type: str, body: bytes
+) -> ProjectPage:
+    """Dispatch on the response's content type, as PEP 691 asks clients to."""
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if media_type == JSON_CONTENT_TYPE or media_type.endswith("+json"):
+        return parse_json_page(name=name, page_url=page_url, body=body)
+    if media_type in ("text/html", "application/vnd.pypi.simple.v1+html"):
+        return parse_html_page(name=name, page_url=page_url, body=body)
+    raise PageFormatError(f"unexpected content type {media_type or '(none)'!r}")
+
+
+def _hashes_of(value: object) -> dict[str, str] | None:
+    """PEP 691 ``core-metadata``: a dict of hashes, ``true`` (no hash known) or absent."""
+    if isinstance(value, Mapping):
+        return {str(k).lower(): str(v).lower() for k, v in value.items()}
+    if value is True:
+        return {}
+    return None
+
+
+def _yanked_of(value: object) -> str | None:
+    if value is None or value is False:
+        return None
+    return value if isinstance(value, str) else ""
+
+
+def parse_json_page(*, name: NormalizedName, page_url: SecretURL, body: bytes) -> ProjectPage:
+    try:
+        document: Any = json.loads(body)
+        raw_files = document["files"]
+        if not isinstance(raw_files, list):
+            raise TypeError("files is not a list")
+        files = tuple(_json_file(page_url, entry) for entry in raw_files)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise PageFormatError(f"not a PEP 691 JSON page: {exc}") from exc
+    return ProjectPage(name=name, source=page_url.redacted, files=files)
+
+
+def _json_file(page_url: SecretURL, entry: Mapping[str, Any]) -> DistributionFile:
+    # PEP 714 renamed dist-info-metadata to core-metadata; old servers send only the old key.
+    core = entry.get("core-metadata", entry.get("dist-info-metadata"))
+    size = entry.get("size")
+    return DistributionFile(
+        filename=str(entry["filename"]),
+        url=page_url.join(str(entry["url"])),
+        hashes={str(k).lower(): str(v).lower() for k, v in (entry.get("hashes") or {}).items()},
+        requires_python=entry.get("requires-python") or None,
+        yanked=_yanked_of(entry.get("yanked")),
+        core_metadata=_hashes_of(core),
+        size=size if isinstance(size, int) else None,
+    )
+
+
+def parse_html_page(*, name: NormalizedName, page_url: SecretURL, body: bytes) -> ProjectPage:
+    parser = _AnchorParser()
+    try:
+        parser.feed(body.decode("utf-8"))
+        parser.close()
+    except UnicodeDecodeError as exc:
+        raise PageFormatError(f"HTML page is not UTF-8: {exc}") from exc
+    base = page_url.join(parser.base_href) if parser.base_href else page_url
+    files = tuple(_html_file(base, attrs) for attrs in parser.anchors if attrs.get("href"))
+    return ProjectPage(name=name, source=page_url.redacted, files=files)
+
+
+def _html_file(base: SecretURL, attrs: Mapping[str, str | None]) -> DistributionFile:
+    href = attrs["href"] or ""
+    url = base.join(href)
+    path, _, fragment = url.secret.partition("#")
+    hashes: dict[str, str] = {}
+    algorithm, sep, digest = fragment.partition("=")
+    if sep and algorithm and digest:
+        hashes[algorithm.lower()] = digest.lower()
+    filename = urllib.parse.unquote(urllib.parse.urlsplit(path).path.rsplit("/", 1)[-1])
+    core_attr = attrs.get("data-core-metadata", attrs.get("data-dist-info-metadata"))
+    return DistributionFile(
+        filename=filename,
+        url=SecretURL(path),
+        hashes=hashes,
+        requires_python=attrs.get("data-requires-python") or None,
+        yanked=attrs.get("data-yanked") if "data-yanked" in attrs else None,
+        core_metadata=_html_core_metadata(
+            core_attr, "data-core-metadata" in attrs or "data-dist-info-metadata" in attrs
+        ),
+    )
+
+
+def _html_core_metadata(value: str | None, present: bool) -> dict[str, str] | None:
+    if not present or value in ("false",):
+        return None
+    algorithm, sep, digest = (value or "").partition("=")
+    return {algorithm.lower(): digest.lower()} if sep else {}
+
+
+class _AnchorParser(HTMLParser):
+    """Collect the attributes of every <a> and the first <base href>.
+
+    HTMLParser unescapes attribute values, so ``&gt;=3.8`` arrives as ``>=3.8``.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.anchors: list[dict[str, str | None]] = []
+        self.base_href: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self.anchors.append({key: ("" if value is None else value) for key, value in attrs})
+        elif tag == "base" and self.base_href is None:
+            self.base_href = dict(attrs).get("href")
