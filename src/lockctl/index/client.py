@@ -221,6 +221,7 @@ class IndexClient:
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+        self.fetcher.close()
 
     def __enter__(self) -> IndexClient:
         return self

@@ -63,6 +63,8 @@ class Fetcher(Protocol):
 
     def head(self, url: SecretURL) -> Response: ...
 
+    def close(self) -> None: ...
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FetchPolicy:
