@@ -1,0 +1,32 @@
+"""One frozen dataclass per command: the parsed command line, and nothing else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from lockctl.ops.session import IndexRequest
+
+__all__ = ["Command", "InputsCommand", "MetadataCommand"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InputsCommand:
+    """``lockctl inputs FILE...``: every requirement of the files, with where it came from."""
+
+    files: tuple[Path, ...]
+    constraints: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MetadataCommand:
+    """``lockctl metadata [REQ...] [-r FILE]``: newest matching release and its dependencies."""
+
+    requirements: tuple[str, ...]
+    files: tuple[Path, ...]
+    index: IndexRequest
+    python_version: str | None
+    as_json: bool
+
+
+Command = InputsCommand | MetadataCommand

@@ -1,0 +1,50 @@
+"""``main(argv) -> int``: the one place that maps exceptions to exit codes.
+
+0 ok; 1 out of sync, drift, verification failed, or a lookup that found nothing;
+2 bad input or usage; 3 the index, the network or the container engine failed;
+4 an internal error (a bug in lockctl: please report it); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Sequence
+
+from lockctl.cli.commands import InputsCommand, MetadataCommand
+from lockctl.cli.parser import parse_argv
+from lockctl.cli.render import render_error
+from lockctl.cli.show import run_inputs, run_metadata
+from lockctl.errors import LockctlError
+from lockctl.urls import redact_text
+
+__all__ = ["main"]
+
+EXIT_INTERNAL = 4
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    options, command = parse_argv(sys.argv[1:] if argv is None else argv)
+    try:
+        if isinstance(command, InputsCommand):
+            return run_inputs(command, sys.stdout)
+        if isinstance(command, MetadataCommand):
+            return run_metadata(command, sys.stdout, quiet=options.quiet, verbose=options.verbose)
+        raise AssertionError(f"unhandled command {command!r}")
+    except LockctlError as error:
+        if options.debug:
+            traceback.print_exc()
+        print(render_error(error), file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # a bug: say so plainly, keep the traceback behind --debug
+        if options.debug:
+            traceback.print_exc()
+        print(
+            f"internal error: {redact_text(f'{type(error).__name__}: {error}')}\n"
+            "  hint: rerun with --debug for the traceback and report it",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL

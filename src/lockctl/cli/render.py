@@ -1,0 +1,63 @@
+"""Turn errors and events into the messages a person reads. The only place that words them."""
+
+from __future__ import annotations
+
+from lockctl.errors import (
+    HashMismatch,
+    IncludeError,
+    IndexFailure,
+    LockctlError,
+    RequirementsFileError,
+    SourceSpan,
+    UsageError,
+)
+from lockctl.events import CacheEntryCorrupt, Event, Retrying
+from lockctl.urls import redact_text
+
+__all__ = ["render_error", "render_event", "render_span"]
+
+
+def render_span(span: SourceSpan) -> str:
+    """``file:line:column``, the line itself, and a caret under the bad text."""
+    pad = "".join("\t" if ch == "\t" else " " for ch in span.text[: max(span.column - 1, 0)])
+    underline = "^" * max(span.length, 1)
+    return f"{span.path}:{span.line}:{span.column}\n    {span.text}\n    {pad}{underline}"
+
+
+def render_error(error: LockctlError) -> str:
+    """One paragraph: what went wrong, where, and what to do."""
+    if isinstance(error, RequirementsFileError):
+        text = f"error: {error.message}\n  --> {render_span(error.span)}"
+        return _with_hint(text, error.hint)
+    if isinstance(error, IncludeError):
+        text = f"error: {error.message}"
+        if error.chain:
+            text += "\n  cycle: " + " -> ".join(str(p) for p in error.chain)
+        if error.span is not None:
+            text += f"\n  --> {render_span(error.span)}"
+        return text
+    if isinstance(error, UsageError):
+        return _with_hint(f"error: {error.message}", error.hint)
+    if isinstance(error, HashMismatch):
+        return (
+            f"error: {error.message}\n  url: {error.url}\n"
+            f"  expected {error.algorithm}:{error.expected}\n"
+            f"  got      {error.algorithm}:{error.actual}\n"
+            "  hint: the file changed on the index or was corrupted in transit; nothing was used"
+        )
+    if isinstance(error, IndexFailure):
+        where = f"\n  url: {error.url}" if error.url else ""
+        return f"error: {redact_text(error.message)}{where}"
+    return f"error: {redact_text(str(error))}"
+
+
+def render_event(event: Event) -> str:
+    if isinstance(event, Retrying):
+        return f"warning: {event.reason} from {event.url}; retry {event.attempt} in {event.delay:.1f}s"
+    if isinstance(event, CacheEntryCorrupt):
+        return f"warning: ignoring corrupt cache entry {event.path} ({event.reason}); fetching again"
+    raise AssertionError(f"unknown event {event!r}")
+
+
+def _with_hint(text: str, hint: str) -> str:
+    return f"{text}\n  hint: {hint}" if hint else text

@@ -1,0 +1,1 @@
+"""Use cases: what each command does, with no argv and no printing."""
