@@ -1,0 +1,166 @@
+"""Child process of ``benchmarks/metadata.py``: fetch the core metadata of pinned releases.
+
+Usage: ``python benchmarks/_fetch_metadata.py PINS_FILE``, where PINS_FILE holds one
+``name==version`` per line. For each pin it reads the project page, picks one file of that
+release (see ``choose_file``), then fetches every file's metadata in parallel through
+``lockctl.index.IndexClient`` and its persistent cache (``LOCKCTL_CACHE_DIR``).
+
+It prints one JSON line on stdout::
+
+    {"releases": 100, "errors": [], "requests": 230, "bytes": 4200000,
+     "sources": {"pep658": 97, "range": 3}}
+
+Exit status: 0 when every release's metadata was read, 1 when any was not (the errors are in
+the JSON line), 2 for a bad pins file, 3 when the index could not be reached.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.utils import NormalizedName, canonicalize_name, parse_wheel_filename
+from packaging.version import InvalidVersion, Version
+
+from lockctl.errors import IndexFailure, IndexUnreachable, LockctlError
+from lockctl.index import (
+    Cache,
+    ClientOptions,
+    DistributionFile,
+    HttpFetcher,
+    IndexClient,
+    IndexSettings,
+    ProjectNotFound,
+    default_cache_dir,
+)
+
+# The target the pins were compiled for (``uv pip compile --python-version 3.11
+# --python-platform x86_64-manylinux_2_28``): the wheel an installer would pick there.
+_INTERPRETER = "cp311"
+_PLATFORM_PREFIX = "manylinux"
+_PLATFORM_SUFFIX = "_x86_64"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Pin:
+    name: NormalizedName
+    version: Version
+
+    def __str__(self) -> str:
+        return f"{self.name}=={self.version}"
+
+
+def read_pins(path: Path) -> list[Pin]:
+    """``name==version`` lines; blank lines and ``#`` comments are skipped."""
+    pins: list[Pin] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        text = line.split("#", 1)[0].strip()
+        if not text:
+            continue
+        name, separator, version = text.partition("==")
+        try:
+            if not separator:
+                raise InvalidVersion("no '=='")
+            pins.append(Pin(name=canonicalize_name(name.strip()), version=Version(version)))
+        except InvalidVersion as exc:
+            raise ValueError(f"{path.name}:{number}: not a name==version pin ({exc})") from None
+    return pins
+
+
+def file_preference(dist: DistributionFile) -> int:
+    """Lower is better: cp311 manylinux x86_64 wheel, py3-none-any wheel, any wheel, sdist."""
+    if not dist.is_wheel:
+        return 3
+    try:
+        _name, _version, _build, tags = parse_wheel_filename(dist.filename)
+    except ValueError:
+        return 3
+    if any(
+        tag.interpreter == _INTERPRETER
+        and tag.platform.startswith(_PLATFORM_PREFIX)
+        and tag.platform.endswith(_PLATFORM_SUFFIX)
+        for tag in tags
+    ):
+        return 0
+    if any(tag.interpreter == "py3" and tag.platform == "any" for tag in tags):
+        return 1
+    return 2
+
+
+def choose_file(files: Sequence[DistributionFile]) -> DistributionFile | None:
+    """The most preferred file, ties broken by filename so every run picks the same one."""
+    if not files:
+        return None
+    return min(files, key=lambda dist: (file_preference(dist), dist.filename))
+
+
+def fetch(pins: Sequence[Pin], client: IndexClient) -> tuple[list[DistributionFile], list[str]]:
+    """One file per pin, and an error message for each pin that has none."""
+    client.prefetch_projects(pin.name for pin in pins)
+    chosen: list[DistributionFile] = []
+    errors: list[str] = []
+    for pin in pins:
+        page = client.project(pin.name)
+        if isinstance(page, ProjectNotFound):
+            errors.append(f"{pin}: {page}")
+            continue
+        dist = choose_file(page.releases().get(pin.version, []))
+        if dist is None:
+            errors.append(f"{pin}: the index lists no file of this release")
+        else:
+            chosen.append(dist)
+    return chosen, errors
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else list(argv)
+    if len(args) != 1:
+        print("usage: _fetch_metadata.py PINS_FILE", file=sys.stderr)
+        return 2
+    try:
+        pins = read_pins(Path(args[0]))
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+    cache_dir = default_cache_dir()  # LOCKCTL_CACHE_DIR, set by the harness
+    fetcher = HttpFetcher()
+    client = IndexClient(
+        IndexSettings.from_pip(cache_dir=cache_dir),
+        fetcher=fetcher,
+        cache=Cache(cache_dir),
+        options=ClientOptions(max_workers=16),
+    )
+    try:
+        with client:
+            chosen, errors = fetch(pins, client)
+            results = client.metadata_many(chosen)
+    except IndexFailure as exc:
+        print(f"error: the index failed: {exc}", file=sys.stderr)
+        return 3
+    finally:
+        fetcher.close()
+
+    errors += [
+        f"{dist.filename}: {result}"
+        for dist, result in zip(chosen, results, strict=True)
+        if isinstance(result, LockctlError)
+    ]
+    report = {
+        "releases": len(pins),
+        "errors": errors,
+        "requests": fetcher.stats.requests,
+        "bytes": fetcher.stats.bytes_received,
+        "sources": dict(client.sources),
+    }
+    print(json.dumps(report))
+    if any(isinstance(result, IndexUnreachable) for result in results):
+        return 3
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
