@@ -23,7 +23,9 @@ def test_display_forms_are_redacted(url: str, shown: str) -> None:
 
 def test_redact_text_finds_urls_inside_messages() -> None:
     message = "ConnectError for https://u:hunter2@a.test/x and http://tok@b.test/y"
-    assert redact_text(message) == "ConnectError for https://u:****@a.test/x and http://****@b.test/y"
+    assert (
+        redact_text(message) == "ConnectError for https://u:****@a.test/x and http://****@b.test/y"
+    )
 
 
 def test_credentials_are_decoded_and_carried_to_the_same_host_only() -> None:

@@ -7,6 +7,7 @@ Errors carry data; ``lockctl.cli.render`` turns them into messages and exit code
     LockctlError
     ├── InputError                  exit 2: the user's files or arguments are wrong
     │   ├── RequirementsFileError   a line of a requirements file (file, line, column, text)
+    │   ├── RequirementsFileErrors  several of those and IncludeErrors, in the order found
     │   ├── IncludeError            an -r/-c include that is missing, unreadable or a cycle
     │   └── UsageError              a command-line or configuration problem
     └── IndexFailure                exit 3: an index, the cache or the network failed us
@@ -33,6 +34,7 @@ __all__ = [
     "MetadataUnavailable",
     "OfflineMiss",
     "RequirementsFileError",
+    "RequirementsFileErrors",
     "SourceSpan",
     "UsageError",
 ]
@@ -87,6 +89,15 @@ class IncludeError(InputError):
         self.path = path
         self.span = span
         self.chain = chain
+
+
+class RequirementsFileErrors(InputError):
+    """Several problems in one set of requirements files: every one is reported at once."""
+
+    def __init__(self, errors: tuple[RequirementsFileError | IncludeError, ...]) -> None:
+        self.errors = errors
+        self.message = f"{len(errors)} problems in requirements files"
+        super().__init__(self.message)
 
 
 class UsageError(InputError):

@@ -48,37 +48,50 @@ class SecretURL:
 
     @property
     def scheme(self) -> str:
-        return urllib.parse.urlsplit(self.secret).scheme.lower()
+        return self.secret.partition(":")[0].lower()
+
+    @property
+    def netloc(self) -> str:
+        """The authority part as written, credentials included."""
+        _, sep, rest = self.secret.partition("://")
+        return rest.partition("/")[0].partition("?")[0].partition("#")[0] if sep else ""
 
     @property
     def netloc_host(self) -> str:
         """The host (and port) without credentials: what netrc and trusted-host match on."""
-        return urllib.parse.urlsplit(self.secret).netloc.rpartition("@")[2]
+        return self.netloc.rpartition("@")[2]
 
     @property
     def has_credentials(self) -> bool:
-        return "@" in urllib.parse.urlsplit(self.secret).netloc
+        return "@" in self.netloc
 
     def without_credentials(self) -> SecretURL:
-        parts = urllib.parse.urlsplit(self.secret)
-        return SecretURL(urllib.parse.urlunsplit(parts._replace(netloc=self.netloc_host)))
+        if not self.has_credentials:
+            return self
+        return SecretURL(self.secret.replace(self.netloc, self.netloc_host, 1))
 
     def credentials(self) -> tuple[str, str] | None:
-        parts = urllib.parse.urlsplit(self.secret)
-        if parts.username is None:
+        if not self.has_credentials:
             return None
-        user = urllib.parse.unquote(parts.username)
-        password = urllib.parse.unquote(parts.password or "")
-        return user, password
+        userinfo = self.netloc.rpartition("@")[0]
+        user, _, password = userinfo.partition(":")
+        return urllib.parse.unquote(user), urllib.parse.unquote(password)
 
     def join(self, reference: str) -> SecretURL:
-        """Resolve ``reference`` against this URL; credentials carry over to the same host."""
-        joined = urllib.parse.urljoin(self.secret, reference)
-        target = urllib.parse.urlsplit(joined)
-        if "@" not in target.netloc and target.netloc == self.netloc_host and self.has_credentials:
-            userinfo = urllib.parse.urlsplit(self.secret).netloc.rpartition("@")[0]
-            joined = urllib.parse.urlunsplit(target._replace(netloc=f"{userinfo}@{target.netloc}"))
-        return SecretURL(joined)
+        """Resolve ``reference`` against this URL; credentials carry over to the same host.
+
+        Absolute references (what large indexes send for every file) skip ``urljoin``: it is
+        the hot path when a page lists thousands of files.
+        """
+        if reference.startswith(("https://", "http://")):
+            joined = SecretURL(reference)
+        else:
+            joined = SecretURL(urllib.parse.urljoin(self.secret, reference))
+        if not self.has_credentials or joined.has_credentials:
+            return joined
+        if joined.netloc != self.netloc_host:
+            return joined
+        return SecretURL(joined.secret.replace(joined.netloc, self.netloc, 1))
 
     def with_trailing_slash(self) -> SecretURL:
         return self if self.secret.endswith("/") else SecretURL(self.secret + "/")

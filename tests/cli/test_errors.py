@@ -31,7 +31,21 @@ def test_malformed_requirement_points_at_the_text(
     assert code == 2
     assert f"{bad}:2:" in err
     assert "    rich=13.7.0\n" in err
-    assert "^" in err.splitlines()[-1] or any(line.strip().startswith("^") for line in err.splitlines())
+    assert "^" in err.splitlines()[-1] or any(
+        line.strip().startswith("^") for line in err.splitlines()
+    )
+
+
+def test_every_problem_is_reported_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "requirements.in"
+    bad.write_text("foo==\nok==1\nbar baz\n-r missing.in\n")
+    code, _, err = run(capsys, "inputs", str(bad))
+    assert code == 2
+    assert "3 problems" in err
+    assert f"{bad}:1:" in err and f"{bad}:3:" in err and f"{bad}:4:" in err
+    assert "missing.in" in err
 
 
 def test_unknown_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -64,9 +78,7 @@ def test_unreachable_index_is_exit_3_and_redacted(
 ) -> None:
     with IndexServer() as server:
         dead = server.simple_url.replace("http://", "http://me:topsecret@")
-    code, _, err = run(
-        capsys, "metadata", "six", "--index-url", dead, "--cache-dir", str(tmp_path)
-    )
+    code, _, err = run(capsys, "metadata", "six", "--index-url", dead, "--cache-dir", str(tmp_path))
     assert code == 3
     assert "topsecret" not in err and "me:****@127.0.0.1" in err
 
@@ -89,7 +101,9 @@ def test_hash_mismatch_is_exit_3(
     server = make_index(range_support=False)
     server.add(make_wheel("six", "1.0"))
     server.inject("/simple/six/", WrongHash(), times=None)
-    code, _, err = run(capsys, "metadata", "six", "-i", server.simple_url, "--cache-dir", str(tmp_path))
+    code, _, err = run(
+        capsys, "metadata", "six", "-i", server.simple_url, "--cache-dir", str(tmp_path)
+    )
     assert code == 3
     assert "does not match" in err and "expected sha256:" in err
 

@@ -36,9 +36,16 @@ def test_layers_apply_in_pip_order(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert [u.secret for u in settings.find_links] == [Path("/wheels").as_uri()]
 
     monkeypatch.setenv("PIP_INDEX_URL", "https://env.test/simple")
-    from_file = IndexOptions(index_url="https://file.test/simple", extra_index_urls=("https://x.test",))
-    settings = IndexSettings.from_pip(IndexOptions(index_url="https://cli.test"), from_file, cache_dir=tmp_path)
-    assert [u.secret for u in settings.indexes][:2] == ["https://file.test/simple/", "https://extra1.test/simple/"]
+    from_file = IndexOptions(
+        index_url="https://file.test/simple", extra_index_urls=("https://x.test",)
+    )
+    settings = IndexSettings.from_pip(
+        IndexOptions(index_url="https://cli.test"), from_file, cache_dir=tmp_path
+    )
+    assert [u.secret for u in settings.indexes][:2] == [
+        "https://file.test/simple/",
+        "https://extra1.test/simple/",
+    ]
 
 
 def test_no_index_leaves_only_find_links(tmp_path: Path) -> None:
@@ -49,10 +56,14 @@ def test_no_index_leaves_only_find_links(tmp_path: Path) -> None:
     assert [u.secret for u in settings.find_links] == [tmp_path.resolve().as_uri()]
 
 
-def test_config_file_devnull_turns_config_off(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_config_file_devnull_turns_config_off(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
     monkeypatch.setenv("HOME", str(tmp_path))
     (tmp_path / ".pip").mkdir()
     (tmp_path / ".pip" / "pip.conf").write_text("[global]\nindex-url = https://home.test/simple\n")
-    settings = IndexSettings.from_pip(IndexOptions(index_url="https://cli.test/simple"), cache_dir=tmp_path)
+    settings = IndexSettings.from_pip(
+        IndexOptions(index_url="https://cli.test/simple"), cache_dir=tmp_path
+    )
     assert [u.secret for u in settings.indexes] == ["https://cli.test/simple/"]

@@ -23,19 +23,35 @@ class GlobalOptions(argparse.Namespace):
 def _add_index_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("index options (as pip's)")
     group.add_argument("-i", "--index-url", help="base URL of the simple index (default: pip's)")
-    group.add_argument("--extra-index-url", action="append", default=[], metavar="URL",
-                       help="more indexes, asked after --index-url (first that has a project wins)")
-    group.add_argument("-f", "--find-links", action="append", default=[], metavar="PATH_OR_URL",
-                       help="a directory or HTML page of distribution files")
-    group.add_argument("--no-index", action="store_true", default=None,
-                       help="ask no index, only --find-links")
+    group.add_argument(
+        "--extra-index-url",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="more indexes, asked after --index-url (first that has a project wins)",
+    )
+    group.add_argument(
+        "-f",
+        "--find-links",
+        action="append",
+        default=[],
+        metavar="PATH_OR_URL",
+        help="a directory or HTML page of distribution files",
+    )
+    group.add_argument(
+        "--no-index", action="store_true", default=None, help="ask no index, only --find-links"
+    )
     group.add_argument("--cache-dir", type=Path, help="cache directory (default: user cache)")
     group.add_argument("--offline", action="store_true", help="use only what is cached")
     group.add_argument("--refresh", action="store_true", help="refetch index pages")
-    group.add_argument("--allow-build", action="store_true",
-                       help="build sdists that have no static metadata (runs their code)")
-    group.add_argument("--jobs", type=int, default=16, metavar="N",
-                       help="parallel requests (default: 16)")
+    group.add_argument(
+        "--allow-build",
+        action="store_true",
+        help="build sdists that have no static metadata (runs their code)",
+    )
+    group.add_argument(
+        "--jobs", type=int, default=16, metavar="N", help="parallel requests (default: 16)"
+    )
 
 
 def _index_request(ns: argparse.Namespace) -> IndexRequest:
@@ -75,10 +91,19 @@ def build_parser() -> argparse.ArgumentParser:
         "metadata", help="show the newest matching release of requirements and its dependencies"
     )
     metadata.add_argument("requirements", nargs="*", metavar="REQUIREMENT")
-    metadata.add_argument("-r", "--requirement", dest="files", action="append", default=[],
-                          type=Path, metavar="FILE", help="take requirements from a file")
-    metadata.add_argument("--python-version", metavar="X.Y",
-                          help="target Python (default: the running one)")
+    metadata.add_argument(
+        "-r",
+        "--requirement",
+        dest="files",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="take requirements from a file",
+    )
+    metadata.add_argument(
+        "--python-version", metavar="X.Y", help="target Python (default: the running one)"
+    )
     metadata.add_argument("--json", dest="as_json", action="store_true", help="print JSON")
     _add_index_options(metadata)
     return parser

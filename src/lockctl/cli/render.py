@@ -8,6 +8,7 @@ from lockctl.errors import (
     IndexFailure,
     LockctlError,
     RequirementsFileError,
+    RequirementsFileErrors,
     SourceSpan,
     UsageError,
 )
@@ -19,9 +20,13 @@ __all__ = ["render_error", "render_event", "render_span"]
 
 def render_span(span: SourceSpan) -> str:
     """``file:line:column``, the line itself, and a caret under the bad text."""
-    pad = "".join("\t" if ch == "\t" else " " for ch in span.text[: max(span.column - 1, 0)])
-    underline = "^" * max(span.length, 1)
-    return f"{span.path}:{span.line}:{span.column}\n    {span.text}\n    {pad}{underline}"
+    text = span.text.splitlines()[0] if span.text else ""
+    shown = redact_text(text)
+    if shown != text:  # the line held a password: the caret can no longer line up, so skip it
+        return f"{span.path}:{span.line}:{span.column}\n    {shown}"
+    pad = "".join("\t" if ch == "\t" else " " for ch in text[: max(span.column - 1, 0)])
+    underline = "^" * max(min(span.length, len(text) - span.column + 1), 1)
+    return f"{span.path}:{span.line}:{span.column}\n    {text}\n    {pad}{underline}"
 
 
 def render_error(error: LockctlError) -> str:
@@ -29,10 +34,12 @@ def render_error(error: LockctlError) -> str:
     if isinstance(error, RequirementsFileError):
         text = f"error: {error.message}\n  --> {render_span(error.span)}"
         return _with_hint(text, error.hint)
+    if isinstance(error, RequirementsFileErrors):
+        parts = [f"error: {error.message}:"]
+        parts += [render_error(each).replace("\n", "\n  ") for each in error.errors]
+        return "\n  ".join(parts)
     if isinstance(error, IncludeError):
         text = f"error: {error.message}"
-        if error.chain:
-            text += "\n  cycle: " + " -> ".join(str(p) for p in error.chain)
         if error.span is not None:
             text += f"\n  --> {render_span(error.span)}"
         return text
@@ -53,9 +60,13 @@ def render_error(error: LockctlError) -> str:
 
 def render_event(event: Event) -> str:
     if isinstance(event, Retrying):
-        return f"warning: {event.reason} from {event.url}; retry {event.attempt} in {event.delay:.1f}s"
+        return (
+            f"warning: {event.reason} from {event.url}; retry {event.attempt} in {event.delay:.1f}s"
+        )
     if isinstance(event, CacheEntryCorrupt):
-        return f"warning: ignoring corrupt cache entry {event.path} ({event.reason}); fetching again"
+        return (
+            f"warning: ignoring corrupt cache entry {event.path} ({event.reason}); fetching again"
+        )
     raise AssertionError(f"unknown event {event!r}")
 
 

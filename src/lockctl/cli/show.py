@@ -37,7 +37,9 @@ def run_inputs(command: InputsCommand, out: TextIO) -> int:
     return 0
 
 
-def _requested(command: MetadataCommand) -> tuple[list[tuple[Requirement, SourceLine | None]], list[Any]]:
+def _requested(
+    command: MetadataCommand,
+) -> tuple[list[tuple[Requirement, SourceLine | None]], list[Any]]:
     requested: list[tuple[Requirement, SourceLine | None]] = []
     for text in command.requirements:
         try:

@@ -18,14 +18,15 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lockctl.events import CacheEntryCorrupt, Reporter, ignore_events
 from lockctl.index.coremeta import CoreMetadata
-from lockctl.index.models import DistributionFile
+from lockctl.index.models import FileRecord
+from lockctl.urls import SecretURL
 
 __all__ = ["Cache", "CachedPage", "default_cache_dir"]
 
@@ -44,10 +45,37 @@ def default_cache_dir() -> Path:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CachedPage:
-    files: tuple[DistributionFile, ...]
+    base: str  # the page's URL (or <base href>), without credentials
+    groups: Mapping[str, Sequence[FileRecord]]
     fetched_at: float
     etag: str | None
     found: bool  # False: the index answered 404 (also worth remembering for a while)
+
+
+class LazyGroups(Mapping[str, Sequence[FileRecord]]):
+    """A cached page's releases, each decoded from its slice of the entry only when asked for.
+
+    A warm run reads a hundred pages holding tens of thousands of files and looks at a few
+    releases of each; decoding only those keeps it fast.
+    """
+
+    def __init__(self, body: bytes, spans: Mapping[str, tuple[int, int]]) -> None:
+        self._body = body
+        self._spans = spans
+
+    def raw(self, key: str) -> bytes:
+        start, end = self._spans[key]
+        return self._body[start:end]
+
+    def __getitem__(self, key: str) -> Sequence[FileRecord]:
+        records: list[FileRecord] = json.loads(self.raw(key))
+        return records
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._spans)
+
+    def __len__(self) -> int:
+        return len(self._spans)
 
 
 class Cache:
@@ -84,17 +112,20 @@ class Cache:
     def get_page(self, url: str, *, allow_stale: bool = False) -> CachedPage | None:
         """The cached page; a stale one only when ``allow_stale`` (for ETag revalidation)."""
         path = self._path("pages", url)
-        payload = self._read(path)
-        if payload is None:
+        entry = self._read_raw(path)
+        if entry is None:
             return None
+        meta, body = entry
         try:
+            spans = {str(k): (int(v[0]), int(v[1])) for k, v in meta["spans"].items()}
             page = CachedPage(
-                files=tuple(DistributionFile.from_dict(f) for f in payload["files"]),
-                fetched_at=float(payload["fetched_at"]),
-                etag=payload.get("etag"),
-                found=bool(payload["found"]),
+                base=str(meta["base"]),
+                groups=LazyGroups(body, spans),
+                fetched_at=float(meta["fetched_at"]),
+                etag=meta.get("etag"),
+                found=bool(meta["found"]),
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
             self._discard(path, f"unreadable page: {exc}")
             return None
         return page if allow_stale or self.is_fresh(page) else None
@@ -103,15 +134,37 @@ class Cache:
         return time.time() - page.fetched_at < self.page_ttl
 
     def put_page(
-        self, url: str, files: tuple[DistributionFile, ...], *, etag: str | None, found: bool
+        self,
+        url: str,
+        *,
+        base: str,
+        groups: Mapping[str, Sequence[FileRecord]],
+        etag: str | None,
+        found: bool,
     ) -> None:
-        stored = [DistributionFile.to_dict(_without_credentials(f)) for f in files]
-        payload = {"files": stored, "fetched_at": time.time(), "etag": etag, "found": found}
-        self._write(self._path("pages", url), payload)
+        chunks: list[bytes] = []
+        spans: dict[str, tuple[int, int]] = {}
+        offset = 0
+        for key in groups:
+            if isinstance(groups, LazyGroups):
+                chunk = groups.raw(key)
+            else:
+                chunk = json.dumps([_safe(r) for r in groups[key]], separators=(",", ":")).encode()
+            spans[key] = (offset, offset + len(chunk))
+            offset += len(chunk)
+            chunks.append(chunk)
+        meta = {
+            "base": base,
+            "spans": spans,
+            "fetched_at": time.time(),
+            "etag": etag,
+            "found": found,
+        }
+        self._write_raw(self._path("pages", url), meta, b"".join(chunks))
 
     def touch_page(self, url: str, page: CachedPage) -> None:
         """A 304 answer: the page is current again."""
-        self.put_page(url, page.files, etag=page.etag, found=page.found)
+        self.put_page(url, base=page.base, groups=page.groups, etag=page.etag, found=page.found)
 
     # -- storage ------------------------------------------------------------------------------
 
@@ -120,6 +173,27 @@ class Cache:
         return self.root / kind / digest[:2] / f"{digest}.json"
 
     def _read(self, path: Path) -> dict[str, Any] | None:
+        entry = self._read_raw(path)
+        if entry is None:
+            return None
+        _meta, body = entry
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            payload = None
+        if not isinstance(payload, dict):
+            self._discard(path, "not a valid cache entry")
+            return None
+        return payload
+
+    def _write(self, path: Path, payload: Mapping[str, Any]) -> None:
+        self._write_raw(path, {}, json.dumps(payload, separators=(",", ":")).encode())
+
+    def _read_raw(self, path: Path) -> tuple[dict[str, Any], bytes] | None:
+        """Layout: a line {"format", "checksum"}, a line of JSON metadata, then the body.
+
+        The checksum covers the metadata line and the body, so any damage is noticed.
+        """
         try:
             raw = path.read_bytes()
         except FileNotFoundError:
@@ -128,31 +202,31 @@ class Cache:
         except OSError as exc:
             self._discard(path, f"unreadable: {exc.strerror}")
             return None
-        # Layout: one header line {"format": 1, "checksum": sha256 of the rest}, then the payload.
-        header, _, body = raw.partition(b"\n")
+        header, _, rest = raw.partition(b"\n")
         try:
-            meta = json.loads(header)
-            if meta.get("format") != _FORMAT or meta.get("checksum") != _checksum(body):
+            check = json.loads(header)
+            if check.get("format") != _FORMAT or check.get("checksum") != _checksum(rest):
                 self._discard(path, "checksum does not match its content")
                 return None
-            payload = json.loads(body)
+            meta_line, _, body = rest.partition(b"\n")
+            meta = json.loads(meta_line)
         except (ValueError, AttributeError):
             self._discard(path, "not a valid cache entry")
             return None
-        if not isinstance(payload, dict):
+        if not isinstance(meta, dict):
             self._discard(path, "not a valid cache entry")
             return None
         self.hits += 1
-        return payload
+        return meta, body
 
-    def _write(self, path: Path, payload: Mapping[str, Any]) -> None:
-        body = json.dumps(payload, separators=(",", ":")).encode()
-        header = json.dumps({"format": _FORMAT, "checksum": _checksum(body)}).encode()
+    def _write_raw(self, path: Path, meta: Mapping[str, Any], body: bytes) -> None:
+        rest = json.dumps(meta, separators=(",", ":")).encode() + b"\n" + body
+        header = json.dumps({"format": _FORMAT, "checksum": _checksum(rest)}).encode()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
             with os.fdopen(handle, "wb") as stream:
-                stream.write(header + b"\n" + body)
+                stream.write(header + b"\n" + rest)
             Path(temporary).replace(path)
         except OSError:
             # A cache that cannot be written (read-only home, full disk) only costs speed.
@@ -168,9 +242,9 @@ def _checksum(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-def _without_credentials(dist: DistributionFile) -> DistributionFile:
-    if not dist.url.has_credentials:
-        return dist
-    data = dist.to_dict()
-    data["url"] = dist.url.without_credentials().secret
-    return DistributionFile.from_dict(data)
+def _safe(record: FileRecord) -> FileRecord:
+    """The record with any credentials taken out of an absolute file URL."""
+    href = record[1]
+    if "@" in href and "://" in href:
+        return [record[0], SecretURL(href).without_credentials().secret, *record[2:]]
+    return record

@@ -86,23 +86,27 @@ class IndexClient:
 
     def _load_project(self, name: NormalizedName) -> ProjectPage | ProjectNotFound:
         searched: list[str] = []
-        files: tuple[DistributionFile, ...] = ()
-        source = ""
+        linked = self._find_links.files_for(name)
         for index in self.settings.indexes:
             searched.append(index.redacted)
-            found = self._index_files(index, name)
-            if found is not None:
-                files, source = found, index.redacted
-                break  # the first index that has the project wins: no dependency confusion
-        linked = self._find_links.files_for(name)
+            page = self._index_page(index, name)
+            if page is not None:
+                # The first index that has the project wins: no dependency confusion.
+                return ProjectPage(
+                    name=name,
+                    source=index.redacted,
+                    base=page.base,
+                    groups=page.groups,
+                    extra=linked,
+                )
         searched += [url.redacted for url in self.settings.find_links]
-        if not files and not linked:
+        if not linked:
             return ProjectNotFound(name=name, searched=tuple(searched))
-        return ProjectPage(name=name, source=source or searched[-1], files=files + linked)
+        return ProjectPage(
+            name=name, source=searched[-1], base=linked[0].url, groups={}, extra=linked
+        )
 
-    def _index_files(
-        self, index: SecretURL, name: NormalizedName
-    ) -> tuple[DistributionFile, ...] | None:
+    def _index_page(self, index: SecretURL, name: NormalizedName) -> ProjectPage | None:
         url = index.join(f"{name}/")
         if url.scheme == "file":
             return self._fetch_page(url, name, cached=None)
@@ -113,14 +117,14 @@ class IndexClient:
                 raise OfflineMiss(
                     f"{name} is not in the cache and --offline is set", url=url.redacted
                 )
-            return cached.files if cached.found else None
+            return _from_cache(name, url, cached)
         if cached is not None and not self.options.refresh and self.cache.is_fresh(cached):
-            return cached.files if cached.found else None
+            return _from_cache(name, url, cached)
         return self._fetch_page(url, name, cached=cached)
 
     def _fetch_page(
         self, url: SecretURL, name: NormalizedName, *, cached: CachedPage | None
-    ) -> tuple[DistributionFile, ...] | None:
+    ) -> ProjectPage | None:
         headers = {"Accept": ACCEPT_HEADER}
         if cached is not None and cached.etag:
             headers["If-None-Match"] = cached.etag
@@ -128,10 +132,10 @@ class IndexClient:
         key = url.without_credentials().secret
         if response.status == 304 and cached is not None:
             self.cache.touch_page(key, cached)
-            return cached.files if cached.found else None
+            return _from_cache(name, url, cached)
         if response.status in (404, 410):
             if url.scheme != "file":
-                self.cache.put_page(key, (), etag=None, found=False)
+                self.cache.put_page(key, base=key, groups={}, etag=None, found=False)
             return None
         if response.status in (401, 403):
             raise IndexResponseError(
@@ -158,8 +162,14 @@ class IndexClient:
                 status=response.status,
             ) from None
         if url.scheme != "file":
-            self.cache.put_page(key, page.files, etag=response.headers.get("etag"), found=True)
-        return page.files
+            self.cache.put_page(
+                key,
+                base=page.base.without_credentials().secret,
+                groups=page.groups,
+                etag=response.headers.get("etag"),
+                found=True,
+            )
+        return page
 
     # -- metadata -----------------------------------------------------------------------------
 
@@ -228,6 +238,14 @@ class IndexClient:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _from_cache(name: NormalizedName, url: SecretURL, cached: CachedPage) -> ProjectPage | None:
+    if not cached.found:
+        return None
+    return ProjectPage(
+        name=name, source=url.redacted, base=SecretURL(cached.base), groups=cached.groups
+    )
 
 
 def _metadata_key(dist: DistributionFile) -> str:

@@ -16,7 +16,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from lockctl.errors import IndexResponseError
 from lockctl.index.fetcher import Fetcher
 from lockctl.index.models import DistributionFile, parse_dist_filename
-from lockctl.index.simple import PageFormatError, parse_html_page
+from lockctl.index.simple import PageFormatError, html_links
 from lockctl.urls import SecretURL
 
 __all__ = ["FindLinks"]
@@ -61,12 +61,9 @@ class FindLinks:
                 status=response.status,
             )
         try:
-            page = parse_html_page(
-                name=canonicalize_name("find-links"), page_url=response.url, body=response.body
-            )
+            return html_links(response.url, response.body)
         except PageFormatError as exc:
             raise IndexResponseError(str(exc), url=location.redacted) from None
-        return list(page.files)
 
 
 def _local(path: Path) -> DistributionFile:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,14 +11,23 @@ from packaging.utils import (
     InvalidSdistFilename,
     InvalidWheelFilename,
     NormalizedName,
+    canonicalize_name,
     parse_sdist_filename,
     parse_wheel_filename,
 )
-from packaging.version import Version
+from packaging.version import InvalidVersion, Version
 
 from lockctl.urls import SecretURL
 
-__all__ = ["DistributionFile", "ProjectNotFound", "ProjectPage", "parse_dist_filename"]
+__all__ = [
+    "DistributionFile",
+    "FileRecord",
+    "ProjectNotFound",
+    "ProjectPage",
+    "build_file",
+    "parse_dist_filename",
+    "release_key",
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -97,22 +106,107 @@ class DistributionFile:
         )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ProjectPage:
-    """The files one index (or find-links location) lists for a project."""
+# One file as a page lists it, before it becomes a DistributionFile: [filename, href (absolute
+# or relative to the page), hashes, requires-python, yanked, core-metadata hashes, size].
+FileRecord = list[Any]
+_SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tar")
 
-    name: NormalizedName
-    source: str  # redacted URL of the index or find-links location
-    files: tuple[DistributionFile, ...]
+
+def release_key(filename: str, project: NormalizedName, memo: dict[str, str | None]) -> str | None:
+    """The normalised version a file belongs to, or None for another project or an odd name.
+
+    This runs for every file of every page (tens of thousands for a data-science stack), so it
+    splits the name by hand and parses each distinct version string once, through ``memo``;
+    wheel tags are parsed later, only for the releases a caller looks at.
+    """
+    if filename.endswith(".whl"):
+        parts = filename[:-4].split("-")
+        if len(parts) not in (5, 6):
+            return None
+        name, raw = parts[0], parts[1]
+    else:
+        stem = next((filename[: -len(s)] for s in _SDIST_SUFFIXES if filename.endswith(s)), None)
+        if stem is None:
+            return None
+        name, _, raw = stem.rpartition("-")
+    if name not in memo:
+        memo[name] = "" if canonicalize_name(name) == project else None
+    if memo[name] is None:
+        return None
+    key = "=" + raw  # version strings and names share the memo without colliding
+    if key not in memo:
+        try:
+            memo[key] = str(Version(raw))
+        except InvalidVersion:
+            memo[key] = None
+    return memo[key]
+
+
+class ProjectPage:
+    """The files one index lists for a project, grouped by release and built on demand.
+
+    A page of a popular project lists thousands of files, and a resolver looks at a handful of
+    releases. So the page keeps compact records per release (possibly still undecoded, straight
+    from the cache) and makes ``DistributionFile`` values only for the releases asked for.
+    """
+
+    __slots__ = ("_built", "base", "extra", "groups", "name", "source")
+
+    def __init__(
+        self,
+        *,
+        name: NormalizedName,
+        source: str,
+        base: SecretURL,
+        groups: Mapping[str, Sequence[FileRecord]],
+        extra: tuple[DistributionFile, ...] = (),
+    ) -> None:
+        self.name = name
+        self.source = source  # redacted URL of the index or find-links location
+        self.base = base
+        self.groups = groups  # normalised version string -> records
+        self.extra = extra  # find-links files, already built
+        self._built: dict[Version, tuple[DistributionFile, ...]] = {}
+
+    def __repr__(self) -> str:
+        return f"ProjectPage(name={self.name!r}, source={self.source!r})"
+
+    def versions(self) -> list[Version]:
+        found = {Version(key) for key in self.groups}
+        found.update(f.parsed.version for f in self.extra if f.parsed is not None)
+        return sorted(found)
+
+    def files_for(self, version: Version) -> tuple[DistributionFile, ...]:
+        built = self._built.get(version)
+        if built is None:
+            records = self.groups.get(str(version), ())
+            own = tuple(build_file(self.base, record) for record in records)
+            linked = tuple(
+                f for f in self.extra if f.parsed is not None and f.parsed.version == version
+            )
+            built = self._built[version] = own + linked
+        return built
+
+    @property
+    def files(self) -> tuple[DistributionFile, ...]:
+        """Every file (builds them all: for small pages and tests)."""
+        return tuple(f for version in self.versions() for f in self.files_for(version))
 
     def releases(self) -> dict[Version, list[DistributionFile]]:
-        """Files grouped by version; files whose names do not parse are left out."""
-        grouped: dict[Version, list[DistributionFile]] = {}
-        for dist in self.files:
-            parsed = dist.parsed
-            if parsed is not None and parsed.name == self.name:
-                grouped.setdefault(parsed.version, []).append(dist)
-        return grouped
+        return {version: list(self.files_for(version)) for version in self.versions()}
+
+
+def build_file(base: SecretURL, record: Sequence[Any]) -> DistributionFile:
+    filename, href, hashes, requires_python, yanked, core, size = record
+    return DistributionFile(
+        filename=filename,
+        url=base.join(href),
+        hashes=hashes,
+        requires_python=requires_python,
+        yanked=yanked,
+        core_metadata=core,
+        size=size,
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

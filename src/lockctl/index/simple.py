@@ -15,13 +15,20 @@ from typing import Any
 
 from packaging.utils import NormalizedName
 
-from lockctl.index.models import DistributionFile, ProjectPage
+from lockctl.index.models import (
+    DistributionFile,
+    FileRecord,
+    ProjectPage,
+    build_file,
+    release_key,
+)
 from lockctl.urls import SecretURL
 
 __all__ = [
     "ACCEPT_HEADER",
     "JSON_CONTENT_TYPE",
     "PageFormatError",
+    "html_links",
     "parse_html_page",
     "parse_json_page",
     "parse_project_page",
@@ -63,34 +70,60 @@ def _yanked_of(value: object) -> str | None:
     return value if isinstance(value, str) else ""
 
 
+def _grouped(name: NormalizedName, records: list[FileRecord]) -> dict[str, list[FileRecord]]:
+    groups: dict[str, list[FileRecord]] = {}
+    memo: dict[str, str | None] = {}
+    for record in records:
+        key = release_key(record[0], name, memo)
+        if key is not None:
+            groups.setdefault(key, []).append(record)
+    return groups
+
+
 def parse_json_page(*, name: NormalizedName, page_url: SecretURL, body: bytes) -> ProjectPage:
     try:
         document: Any = json.loads(body)
         raw_files = document["files"]
         if not isinstance(raw_files, list):
             raise TypeError("files is not a list")
-        files = tuple(_json_file(page_url, entry) for entry in raw_files)
-    except (ValueError, KeyError, TypeError) as exc:
+        records = [_json_record(entry) for entry in raw_files]
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise PageFormatError(f"not a PEP 691 JSON page: {exc}") from exc
-    return ProjectPage(name=name, source=page_url.redacted, files=files)
-
-
-def _json_file(page_url: SecretURL, entry: Mapping[str, Any]) -> DistributionFile:
-    # PEP 714 renamed dist-info-metadata to core-metadata; old servers send only the old key.
-    core = entry.get("core-metadata", entry.get("dist-info-metadata"))
-    size = entry.get("size")
-    return DistributionFile(
-        filename=str(entry["filename"]),
-        url=page_url.join(str(entry["url"])),
-        hashes={str(k).lower(): str(v).lower() for k, v in (entry.get("hashes") or {}).items()},
-        requires_python=entry.get("requires-python") or None,
-        yanked=_yanked_of(entry.get("yanked")),
-        core_metadata=_hashes_of(core),
-        size=size if isinstance(size, int) else None,
+    return ProjectPage(
+        name=name, source=page_url.redacted, base=page_url, groups=_grouped(name, records)
     )
 
 
+def _json_record(entry: Mapping[str, Any]) -> FileRecord:
+    # PEP 714 renamed dist-info-metadata to core-metadata; old servers send only the old key.
+    core = entry.get("core-metadata", entry.get("dist-info-metadata"))
+    hashes = entry.get("hashes") or {}
+    size = entry.get("size")
+    return [
+        str(entry["filename"]),
+        str(entry["url"]),
+        {str(k).lower(): str(v).lower() for k, v in hashes.items()},
+        entry.get("requires-python") or None,
+        _yanked_of(entry.get("yanked")),
+        _hashes_of(core),
+        size if isinstance(size, int) else None,
+    ]
+
+
 def parse_html_page(*, name: NormalizedName, page_url: SecretURL, body: bytes) -> ProjectPage:
+    base, records = _anchors(page_url, body)
+    return ProjectPage(
+        name=name, source=page_url.redacted, base=base, groups=_grouped(name, records)
+    )
+
+
+def html_links(page_url: SecretURL, body: bytes) -> list[DistributionFile]:
+    """Every link of an HTML page as a file (a find-links page lists many projects)."""
+    base, records = _anchors(page_url, body)
+    return [build_file(base, record) for record in records]
+
+
+def _anchors(page_url: SecretURL, body: bytes) -> tuple[SecretURL, list[FileRecord]]:
     parser = _AnchorParser()
     try:
         parser.feed(body.decode("utf-8"))
@@ -98,34 +131,31 @@ def parse_html_page(*, name: NormalizedName, page_url: SecretURL, body: bytes) -
     except UnicodeDecodeError as exc:
         raise PageFormatError(f"HTML page is not UTF-8: {exc}") from exc
     base = page_url.join(parser.base_href) if parser.base_href else page_url
-    files = tuple(_html_file(base, attrs) for attrs in parser.anchors if attrs.get("href"))
-    return ProjectPage(name=name, source=page_url.redacted, files=files)
+    return base, [_html_record(attrs) for attrs in parser.anchors if attrs.get("href")]
 
 
-def _html_file(base: SecretURL, attrs: Mapping[str, str | None]) -> DistributionFile:
-    href = attrs["href"] or ""
-    url = base.join(href)
-    path, _, fragment = url.secret.partition("#")
+def _html_record(attrs: Mapping[str, str | None]) -> FileRecord:
+    href, _, fragment = (attrs["href"] or "").partition("#")
     hashes: dict[str, str] = {}
     algorithm, sep, digest = fragment.partition("=")
     if sep and algorithm and digest:
         hashes[algorithm.lower()] = digest.lower()
-    filename = urllib.parse.unquote(urllib.parse.urlsplit(path).path.rsplit("/", 1)[-1])
+    filename = urllib.parse.unquote(urllib.parse.urlsplit(href).path.rsplit("/", 1)[-1])
+    has_core = "data-core-metadata" in attrs or "data-dist-info-metadata" in attrs
     core_attr = attrs.get("data-core-metadata", attrs.get("data-dist-info-metadata"))
-    return DistributionFile(
-        filename=filename,
-        url=SecretURL(path),
-        hashes=hashes,
-        requires_python=attrs.get("data-requires-python") or None,
-        yanked=attrs.get("data-yanked") if "data-yanked" in attrs else None,
-        core_metadata=_html_core_metadata(
-            core_attr, "data-core-metadata" in attrs or "data-dist-info-metadata" in attrs
-        ),
-    )
+    return [
+        filename,
+        href,
+        hashes,
+        attrs.get("data-requires-python") or None,
+        attrs.get("data-yanked") if "data-yanked" in attrs else None,
+        _html_core_metadata(core_attr, has_core),
+        None,
+    ]
 
 
 def _html_core_metadata(value: str | None, present: bool) -> dict[str, str] | None:
-    if not present or value in ("false",):
+    if not present or value == "false":
         return None
     algorithm, sep, digest = (value or "").partition("=")
     return {algorithm.lower(): digest.lower()} if sep else {}

@@ -46,7 +46,9 @@ def lookup_releases(
     """One result per requirement, in order; metadata is fetched in parallel."""
     supported = list(tags if tags is not None else sys_tags())
     client.prefetch_projects(r.name for r, _ in requested)
-    chosen: list[tuple[Requirement, SourceLine | None, Version, DistributionFile, str] | LookupFailure] = []
+    chosen: list[
+        tuple[Requirement, SourceLine | None, Version, DistributionFile, str] | LookupFailure
+    ] = []
     for requirement, origin in requested:
         page = client.project(requirement.name)
         if isinstance(page, ProjectNotFound):
@@ -70,7 +72,11 @@ def _with_metadata(
     requirement, origin, version, dist, index = choice
     metadata = client.metadata(dist)  # a hash mismatch or a broken index is fatal, not a miss
     return ReleaseFound(
-        requirement=requirement, origin=origin, version=version, file=dist, metadata=metadata,
+        requirement=requirement,
+        origin=origin,
+        version=version,
+        file=dist,
+        metadata=metadata,
         index=index,
     )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from lockctl.events import Reporter, ignore_events
@@ -27,13 +27,13 @@ __all__ = ["IndexRequest", "file_index_options", "open_index"]
 class IndexRequest:
     """What the user asked for on the command line (None or empty: not said)."""
 
-    options: IndexOptions = IndexOptions()
+    options: IndexOptions = field(default_factory=IndexOptions)
     cache_dir: Path | None = None
     offline: bool = False
     refresh: bool = False
     allow_build: bool = False
     max_workers: int = 16
-    policy: FetchPolicy = FetchPolicy()
+    policy: FetchPolicy = field(default_factory=FetchPolicy)
 
 
 def file_index_options(files: Iterable[RequirementsFile]) -> IndexOptions:

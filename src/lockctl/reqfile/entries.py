@@ -1,0 +1,294 @@
+"""One logical line to entries: what pip's ``ParsedLine`` and ``handle_line`` decide.
+
+pip breaks a line at the first space-separated word that starts with ``-``: what comes
+before is the requirement (never shell-split, because markers hold quotes), what comes after
+is options (``break_args_options``). Where pip silently ignores something that cannot have
+an effect (``--pre`` after a requirement, a second file after ``-r``, a stray word), this
+module reports an error instead: in a lockfile tool a silently dropped option is a bug.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from packaging.requirements import InvalidRequirement, Requirement
+
+from lockctl.errors import RequirementsFileError, SourceSpan
+from lockctl.urls import SecretURL
+
+from .lines import LogicalLine, MappedText, expand_env
+from .model import BlankEntry, CommentEntry, Entry, OptionEntry, RequirementEntry
+from .options import OptionError, ParsedOption, parse_options
+from .shellwords import ShellSplitError, ShellWord, split_words
+
+__all__ = ["IncludeRequest", "read_line"]
+
+# pip's STRONG_HASHES: the only algorithms --hash accepts.
+_HASH_ALGORITHMS = ("sha256", "sha384", "sha512")
+_URL = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://|file:)")
+_ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip")
+_EGG_FRAGMENT = re.compile(r"[#&]egg=(?P<egg>[^&]*)")
+_PEP508_HINT = 'a requirement follows PEP 508, e.g. name[extra]>=1.0; python_version >= "3.10"'
+_URL_TO_PATH = urllib.request.url2pathname
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IncludeRequest:
+    """An ``-r``/``-c`` line whose file the parser still has to read."""
+
+    kind: Literal["requirement", "constraint"]
+    target: str
+    path: Path
+    target_span: SourceSpan
+    line: LogicalLine
+
+
+def read_line(
+    line: LogicalLine, *, environ: Mapping[str, str], base_dir: Path
+) -> list[Entry] | IncludeRequest:
+    """Entries for one logical line (several for a line with several global options)."""
+    if not line.body.text:
+        if line.comment is None:
+            return [BlankEntry(source=line.source)]
+        return [CommentEntry(source=line.source, comment=line.comment)]
+    body = expand_env(line.body, environ)
+    args, options_text = _break_args_options(body)
+    options = _parse_option_text(line, options_text)
+    context = _Context(line, options_text)
+    if args.text:
+        return [_requirement(context, args, options)]
+    if any(o.spec.scope == "include" for o in options):
+        return _include(context, options, base_dir)
+    if any(o.spec.scope == "editable" for o in options):
+        return [_editable(context, options)]
+    _check_only_global(context, options)
+    return [_global_option(line, option, base_dir) for option in options]
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """The line being read and its options text, which option word offsets refer to."""
+
+    line: LogicalLine
+    options_text: MappedText
+
+    def word_span(self, word: ShellWord) -> SourceSpan:
+        return self.line.span(self.options_text, word.start, word.end)
+
+
+def _break_args_options(body: MappedText) -> tuple[MappedText, MappedText]:
+    text = body.text
+    for index, char in enumerate(text):
+        if char == "-" and (index == 0 or text[index - 1] == " "):
+            return body[: max(index - 1, 0)], body[index:]
+    return body, body[len(text) :]
+
+
+def _error(
+    line: LogicalLine, text: MappedText, start: int, end: int, message: str, hint: str = ""
+) -> RequirementsFileError:
+    return RequirementsFileError(message, span=line.span(text, start, end), hint=hint)
+
+
+def _parse_option_text(line: LogicalLine, text: MappedText) -> list[ParsedOption]:
+    try:
+        return parse_options(split_words(text.text))
+    except ShellSplitError as exc:
+        raise _error(
+            line, text, exc.offset, exc.offset + 1, f"cannot split options: {exc.message}"
+        ) from None
+    except OptionError as exc:
+        raise _error(line, text, exc.start, exc.end, exc.message, exc.hint) from None
+
+
+def _requirement(
+    context: _Context, args: MappedText, options: list[ParsedOption]
+) -> RequirementEntry:
+    line = context.line
+    requirement = _parse_requirement(line, args)
+    hashes, extra = _per_requirement(context, options, what="a requirement")
+    return RequirementEntry(
+        source=line.source,
+        comment=line.comment,
+        requirement=requirement,
+        hashes=hashes,
+        options=extra,
+    )
+
+
+def _parse_requirement(line: LogicalLine, args: MappedText) -> Requirement:
+    try:
+        return Requirement(args.text)
+    except InvalidRequirement as exc:
+        first_word = args.text.split()[0]
+        if _looks_like_url_or_path(first_word):
+            raise _error(
+                line,
+                args,
+                0,
+                len(first_word),
+                f"a bare URL or path is not supported as a requirement: {first_word}",
+                hint="name it: write `name @ URL` (PEP 508), or `-e PATH` for an editable",
+            ) from None
+        start, end = _error_offsets(exc, len(args.text))
+        message = getattr(exc, "message", None) or str(exc).splitlines()[0]
+        raise _error(
+            line, args, start, max(end, start + 1), f"invalid requirement: {message}", _PEP508_HINT
+        ) from None
+
+
+def _error_offsets(exc: InvalidRequirement, length: int) -> tuple[int, int]:
+    """packaging >= 26.4 puts the span on the error; older versions on its cause."""
+    for candidate in (exc, exc.__cause__):
+        span = getattr(candidate, "span", None)
+        if isinstance(span, tuple) and len(span) == 2:
+            start, end = span
+            if isinstance(start, int) and isinstance(end, int):
+                return min(start, length), min(end, length)
+    return 0, length
+
+
+def _looks_like_url_or_path(word: str) -> bool:
+    return (
+        _URL.match(word) is not None
+        or word.startswith((".", "/", "~", "\\"))
+        or word.lower().endswith(_ARCHIVE_SUFFIXES)
+        or re.match(r"^[A-Za-z]:[\\/]", word) is not None
+    )
+
+
+def _per_requirement(
+    context: _Context, options: list[ParsedOption], *, what: str
+) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    hashes: list[str] = []
+    extra: list[tuple[str, str]] = []
+    for option in options:
+        value = option.value
+        if option.spec.scope != "requirement" or value is None:
+            raise RequirementsFileError(
+                f"--{option.spec.name} cannot follow {what} on the same line",
+                span=context.word_span(option.flag),
+                hint="pip ignores it there; put it on a line of its own",
+            )
+        if option.spec.name == "hash":
+            hashes.append(_check_hash(context, value))
+        else:
+            extra.append((option.spec.name, value.value))
+    return tuple(hashes), tuple(extra)
+
+
+def _check_hash(context: _Context, word: ShellWord) -> str:
+    algorithm, colon, digest = word.value.partition(":")
+    if not colon or not digest or algorithm not in _HASH_ALGORITHMS:
+        raise RequirementsFileError(
+            f"invalid --hash value {word.value!r}",
+            span=context.word_span(word),
+            hint="write --hash=ALGORITHM:HEXDIGEST with sha256, sha384 or sha512",
+        )
+    return word.value
+
+
+def _editable(context: _Context, options: list[ParsedOption]) -> RequirementEntry:
+    editables = [o for o in options if o.spec.scope == "editable"]
+    if len(editables) > 1:
+        raise RequirementsFileError(
+            "only one -e may appear on a line",
+            span=context.word_span(editables[1].flag),
+        )
+    value = editables[0].value
+    assert value is not None  # -e takes a value, parse_options guarantees it
+    rest = [o for o in options if o is not editables[0]]
+    hashes, extra = _per_requirement(context, rest, what="-e")
+    return RequirementEntry(
+        source=context.line.source,
+        comment=context.line.comment,
+        requirement=_editable_requirement(context, value),
+        hashes=hashes,
+        options=extra,
+        editable=True,
+        editable_target=value.value,
+    )
+
+
+def _editable_requirement(context: _Context, target: ShellWord) -> Requirement | None:
+    """The name pip would know before building: only from an ``#egg=name`` fragment."""
+    match = _EGG_FRAGMENT.search(target.value)
+    if match is None:
+        return None
+    egg = match["egg"]
+    try:
+        requirement = Requirement(egg)
+    except InvalidRequirement:
+        raise RequirementsFileError(
+            f"invalid #egg= fragment {egg!r}",
+            span=context.word_span(target),
+            hint="#egg= must be a project name",
+        ) from None
+    if _URL.match(target.value) or "+" in target.value.split(":", 1)[0]:
+        try:
+            return Requirement(f"{egg} @ {target.value}")
+        except InvalidRequirement:
+            return requirement
+    return requirement
+
+
+def _include(context: _Context, options: list[ParsedOption], base_dir: Path) -> IncludeRequest:
+    if len(options) > 1:
+        raise RequirementsFileError(
+            "an -r or -c line must hold nothing else",
+            span=context.word_span(options[1].flag),
+            hint="pip follows the first file and ignores the rest; use one line each",
+        )
+    option = options[0]
+    value = option.value
+    assert value is not None  # -r/-c take a value, parse_options guarantees it
+    target = value.value
+    span = context.word_span(value)
+    if re.match(r"^https?://", target, re.IGNORECASE):
+        raise RequirementsFileError(
+            f"remote requirements files are not supported: {SecretURL(target)}",
+            span=span,
+            hint="download the file and include the local copy",
+        )
+    if target.lower().startswith("file:"):
+        path = Path(_URL_TO_PATH(urllib.parse.urlsplit(target).path))
+    else:
+        # pip joins a local include onto the including file's directory (os.path.join, so
+        # an absolute target stays absolute).
+        path = base_dir / target
+    kind: Literal["requirement", "constraint"] = (
+        "constraint" if option.spec.name == "constraint" else "requirement"
+    )
+    return IncludeRequest(kind=kind, target=target, path=path, target_span=span, line=context.line)
+
+
+def _check_only_global(context: _Context, options: list[ParsedOption]) -> None:
+    for option in options:
+        if option.spec.scope == "requirement":
+            raise RequirementsFileError(
+                f"--{option.spec.name} must follow a requirement on the same line",
+                span=context.word_span(option.flag),
+                hint="pip ignores it here; join it to its requirement with a trailing backslash",
+            )
+
+
+def _global_option(line: LogicalLine, option: ParsedOption, base_dir: Path) -> OptionEntry:
+    name = option.spec.name
+    value = None if option.value is None else option.value.value
+    url: SecretURL | None = None
+    if value is not None and name in ("index-url", "extra-index-url", "find-links"):
+        if _URL.match(value):
+            url = SecretURL(value)
+            value = url.redacted
+        elif name == "find-links":
+            # pip resolves a local find-links directory against the requirements file's
+            # directory (handle_option_line). pip falls back to the working directory when
+            # that path does not exist; lockctl always uses the file's directory.
+            value = str(base_dir / value)
+    return OptionEntry(source=line.source, comment=line.comment, name=name, value=value, url=url)

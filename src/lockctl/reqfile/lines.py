@@ -1,0 +1,205 @@
+"""Physical lines to logical lines, the way pip's ``preprocess`` does it.
+
+pip splits with ``str.splitlines()``, joins backslash continuations, strips comments, then
+expands ``${VAR}``. We do the same steps but keep, for every character of the resulting
+text, the physical line and column it came from, so an error can put a caret under the
+exact character even after joining and expansion.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from lockctl.errors import SourceSpan
+
+from .model import SourceLine
+
+__all__ = [
+    "LogicalLine",
+    "MappedText",
+    "PhysicalLine",
+    "expand_env",
+    "logical_lines",
+    "physical_lines",
+]
+
+# pip's COMMENT_RE: a '#' at the start of the line or after whitespace; "pkg.zip#frag" is
+# not a comment.
+_COMMENT = re.compile(r"(?:^|\s+)(?P<comment>#.*)$")
+# pip's ENV_VAR_RE: only ${NAME} with POSIX-portable upper-case names (pip PR #3514), so a
+# stray "$" or "${lower}" in a URL is left alone.
+_ENV_VAR = re.compile(r"\$\{(?P<name>[A-Z0-9_]+)\}")
+_BOM = "\ufeff"
+
+
+@dataclass(frozen=True, slots=True)
+class PhysicalLine:
+    """One line of the file: ``prefix`` is a byte-order mark on line 1, else empty."""
+
+    number: int
+    content: str
+    terminator: str
+    prefix: str = ""
+
+    @property
+    def raw(self) -> str:
+        return self.prefix + self.content + self.terminator
+
+
+@dataclass(frozen=True, slots=True)
+class MappedText:
+    """A string whose characters each know their (physical line, 0-based column).
+
+    ``origins`` has one item more than ``text``: where the end of the text is, so an error
+    at the very end (packaging's "Expected URL after @") still has a place.
+    """
+
+    text: str
+    origins: tuple[tuple[int, int], ...]
+
+    def __getitem__(self, key: slice) -> MappedText:
+        start, stop, _ = key.indices(len(self.text))
+        stop = max(start, stop)
+        return MappedText(self.text[start:stop], self.origins[start : stop + 1])
+
+    def strip(self) -> MappedText:
+        stripped = self.text.lstrip()
+        start = len(self.text) - len(stripped)
+        return self[start : start + len(stripped.rstrip())]
+
+
+def _concat(pieces: list[MappedText]) -> MappedText:
+    text = "".join(p.text for p in pieces)
+    origins: list[tuple[int, int]] = []
+    for piece in pieces:
+        origins.extend(piece.origins[:-1])
+    origins.append(pieces[-1].origins[-1])
+    return MappedText(text, tuple(origins))
+
+
+def _mapped(line: PhysicalLine, start: int, stop: int) -> MappedText:
+    return MappedText(
+        line.content[start:stop],
+        tuple((line.number, col) for col in range(start, stop + 1)),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class LogicalLine:
+    """A line after continuation joining, split into its body and its comment."""
+
+    source: SourceLine
+    body: MappedText
+    comment: str | None
+    physical: tuple[PhysicalLine, ...]
+
+    def span(self, text: MappedText, start: int = 0, end: int | None = None) -> SourceSpan:
+        """A caret span for ``text[start:end]``, clipped to the physical line it starts on."""
+        end = len(text.text) if end is None else end
+        # An end inside an expanded ${VAR} value moves past it: the caret then covers the
+        # whole reference as written.
+        while start < end < len(text.text) and text.origins[end] == text.origins[end - 1]:
+            end += 1
+        line_no, column = text.origins[min(start, len(text.origins) - 1)]
+        end_line, end_column = text.origins[min(max(end, start), len(text.origins) - 1)]
+        physical = next(p for p in self.physical if p.number == line_no)
+        if end_line == line_no:
+            length = max(1, end_column - column)
+        else:
+            length = max(1, len(physical.content) - column)
+        return SourceSpan(
+            path=self.source.path,
+            line=line_no,
+            column=column + 1,
+            text=physical.content,
+            length=length,
+        )
+
+
+def physical_lines(text: str) -> list[PhysicalLine]:
+    """Split as pip does (``str.splitlines``, so also on form feeds and U+2028)."""
+    result: list[PhysicalLine] = []
+    for number, chunk in enumerate(text.splitlines(keepends=True), start=1):
+        content = chunk.splitlines()[0]
+        prefix = ""
+        if number == 1 and content.startswith(_BOM):
+            # pip's auto_decode drops a UTF-8 BOM; we keep it for rendering only.
+            prefix, content = _BOM, content[1:]
+        result.append(PhysicalLine(number, content, chunk[len(prefix) + len(content) :], prefix))
+    return result
+
+
+def _is_comment_line(content: str) -> bool:
+    return _COMMENT.match(content) is not None
+
+
+def logical_lines(text: str, *, path: Path) -> list[LogicalLine]:
+    """Join continuations like pip's ``join_lines``.
+
+    A line ending in a backslash joins the next one, unless it is itself a comment line; a
+    comment line ends a continuation in progress (pip prepends a space so its '#' still
+    reads as a comment). pip strips backslashes from both ends of a continued line
+    (``line.strip("\\\\")``), and so do we.
+    """
+    result: list[LogicalLine] = []
+    pending: list[PhysicalLine] = []
+    pieces: list[MappedText] = []
+    for line in physical_lines(text):
+        content = line.content
+        if content.endswith("\\") and not _is_comment_line(content):
+            start = len(content) - len(content.lstrip("\\"))
+            stop = len(content.rstrip("\\"))
+            pieces.append(_mapped(line, start, max(start, stop)))
+            pending.append(line)
+            continue
+        if pending and _is_comment_line(content):
+            pieces.append(MappedText(" ", ((line.number, 0), (line.number, 0))))
+        pieces.append(_mapped(line, 0, len(content)))
+        pending.append(line)
+        result.append(_finish(tuple(pending), _concat(pieces), path))
+        pending, pieces = [], []
+    if pending:
+        # The last line ended in a backslash: pip joins it with nothing.
+        result.append(_finish(tuple(pending), _concat(pieces), path))
+    return result
+
+
+def _finish(physical: tuple[PhysicalLine, ...], joined: MappedText, path: Path) -> LogicalLine:
+    source = SourceLine(
+        path=path,
+        line=physical[0].number,
+        end_line=physical[-1].number,
+        text="\n".join(p.content for p in physical),
+        raw="".join(p.raw for p in physical),
+    )
+    match = _COMMENT.search(joined.text)
+    if match is None:
+        return LogicalLine(source, joined.strip(), None, physical)
+    body = joined[: match.start()].strip()
+    return LogicalLine(source, body, match["comment"], physical)
+
+
+def expand_env(text: MappedText, environ: Mapping[str, str]) -> MappedText:
+    """Expand ``${NAME}`` like pip's ``expand_env_variables``.
+
+    An undefined or empty variable is left as written (pip skips falsy values). Expanded
+    characters point back at the ``$`` of their reference, so errors inside a value still
+    land on the right column.
+    """
+    pieces: list[MappedText] = []
+    last = 0
+    for match in _ENV_VAR.finditer(text.text):
+        value = environ.get(match["name"])
+        if not value:
+            continue
+        pieces.append(text[last : match.start()])
+        origin = text.origins[match.start()]
+        pieces.append(MappedText(value, (origin,) * len(value) + (origin,)))
+        last = match.end()
+    if not pieces:
+        return text
+    pieces.append(text[last:])
+    return _concat(pieces)
