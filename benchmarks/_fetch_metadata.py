@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from packaging.utils import NormalizedName, canonicalize_name, parse_wheel_filename
+from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from lockctl.errors import IndexFailure, IndexUnreachable, LockctlError
@@ -72,12 +72,10 @@ def read_pins(path: Path) -> list[Pin]:
 
 def file_preference(dist: DistributionFile) -> int:
     """Lower is better: cp311 manylinux x86_64 wheel, py3-none-any wheel, any wheel, sdist."""
-    if not dist.is_wheel:
+    parsed = dist.parsed
+    if parsed is None or not parsed.is_wheel:
         return 3
-    try:
-        _name, _version, _build, tags = parse_wheel_filename(dist.filename)
-    except ValueError:
-        return 3
+    tags = parsed.tags
     if any(
         tag.interpreter == _INTERPRETER
         and tag.platform.startswith(_PLATFORM_PREFIX)
@@ -98,21 +96,26 @@ def choose_file(files: Sequence[DistributionFile]) -> DistributionFile | None:
 
 
 def fetch(pins: Sequence[Pin], client: IndexClient) -> tuple[list[DistributionFile], list[str]]:
-    """One file per pin, and an error message for each pin that has none."""
-    client.prefetch_projects(pin.name for pin in pins)
-    chosen: list[DistributionFile] = []
+    """One file per pin, and an error message for each pin that has none.
+
+    Pages are handled as they arrive and each chosen file's metadata is requested at once, so
+    metadata reads overlap the remaining page fetches, as they do inside a resolver.
+    """
+    wanted = {pin.name: pin for pin in pins}
+    chosen: dict[str, DistributionFile] = {}
     errors: list[str] = []
-    for pin in pins:
-        page = client.project(pin.name)
+    for page in client.projects_as_ready(wanted):
+        pin = wanted[page.name]
         if isinstance(page, ProjectNotFound):
             errors.append(f"{pin}: {page}")
             continue
-        dist = choose_file(page.releases().get(pin.version, []))
+        dist = choose_file(page.files_for(pin.version))
         if dist is None:
             errors.append(f"{pin}: the index lists no file of this release")
         else:
-            chosen.append(dist)
-    return chosen, errors
+            chosen[pin.name] = dist
+            client.prefetch_metadata([dist])
+    return [chosen[p.name] for p in pins if p.name in chosen], errors
 
 
 def main(argv: Sequence[str] | None = None) -> int:

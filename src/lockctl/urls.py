@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 import urllib.parse
 from dataclasses import dataclass
+from pathlib import Path
 
-__all__ = ["SecretURL", "redact_text"]
+__all__ = ["SecretURL", "file_url_path", "redact_text"]
 
 _MASK = "****"
 # scheme://userinfo@ inside arbitrary text (error messages of HTTP libraries, for instance).
@@ -95,3 +96,10 @@ class SecretURL:
 
     def with_trailing_slash(self) -> SecretURL:
         return self if self.secret.endswith("/") else SecretURL(self.secret + "/")
+
+
+def file_url_path(url: SecretURL) -> Path:
+    """The local path of a ``file://`` URL."""
+    from urllib.request import url2pathname  # urllib.request pulls in http and ssl: load late
+
+    return Path(url2pathname(urllib.parse.urlsplit(url.secret).path))

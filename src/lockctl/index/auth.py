@@ -7,13 +7,16 @@ shown anywhere is a ``SecretURL`` and prints redacted.
 
 from __future__ import annotations
 
-import netrc
 import os
 import threading
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lockctl.urls import SecretURL
+
+if TYPE_CHECKING:
+    import netrc
 
 __all__ = ["CredentialStore"]
 
@@ -55,7 +58,7 @@ class CredentialStore:
             if self._netrc is False:
                 self._netrc = _load_netrc(self._netrc_path)
             parsed = self._netrc
-        if not isinstance(parsed, netrc.netrc):
+        if parsed is None or isinstance(parsed, bool):
             return None
         hostname = host.rsplit(":", 1)[0] if not host.startswith("[") else host
         entry = parsed.authenticators(hostname)
@@ -66,6 +69,8 @@ class CredentialStore:
 
 
 def _load_netrc(path: Path | None) -> netrc.netrc | None:
+    import netrc  # only when an index asks for credentials the URLs do not carry
+
     candidate = path or Path(os.environ.get("NETRC", Path.home() / ".netrc"))
     if not candidate.is_file():
         return None

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -59,13 +58,13 @@ class LazyGroups(Mapping[str, Sequence[FileRecord]]):
     releases of each; decoding only those keeps it fast.
     """
 
-    def __init__(self, body: bytes, spans: Mapping[str, tuple[int, int]]) -> None:
+    def __init__(self, body: bytes | memoryview, spans: Mapping[str, tuple[int, int]]) -> None:
         self._body = body
         self._spans = spans
 
     def raw(self, key: str) -> bytes:
         start, end = self._spans[key]
-        return self._body[start:end]
+        return bytes(self._body[start:end])
 
     def __getitem__(self, key: str) -> Sequence[FileRecord]:
         records: list[FileRecord] = json.loads(self.raw(key))
@@ -178,7 +177,7 @@ class Cache:
             return None
         _meta, body = entry
         try:
-            payload = json.loads(body)
+            payload = json.loads(body.tobytes())
         except ValueError:
             payload = None
         if not isinstance(payload, dict):
@@ -189,7 +188,7 @@ class Cache:
     def _write(self, path: Path, payload: Mapping[str, Any]) -> None:
         self._write_raw(path, {}, json.dumps(payload, separators=(",", ":")).encode())
 
-    def _read_raw(self, path: Path) -> tuple[dict[str, Any], bytes] | None:
+    def _read_raw(self, path: Path) -> tuple[dict[str, Any], memoryview] | None:
         """Layout: a line {"format", "checksum"}, a line of JSON metadata, then the body.
 
         The checksum covers the metadata line and the body, so any damage is noticed.
@@ -202,14 +201,21 @@ class Cache:
         except OSError as exc:
             self._discard(path, f"unreadable: {exc.strerror}")
             return None
-        header, _, rest = raw.partition(b"\n")
+        # Offsets and a memoryview, not partition(): a page entry can be megabytes long.
+        view = memoryview(raw)
+        first = raw.find(b"\n")
+        second = raw.find(b"\n", first + 1)
         try:
-            check = json.loads(header)
-            if check.get("format") != _FORMAT or check.get("checksum") != _checksum(rest):
+            if first < 0 or second < 0:
+                raise ValueError("truncated entry")
+            check = json.loads(view[:first].tobytes())
+            if check.get("format") != _FORMAT or check.get("checksum") != _checksum(
+                view[first + 1 :]
+            ):
                 self._discard(path, "checksum does not match its content")
                 return None
-            meta_line, _, body = rest.partition(b"\n")
-            meta = json.loads(meta_line)
+            meta = json.loads(view[first + 1 : second].tobytes())
+            body = view[second + 1 :]
         except (ValueError, AttributeError):
             self._discard(path, "not a valid cache entry")
             return None
@@ -222,6 +228,8 @@ class Cache:
     def _write_raw(self, path: Path, meta: Mapping[str, Any], body: bytes) -> None:
         rest = json.dumps(meta, separators=(",", ":")).encode() + b"\n" + body
         header = json.dumps({"format": _FORMAT, "checksum": _checksum(rest)}).encode()
+        import tempfile
+
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
@@ -238,13 +246,13 @@ class Cache:
         path.unlink(missing_ok=True)
 
 
-def _checksum(body: bytes) -> str:
+def _checksum(body: bytes | memoryview) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
 def _safe(record: FileRecord) -> FileRecord:
     """The record with any credentials taken out of an absolute file URL."""
-    href = record[1]
+    href = record["url"]
     if "@" in href and "://" in href:
-        return [record[0], SecretURL(href).without_credentials().secret, *record[2:]]
+        return {**record, "url": SecretURL(href).without_credentials().secret}
     return record

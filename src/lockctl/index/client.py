@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
 from packaging.utils import NormalizedName, canonicalize_name
@@ -76,20 +76,42 @@ class IndexClient:
         for name in names:
             self._page_future(canonicalize_name(name))
 
+    def projects_as_ready(self, names: Iterable[str]) -> Iterator[ProjectPage | ProjectNotFound]:
+        """Every project's page, in the order they arrive, so work on one can start at once."""
+        futures = [self._page_future(canonicalize_name(name)) for name in names]
+        for future in as_completed(futures):
+            yield future.result()
+
     def _page_future(self, name: NormalizedName) -> Future[ProjectPage | ProjectNotFound]:
         with self._lock:
             future = self._pages.get(name)
+        if future is not None:
+            return future
+        ready: Future[ProjectPage | ProjectNotFound] | None = None
+        if not self.settings.find_links:
+            # Answered from the cache, a page costs a file read: cheaper here than in the pool.
+            ready = Future()
+            try:
+                ready.set_result(self._load_project(name, cache_only=True))
+            except _NeedsNetwork:
+                ready = None
+            except LockctlError as error:
+                ready.set_exception(error)
+        with self._lock:
+            future = self._pages.get(name)
             if future is None:
-                future = self._executor().submit(self._load_project, name)
+                future = ready or self._executor().submit(self._load_project, name)
                 self._pages[name] = future
         return future
 
-    def _load_project(self, name: NormalizedName) -> ProjectPage | ProjectNotFound:
+    def _load_project(
+        self, name: NormalizedName, *, cache_only: bool = False
+    ) -> ProjectPage | ProjectNotFound:
         searched: list[str] = []
         linked = self._find_links.files_for(name)
         for index in self.settings.indexes:
             searched.append(index.redacted)
-            page = self._index_page(index, name)
+            page = self._index_page(index, name, cache_only=cache_only)
             if page is not None:
                 # The first index that has the project wins: no dependency confusion.
                 return ProjectPage(
@@ -106,9 +128,13 @@ class IndexClient:
             name=name, source=searched[-1], base=linked[0].url, groups={}, extra=linked
         )
 
-    def _index_page(self, index: SecretURL, name: NormalizedName) -> ProjectPage | None:
+    def _index_page(
+        self, index: SecretURL, name: NormalizedName, *, cache_only: bool = False
+    ) -> ProjectPage | None:
         url = index.join(f"{name}/")
         if url.scheme == "file":
+            if cache_only:
+                raise _NeedsNetwork
             return self._fetch_page(url, name, cached=None)
         key = url.without_credentials().secret
         cached = self.cache.get_page(key, allow_stale=True)
@@ -120,6 +146,8 @@ class IndexClient:
             return _from_cache(name, url, cached)
         if cached is not None and not self.options.refresh and self.cache.is_fresh(cached):
             return _from_cache(name, url, cached)
+        if cache_only:
+            raise _NeedsNetwork
         return self._fetch_page(url, name, cached=cached)
 
     def _fetch_page(
@@ -195,16 +223,23 @@ class IndexClient:
         key = _metadata_key(dist)
         with self._lock:
             future = self._metadata.get(key)
+        if future is not None:
+            return future
+        # A cache hit is a small file read: cheaper here than a hop through the pool.
+        cached = self.cache.get_metadata(key)
+        with self._lock:
+            future = self._metadata.get(key)
             if future is None:
-                future = self._executor().submit(self._load_metadata, dist, key)
+                if cached is not None:
+                    future = Future()
+                    future.set_result(cached)
+                    self.sources["cache"] += 1
+                else:
+                    future = self._executor().submit(self._load_metadata, dist, key)
                 self._metadata[key] = future
         return future
 
     def _load_metadata(self, dist: DistributionFile, key: str) -> CoreMetadata:
-        cached = self.cache.get_metadata(key)
-        if cached is not None:
-            self._count("cache")
-            return cached
         if self.options.offline and dist.url.scheme != "file":
             raise OfflineMiss(
                 f"metadata of {dist.filename} is not in the cache and --offline is set",
@@ -238,6 +273,10 @@ class IndexClient:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+class _NeedsNetwork(Exception):
+    """The cache cannot answer on its own: the work goes to the pool."""
 
 
 def _from_cache(name: NormalizedName, url: SecretURL, cached: CachedPage) -> ProjectPage | None:

@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from packaging.metadata import parse_email
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
@@ -62,6 +61,9 @@ class CoreMetadata:
 
 
 def parse_core_metadata(data: bytes) -> CoreMetadata:
+    # Imported here: a run served from the cache never parses an email-format file.
+    from packaging.metadata import parse_email
+
     raw, unparsed = parse_email(data)
     problems = [f"{field}: could not be read" for field in unparsed]
     name, version = raw.get("name"), raw.get("version")

@@ -11,20 +11,16 @@ from __future__ import annotations
 
 import os
 import random
-import ssl
 import threading
 import time
-import urllib.parse
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from lockctl.errors import IndexResponseError, IndexUnreachable
 from lockctl.events import Reporter, Retrying, ignore_events
 from lockctl.index.auth import CredentialStore
-from lockctl.urls import SecretURL, redact_text
+from lockctl.urls import SecretURL, file_url_path, redact_text
 
 if TYPE_CHECKING:
     import httpx
@@ -204,6 +200,8 @@ class HttpFetcher:
 
 
 def _make_client(policy: FetchPolicy) -> httpx.Client:
+    import ssl
+
     import httpx
 
     verify: ssl.SSLContext | bool = True
@@ -228,7 +226,7 @@ def _read_file_url(url: SecretURL, method: str, headers: Mapping[str, str]) -> R
     A directory stands for its ``index.html`` (a static PEP 503 tree). Range headers are
     honoured so the metadata reader works the same on local wheels.
     """
-    path = Path(urllib.request.url2pathname(urllib.parse.urlsplit(url.secret).path))
+    path = file_url_path(url)
     if path.is_dir():
         path = path / "index.html"
     try:

@@ -7,8 +7,6 @@ project asked for; lockctl does the same, listing each location at most once per
 from __future__ import annotations
 
 import threading
-import urllib.parse
-import urllib.request
 from pathlib import Path
 
 from packaging.utils import NormalizedName, canonicalize_name
@@ -17,7 +15,7 @@ from lockctl.errors import IndexResponseError
 from lockctl.index.fetcher import Fetcher
 from lockctl.index.models import DistributionFile, parse_dist_filename
 from lockctl.index.simple import PageFormatError, html_links
-from lockctl.urls import SecretURL
+from lockctl.urls import SecretURL, file_url_path
 
 __all__ = ["FindLinks"]
 
@@ -46,7 +44,7 @@ class FindLinks:
 
     def _list(self, location: SecretURL) -> list[DistributionFile]:
         if location.scheme == "file":
-            path = Path(urllib.request.url2pathname(urllib.parse.urlsplit(location.secret).path))
+            path = file_url_path(location)
             if path.is_dir():
                 return [_local(child) for child in sorted(path.iterdir()) if child.is_file()]
             if path.is_file() and path.suffix != ".html":

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from packaging.tags import Tag
+from packaging.tags import Tag, parse_tag
 from packaging.utils import (
     InvalidSdistFilename,
     InvalidWheelFilename,
@@ -38,11 +39,19 @@ class ParsedFilename:
     is_wheel: bool
 
 
+@functools.lru_cache(maxsize=4096)
+def _tags(tag_text: str) -> frozenset[Tag]:
+    # Thousands of wheels share a handful of tag strings; parsing each string once matters.
+    return parse_tag(tag_text)
+
+
+@functools.lru_cache(maxsize=65536)
 def parse_dist_filename(filename: str) -> ParsedFilename | None:
     """Name, version and tags of a wheel or sdist filename; None for anything else."""
     try:
         if filename.endswith(".whl"):
-            name, version, _build, tags = parse_wheel_filename(filename)
+            name, version, _build, _ = parse_wheel_filename(filename)
+            tags = _tags("-".join(filename[:-4].split("-")[-3:]))
             return ParsedFilename(name=name, version=version, tags=tags, is_wheel=True)
         if filename.endswith((".tar.gz", ".zip")):
             name, version = parse_sdist_filename(filename)
@@ -106,9 +115,9 @@ class DistributionFile:
         )
 
 
-# One file as a page lists it, before it becomes a DistributionFile: [filename, href (absolute
-# or relative to the page), hashes, requires-python, yanked, core-metadata hashes, size].
-FileRecord = list[Any]
+# One file as a page lists it, in the shape of a PEP 691 file dict ("filename", "url" absolute
+# or relative to the page, "hashes", "requires-python", "yanked", "core-metadata", "size").
+FileRecord = dict[str, Any]
 _SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tar")
 
 
@@ -196,17 +205,30 @@ class ProjectPage:
         return {version: list(self.files_for(version)) for version in self.versions()}
 
 
-def build_file(base: SecretURL, record: Sequence[Any]) -> DistributionFile:
-    filename, href, hashes, requires_python, yanked, core, size = record
+def build_file(base: SecretURL, record: Mapping[str, Any]) -> DistributionFile:
+    """A PEP 691 file dict (or an HTML anchor put in that shape) as a value."""
+    # PEP 714 renamed dist-info-metadata to core-metadata; old servers send only the old key.
+    core = record.get("core-metadata", record.get("dist-info-metadata"))
+    yanked = record.get("yanked")
+    size = record.get("size")
     return DistributionFile(
-        filename=filename,
-        url=base.join(href),
-        hashes=hashes,
-        requires_python=requires_python,
-        yanked=yanked,
-        core_metadata=core,
-        size=size,
+        filename=record["filename"],
+        url=base.join(record["url"]),
+        hashes={str(k).lower(): str(v).lower() for k, v in (record.get("hashes") or {}).items()},
+        requires_python=record.get("requires-python") or None,
+        yanked=None
+        if yanked is None or yanked is False
+        else (yanked if isinstance(yanked, str) else ""),
+        core_metadata=_hashes(core),
+        size=size if isinstance(size, int) else None,
     )
+
+
+def _hashes(value: object) -> dict[str, str] | None:
+    """PEP 691 ``core-metadata``: a dict of hashes, ``true`` (no hash known) or absent."""
+    if isinstance(value, Mapping):
+        return {str(k).lower(): str(v).lower() for k, v in value.items()}
+    return {} if value is True else None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -9,13 +9,8 @@ global, then user, then site, then ``PIP_CONFIG_FILE``; ``[global]`` first, then
 
 from __future__ import annotations
 
-import configparser
-import importlib.metadata
-import importlib.util
 import os
 import re
-import shutil
-import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -30,6 +25,8 @@ _KEYS = ("index-url", "extra-index-url", "find-links", "no-index", "trusted-host
 
 def pip_default_index_url(cache_dir: Path) -> str:
     """pip's built-in default index URL, as the installed pip reports it."""
+    import importlib.metadata
+
     try:
         version = importlib.metadata.version("pip")
     except importlib.metadata.PackageNotFoundError:
@@ -49,6 +46,10 @@ def pip_default_index_url(cache_dir: Path) -> str:
 
 
 def _ask_pip() -> str:
+    import importlib.util
+    import shutil
+    import subprocess
+
     pip = [sys.executable, "-m", "pip"]
     if importlib.util.find_spec("pip") is None:
         found = shutil.which("pip") or shutil.which("pip3")
@@ -93,6 +94,8 @@ def _config_files(environ: Mapping[str, str]) -> list[Path]:
 
 def pip_config_values(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """The index-related settings of pip's configuration files, later files winning."""
+    import configparser
+
     env = os.environ if environ is None else environ
     values: dict[str, str] = {}
     for path in _config_files(env):

@@ -9,11 +9,7 @@ needs a build, which runs the project's code: lockctl refuses unless the user al
 from __future__ import annotations
 
 import io
-import subprocess
 import sys
-import tarfile
-import tempfile
-import zipfile
 from pathlib import Path
 
 from packaging.version import Version
@@ -56,6 +52,9 @@ def read_static_metadata(filename: str, data: bytes) -> CoreMetadata:
 
 def _pkg_info(filename: str, data: bytes) -> bytes | None:
     """PKG-INFO at ``{name}-{version}/PKG-INFO``, the one place the sdist spec puts it."""
+    import tarfile  # sdists are rare next to wheels; keep their modules off the common path
+    import zipfile
+
     try:
         if filename.endswith(".zip"):
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -78,6 +77,9 @@ def build_metadata(filename: str, data: bytes) -> CoreMetadata:
 
     Only called when the user allowed builds: it runs the project's build backend on this host.
     """
+    import subprocess
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix="lockctl-build-") as scratch:
         source = Path(scratch) / filename
         source.write_bytes(data)

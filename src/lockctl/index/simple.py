@@ -55,26 +55,17 @@ def parse_project_page(
     raise PageFormatError(f"unexpected content type {media_type or '(none)'!r}")
 
 
-def _hashes_of(value: object) -> dict[str, str] | None:
-    """PEP 691 ``core-metadata``: a dict of hashes, ``true`` (no hash known) or absent."""
-    if isinstance(value, Mapping):
-        return {str(k).lower(): str(v).lower() for k, v in value.items()}
-    if value is True:
-        return {}
-    return None
-
-
-def _yanked_of(value: object) -> str | None:
-    if value is None or value is False:
-        return None
-    return value if isinstance(value, str) else ""
+def _is_file(entry: object) -> bool:
+    if isinstance(entry, dict) and isinstance(entry.get("filename"), str):
+        return isinstance(entry.get("url"), str)
+    raise TypeError("a file entry has no filename or url")
 
 
 def _grouped(name: NormalizedName, records: list[FileRecord]) -> dict[str, list[FileRecord]]:
     groups: dict[str, list[FileRecord]] = {}
     memo: dict[str, str | None] = {}
     for record in records:
-        key = release_key(record[0], name, memo)
+        key = release_key(record["filename"], name, memo)
         if key is not None:
             groups.setdefault(key, []).append(record)
     return groups
@@ -86,28 +77,14 @@ def parse_json_page(*, name: NormalizedName, page_url: SecretURL, body: bytes) -
         raw_files = document["files"]
         if not isinstance(raw_files, list):
             raise TypeError("files is not a list")
-        records = [_json_record(entry) for entry in raw_files]
+        # The file dicts stay as the index sent them (PEP 691 keys); they become
+        # DistributionFile values only for the releases a caller looks at.
+        records: list[FileRecord] = [entry for entry in raw_files if _is_file(entry)]
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise PageFormatError(f"not a PEP 691 JSON page: {exc}") from exc
     return ProjectPage(
         name=name, source=page_url.redacted, base=page_url, groups=_grouped(name, records)
     )
-
-
-def _json_record(entry: Mapping[str, Any]) -> FileRecord:
-    # PEP 714 renamed dist-info-metadata to core-metadata; old servers send only the old key.
-    core = entry.get("core-metadata", entry.get("dist-info-metadata"))
-    hashes = entry.get("hashes") or {}
-    size = entry.get("size")
-    return [
-        str(entry["filename"]),
-        str(entry["url"]),
-        {str(k).lower(): str(v).lower() for k, v in hashes.items()},
-        entry.get("requires-python") or None,
-        _yanked_of(entry.get("yanked")),
-        _hashes_of(core),
-        size if isinstance(size, int) else None,
-    ]
 
 
 def parse_html_page(*, name: NormalizedName, page_url: SecretURL, body: bytes) -> ProjectPage:
@@ -135,30 +112,29 @@ def _anchors(page_url: SecretURL, body: bytes) -> tuple[SecretURL, list[FileReco
 
 
 def _html_record(attrs: Mapping[str, str | None]) -> FileRecord:
+    """An anchor in the shape of a PEP 691 file dict, so both formats share one path."""
     href, _, fragment = (attrs["href"] or "").partition("#")
-    hashes: dict[str, str] = {}
     algorithm, sep, digest = fragment.partition("=")
-    if sep and algorithm and digest:
-        hashes[algorithm.lower()] = digest.lower()
-    filename = urllib.parse.unquote(urllib.parse.urlsplit(href).path.rsplit("/", 1)[-1])
-    has_core = "data-core-metadata" in attrs or "data-dist-info-metadata" in attrs
-    core_attr = attrs.get("data-core-metadata", attrs.get("data-dist-info-metadata"))
-    return [
-        filename,
-        href,
-        hashes,
-        attrs.get("data-requires-python") or None,
-        attrs.get("data-yanked") if "data-yanked" in attrs else None,
-        _html_core_metadata(core_attr, has_core),
-        None,
-    ]
+    record: FileRecord = {
+        "filename": urllib.parse.unquote(urllib.parse.urlsplit(href).path.rsplit("/", 1)[-1]),
+        "url": href,
+        "hashes": {algorithm.lower(): digest.lower()} if sep and algorithm and digest else {},
+    }
+    if attrs.get("data-requires-python"):
+        record["requires-python"] = attrs["data-requires-python"]
+    if "data-yanked" in attrs:
+        record["yanked"] = attrs["data-yanked"] or True
+    if "data-core-metadata" in attrs or "data-dist-info-metadata" in attrs:
+        value = attrs.get("data-core-metadata", attrs.get("data-dist-info-metadata"))
+        record["core-metadata"] = _html_core_metadata(value)
+    return record
 
 
-def _html_core_metadata(value: str | None, present: bool) -> dict[str, str] | None:
-    if not present or value == "false":
-        return None
+def _html_core_metadata(value: str | None) -> dict[str, str] | bool:
+    if value == "false":
+        return False
     algorithm, sep, digest = (value or "").partition("=")
-    return {algorithm.lower(): digest.lower()} if sep else {}
+    return {algorithm.lower(): digest.lower()} if sep else True
 
 
 class _AnchorParser(HTMLParser):

@@ -13,7 +13,7 @@ from packaging.requirements import Requirement
 from packaging.tags import Tag, sys_tags
 from packaging.version import Version
 
-from lockctl.index import CoreMetadata, DistributionFile, IndexClient, ProjectNotFound
+from lockctl.index import CoreMetadata, DistributionFile, IndexClient, ProjectNotFound, ProjectPage
 from lockctl.reqfile import SourceLine
 
 __all__ = ["LookupFailure", "ReleaseFound", "lookup_releases"]
@@ -54,7 +54,7 @@ def lookup_releases(
         if isinstance(page, ProjectNotFound):
             chosen.append(LookupFailure(requirement=requirement, origin=origin, reason=str(page)))
             continue
-        pick = _newest(requirement, page.releases(), python_version, supported)
+        pick = _newest(requirement, page, python_version, supported)
         if isinstance(pick, str):
             chosen.append(LookupFailure(requirement=requirement, origin=origin, reason=pick))
         else:
@@ -83,19 +83,20 @@ def _with_metadata(
 
 def _newest(
     requirement: Requirement,
-    releases: dict[Version, list[DistributionFile]],
+    page: ProjectPage,
     python_version: Version,
     tags: Sequence[Tag],
 ) -> tuple[Version, DistributionFile] | str:
     """The newest allowed version with an installable file, or why there is none."""
-    allowed = list(requirement.specifier.filter(releases))
+    versions = page.versions()
+    allowed = list(requirement.specifier.filter(versions))
     if not allowed:
-        shown = ", ".join(str(v) for v in sorted(releases)[-5:]) or "none"
+        shown = ", ".join(str(v) for v in versions[-5:]) or "none"
         return f"no release matches {requirement.specifier} (newest: {shown})"
     for version in sorted(allowed, reverse=True):
         # PEP 592: a yanked file is only chosen by an exact pin.
         exact = any(s.operator in ("==", "===") for s in requirement.specifier)
-        files = [f for f in releases[version] if exact or not f.is_yanked]
+        files = [f for f in page.files_for(version) if exact or not f.is_yanked]
         files = [f for f in files if _python_ok(f, python_version)]
         best = _best_file(files, tags)
         if best is not None:
