@@ -264,6 +264,7 @@ class IndexClient:
         return self._pool
 
     def close(self) -> None:
+        """Stop fetching what nobody waits for."""
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
         self.fetcher.close()

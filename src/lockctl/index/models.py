@@ -10,11 +10,9 @@ from typing import Any
 from packaging.tags import Tag, parse_tag
 from packaging.utils import (
     InvalidSdistFilename,
-    InvalidWheelFilename,
     NormalizedName,
     canonicalize_name,
     parse_sdist_filename,
-    parse_wheel_filename,
 )
 from packaging.version import InvalidVersion, Version
 
@@ -45,18 +43,32 @@ def _tags(tag_text: str) -> frozenset[Tag]:
     return parse_tag(tag_text)
 
 
+@functools.lru_cache(maxsize=16384)
+def _version(text: str) -> Version:
+    return Version(text)
+
+
 @functools.lru_cache(maxsize=65536)
 def parse_dist_filename(filename: str) -> ParsedFilename | None:
     """Name, version and tags of a wheel or sdist filename; None for anything else."""
     try:
         if filename.endswith(".whl"):
-            name, version, _build, _ = parse_wheel_filename(filename)
-            tags = _tags("-".join(filename[:-4].split("-")[-3:]))
-            return ParsedFilename(name=name, version=version, tags=tags, is_wheel=True)
+            # The wheel spec's {name}-{version}(-{build})?-{python}-{abi}-{platform}.whl, split
+            # by hand: packaging's parser re-validates what the index already vouched for, and
+            # this runs for every candidate file of every release a resolver looks at.
+            parts = filename[:-4].split("-")
+            if len(parts) not in (5, 6) or not parts[0]:
+                return None
+            return ParsedFilename(
+                name=canonicalize_name(parts[0]),
+                version=_version(parts[1]),
+                tags=_tags("-".join(parts[-3:])),
+                is_wheel=True,
+            )
         if filename.endswith((".tar.gz", ".zip")):
             name, version = parse_sdist_filename(filename)
             return ParsedFilename(name=name, version=version, tags=frozenset(), is_wheel=False)
-    except (InvalidWheelFilename, InvalidSdistFilename):
+    except (InvalidSdistFilename, InvalidVersion, ValueError):
         return None
     return None
 
@@ -129,8 +141,8 @@ def release_key(filename: str, project: NormalizedName, memo: dict[str, str | No
     wheel tags are parsed later, only for the releases a caller looks at.
     """
     if filename.endswith(".whl"):
-        parts = filename[:-4].split("-")
-        if len(parts) not in (5, 6):
+        parts = filename.split("-", 2)
+        if len(parts) != 3:
             return None
         name, raw = parts[0], parts[1]
     else:

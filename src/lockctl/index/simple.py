@@ -55,18 +55,16 @@ def parse_project_page(
     raise PageFormatError(f"unexpected content type {media_type or '(none)'!r}")
 
 
-def _is_file(entry: object) -> bool:
-    if isinstance(entry, dict) and isinstance(entry.get("filename"), str):
-        return isinstance(entry.get("url"), str)
-    raise TypeError("a file entry has no filename or url")
-
-
 def _grouped(name: NormalizedName, records: list[FileRecord]) -> dict[str, list[FileRecord]]:
     groups: dict[str, list[FileRecord]] = {}
     memo: dict[str, str | None] = {}
     for record in records:
+        # The file dicts stay as the index sent them; they become DistributionFile values only
+        # for the releases a caller looks at. A dict without a str filename or url is not a page.
         key = release_key(record["filename"], name, memo)
         if key is not None:
+            if not isinstance(record["url"], str):
+                raise TypeError(f"file {record['filename']!r} has no URL")
             groups.setdefault(key, []).append(record)
     return groups
 
@@ -77,14 +75,10 @@ def parse_json_page(*, name: NormalizedName, page_url: SecretURL, body: bytes) -
         raw_files = document["files"]
         if not isinstance(raw_files, list):
             raise TypeError("files is not a list")
-        # The file dicts stay as the index sent them (PEP 691 keys); they become
-        # DistributionFile values only for the releases a caller looks at.
-        records: list[FileRecord] = [entry for entry in raw_files if _is_file(entry)]
+        groups = _grouped(name, raw_files)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise PageFormatError(f"not a PEP 691 JSON page: {exc}") from exc
-    return ProjectPage(
-        name=name, source=page_url.redacted, base=page_url, groups=_grouped(name, records)
-    )
+    return ProjectPage(name=name, source=page_url.redacted, base=page_url, groups=groups)
 
 
 def parse_html_page(*, name: NormalizedName, page_url: SecretURL, body: bytes) -> ProjectPage:
