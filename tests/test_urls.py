@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from lockctl.urls import SecretURL, redact_text
@@ -11,7 +13,6 @@ from lockctl.urls import SecretURL, redact_text
         ("https://user:pa%40ss@host.test/simple/", "https://user:****@host.test/simple/"),
         ("https://token@host.test/simple/", "https://****@host.test/simple/"),
         ("https://host.test/simple/", "https://host.test/simple/"),
-        ("file:///srv/index/simple/", "file:///srv/index/simple/"),
     ],
 )
 def test_display_forms_are_redacted(url: str, shown: str) -> None:
@@ -19,6 +20,11 @@ def test_display_forms_are_redacted(url: str, shown: str) -> None:
     assert str(secret) == shown
     assert repr(secret) == f"SecretURL({shown!r})"
     assert f"{secret}" == shown
+
+
+def test_file_urls_are_shown_as_they_are(tmp_path: Path) -> None:
+    local = SecretURL(tmp_path.as_uri())
+    assert str(local) == tmp_path.as_uri() and local.credentials() is None
 
 
 def test_redact_text_finds_urls_inside_messages() -> None:

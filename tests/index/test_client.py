@@ -339,3 +339,19 @@ def test_metadata_for_many_files_in_parallel(index_server: IndexServer, tmp_path
         files = [_file(client, name, "1.0") for name in names]
         results = client.metadata_many(files)
     assert [str(r.requires_dist[0]) for r in results] == [f"dep{n}" for n in range(40)]  # type: ignore[union-attr]
+
+
+@pytest.mark.live
+@pytest.mark.slow
+def test_allow_build_learns_metadata_by_building_the_sdist(
+    index_server: IndexServer, tmp_path: Path
+) -> None:
+    # Metadata-Version 2.1: nothing in PKG-INFO can be trusted, so only a build tells.
+    # The build backend (setuptools) comes from the default index, hence "live".
+    index_server.add(
+        make_sdist("built", "1.0", requires_dist=["attrs>=22"], metadata_version="2.1")
+    )
+    with make_client([index_server.simple_url], cache_dir=tmp_path, allow_build=True) as client:
+        metadata = client.metadata(_file(client, "built", "1.0"))
+        assert client.sources == {"build": 1}
+    assert [str(r) for r in metadata.requires_dist] == ["attrs>=22"]

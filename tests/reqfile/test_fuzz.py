@@ -18,7 +18,7 @@ from lockctl.reqfile import parse_text
 _LINES = (
     "foo==1.0",
     "Bar_baz[x, y] >=2 ; python_version < '3.12'",
-    'pkg @ file:///x.whl ; os_name == "nt"',
+    'pkg @ https://files.example/x.whl ; os_name == "nt"',
     "  # a comment",
     "",
     "\t",
