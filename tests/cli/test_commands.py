@@ -40,6 +40,20 @@ def test_metadata_shows_the_newest_matching_release(
     assert shown["requires_dist"] == ["six>=1.16", 'rich; extra == "x"']
 
 
+def test_metadata_text_hides_extra_requirements_unless_asked(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    index_server.add(
+        make_wheel("demo", "1.0", requires_dist=["six", "rich; extra == 'x'"], provides_extra=["x"])
+    )
+    argv = ["metadata", "demo", "-i", index_server.simple_url, "--cache-dir", str(tmp_path)]
+    assert main(argv) == 0
+    plain = capsys.readouterr().out
+    assert "requires: six" in plain and "rich" not in plain and "extras: x  (--extras" in plain
+    assert main([*argv, "--extras"]) == 0
+    assert 'requires: rich; extra == "x"' in capsys.readouterr().out
+
+
 def test_metadata_for_a_missing_project_is_exit_1(
     index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -27,6 +27,7 @@ class MetadataCommand:
     index: IndexRequest
     python_version: str | None
     as_json: bool
+    show_extras: bool
 
 
 Command = InputsCommand | MetadataCommand

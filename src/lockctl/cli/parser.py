@@ -105,6 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--python-version", metavar="X.Y", help="target Python (default: the running one)"
     )
     metadata.add_argument("--json", dest="as_json", action="store_true", help="print JSON")
+    metadata.add_argument(
+        "--extras",
+        dest="show_extras",
+        action="store_true",
+        help="also list the requirements of each extra",
+    )
     _add_index_options(metadata)
     return parser
 
@@ -125,6 +131,7 @@ def parse_argv(argv: Sequence[str]) -> tuple[GlobalOptions, Command]:
             index=_index_request(ns),
             python_version=ns.python_version,
             as_json=ns.as_json,
+            show_extras=ns.show_extras,
         )
     else:  # pragma: no cover - argparse rejects unknown commands first
         parser.error(f"unknown command {ns.command}")

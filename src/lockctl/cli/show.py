@@ -80,20 +80,24 @@ def run_metadata(command: MetadataCommand, out: TextIO, *, quiet: bool, verbose:
         out.write("\n")
     else:
         for result in results:
-            out.write(_as_text(result))
+            out.write(_as_text(result, extras=command.show_extras))
     return 1 if any(isinstance(r, LookupFailure) for r in results) else 0
 
 
-def _as_text(result: ReleaseFound | LookupFailure) -> str:
+def _as_text(result: ReleaseFound | LookupFailure, *, extras: bool) -> str:
     if isinstance(result, LookupFailure):
         return f"{result.requirement}: not available: {result.reason}\n"
     metadata = result.metadata
     lines = [f"{metadata.name} {metadata.version}  ({result.file.filename}, from {result.index})"]
     if metadata.requires_python is not None:
         lines.append(f"  requires-python: {metadata.requires_python}")
-    lines += [f"  requires: {requirement}" for requirement in metadata.requires_dist]
+    for requirement in metadata.requires_dist:
+        # A marker that names "extra" applies only when someone asks for that extra.
+        if extras or requirement.marker is None or "extra" not in str(requirement.marker):
+            lines.append(f"  requires: {requirement}")
     if metadata.provides_extra:
-        lines.append(f"  extras: {', '.join(metadata.provides_extra)}")
+        hint = "" if extras else "  (--extras lists what they require)"
+        lines.append(f"  extras: {', '.join(metadata.provides_extra)}{hint}")
     return "\n".join(lines) + "\n"
 
 

@@ -14,7 +14,7 @@ and explicit, so their files are always added, as pip adds them.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,21 +106,21 @@ def _truthy(value: str | None) -> bool | None:
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
-def _config_layer(values: Mapping[str, str]) -> IndexOptions:
+def _layer(setting: Callable[[str], str | None]) -> IndexOptions:
+    """The index options one source of pip settings gives, looked up by pip's option names."""
     return IndexOptions(
-        index_url=values.get("index-url"),
-        extra_index_urls=_split(values.get("extra-index-url")),
-        find_links=_split(values.get("find-links")),
-        no_index=_truthy(values.get("no-index")),
-        trusted_hosts=_split(values.get("trusted-host")),
+        index_url=setting("index-url"),
+        extra_index_urls=_split(setting("extra-index-url")),
+        find_links=_split(setting("find-links")),
+        no_index=_truthy(setting("no-index")),
+        trusted_hosts=_split(setting("trusted-host")),
     )
+
+
+def _config_layer(values: Mapping[str, str]) -> IndexOptions:
+    return _layer(values.get)
 
 
 def _environment_layer(env: Mapping[str, str]) -> IndexOptions:
-    return IndexOptions(
-        index_url=env.get("PIP_INDEX_URL"),
-        extra_index_urls=_split(env.get("PIP_EXTRA_INDEX_URL")),
-        find_links=_split(env.get("PIP_FIND_LINKS")),
-        no_index=_truthy(env.get("PIP_NO_INDEX")),
-        trusted_hosts=_split(env.get("PIP_TRUSTED_HOST")),
-    )
+    # pip's rule: every long option --some-name can be set as PIP_SOME_NAME.
+    return _layer(lambda name: env.get("PIP_" + name.upper().replace("-", "_")))
