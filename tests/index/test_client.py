@@ -300,6 +300,21 @@ def test_refresh_refetches_pages(index_server: IndexServer, tmp_path: Path) -> N
         assert sorted(_page(client, "moving").releases()) == [Version("1.0"), Version("1.1")]
 
 
+def test_a_stale_page_is_revalidated_with_its_etag(
+    index_server: IndexServer, tmp_path: Path
+) -> None:
+    index_server.add(make_wheel("steady", "1.0"))
+    with make_client([index_server.simple_url], cache_dir=tmp_path) as client:
+        _page(client, "steady")
+    # Age the cached page past its time-to-live without waiting for it.
+    with make_client([index_server.simple_url], cache_dir=tmp_path) as client:
+        client.cache.page_ttl = 0.0
+        assert sorted(_page(client, "steady").releases()) == [Version("1.0")]
+    (first, second) = [r for r in index_server.requests if r.path == "/simple/steady/"]
+    assert first.status == 200 and second.status == 304
+    assert second.headers.get("if-none-match") and second.body_bytes == 0
+
+
 def test_sdist_static_metadata_is_read_without_building(
     index_server: IndexServer, tmp_path: Path
 ) -> None:

@@ -200,7 +200,7 @@ class IndexServer:
         if path == "/simple/":
             return self._project_list(headers.get("accept"))
         if path.startswith("/simple/"):
-            return self._project_page(path, headers.get("accept"))
+            return self._project_page(path, headers.get("accept"), headers.get("if-none-match"))
         if path.startswith("/files/"):
             return self._file(method, path.removeprefix("/files/"), headers.get("range"))
         return text_reply(404, "not found")
@@ -215,7 +215,7 @@ class IndexServer:
             return page_reply(pages.project_list_html(projects), HTML_CONTENT_TYPE)
         return text_reply(406, "not acceptable")
 
-    def _project_page(self, path: str, accept: str | None) -> Reply:
+    def _project_page(self, path: str, accept: str | None, if_none_match: str | None) -> Reply:
         requested = path.removeprefix("/simple/")
         name = requested.removesuffix("/")
         if not name or "/" in name:
@@ -239,9 +239,11 @@ class IndexServer:
         chosen = negotiate(accept, self.formats)
         if chosen == "json":
             versions = [entry.version for entry in entries]
-            return page_reply(pages.project_json(project, links, versions), pages.JSON_TYPE)
+            body = pages.project_json(project, links, versions)
+            return page_reply(body, pages.JSON_TYPE, if_none_match=if_none_match)
         if chosen == "html":
-            return page_reply(pages.project_html(project, links), HTML_CONTENT_TYPE)
+            body = pages.project_html(project, links)
+            return page_reply(body, HTML_CONTENT_TYPE, if_none_match=if_none_match)
         return text_reply(406, "not acceptable")
 
     def _link_url(self, filename: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
@@ -40,9 +41,14 @@ def text_reply(status: int, message: str, **headers: str) -> Reply:
     return Reply(status=status, body=f"{message}\n".encode(), headers=headers)
 
 
-def page_reply(body: bytes, content_type: str) -> Reply:
+def page_reply(body: bytes, content_type: str, *, if_none_match: str | None = None) -> Reply:
+    """A page with an ETag; 304 and no body when the client already holds this version."""
+    etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
     # Vary: the same URL answers HTML or JSON depending on Accept (PEP 691).
-    return Reply(status=200, body=body, content_type=content_type, headers={"Vary": "Accept"})
+    headers = {"Vary": "Accept", "ETag": etag}
+    if if_none_match is not None and etag in (t.strip() for t in if_none_match.split(",")):
+        return Reply(status=304, content_type=content_type, headers=headers)
+    return Reply(status=200, body=body, content_type=content_type, headers=headers)
 
 
 def _accept_quality(accept: str, media_types: Collection[str]) -> float:
