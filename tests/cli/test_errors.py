@@ -83,6 +83,17 @@ def test_unreachable_index_is_exit_3_and_redacted(
     assert "topsecret" not in err and "me:****@127.0.0.1" in err
 
 
+def test_plain_http_to_a_remote_host_needs_trusted_host(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    remote = ["metadata", "six", "-i", "http://index.invalid/simple/", "--cache-dir", str(tmp_path)]
+    code, _, err = run(capsys, *remote)
+    assert code == 2
+    assert "uses plain HTTP" in err and "--trusted-host index.invalid" in err
+    code, _, err = run(capsys, *remote, "--trusted-host", "index.invalid")
+    assert code == 3 and "index.invalid" in err  # now it is tried, and the name does not resolve
+
+
 def test_an_answer_that_is_not_a_page_is_exit_3(
     index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -41,6 +41,13 @@ def _add_index_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--no-index", action="store_true", default=None, help="ask no index, only --find-links"
     )
+    group.add_argument(
+        "--trusted-host",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="allow plain HTTP or an unverified certificate for HOST (as pip does)",
+    )
     group.add_argument("--cache-dir", type=Path, help="cache directory (default: user cache)")
     group.add_argument("--offline", action="store_true", help="use only what is cached")
     group.add_argument("--refresh", action="store_true", help="refetch index pages")
@@ -61,6 +68,7 @@ def _index_request(ns: argparse.Namespace) -> IndexRequest:
             extra_index_urls=tuple(ns.extra_index_url),
             find_links=tuple(ns.find_links),
             no_index=ns.no_index,
+            trusted_hosts=tuple(ns.trusted_host),
         ),
         cache_dir=ns.cache_dir,
         offline=ns.offline,

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from lockctl import __version__
-from lockctl.errors import IndexResponseError, IndexUnreachable
+from lockctl.errors import IndexResponseError, IndexUnreachable, UsageError
 from lockctl.events import Reporter, Retrying, ignore_events
 from lockctl.index.auth import CredentialStore
 from lockctl.urls import SecretURL, file_url_path, redact_text
@@ -75,6 +75,7 @@ class FetchPolicy:
     backoff: float = 0.25  # first delay in seconds; doubles each retry, with jitter
     max_connections: int = 16
     cafile: str | None = None  # pip's --cert / PIP_CERT; SSL_CERT_FILE is honoured by default
+    trusted_hosts: tuple[str, ...] = ()  # pip's --trusted-host: plain HTTP or unverified TLS
 
 
 @dataclass(slots=True)
@@ -111,7 +112,7 @@ class HttpFetcher:
         self.credentials = credentials or CredentialStore()
         self.reporter = reporter
         self.stats = FetchStats()
-        self._managers: dict[str | None, urllib3.PoolManager] = {}
+        self._managers: dict[tuple[str | None, bool], urllib3.PoolManager] = {}
         self._client_lock = threading.Lock()
 
     # -- the Protocol -------------------------------------------------------------------------
@@ -139,6 +140,12 @@ class HttpFetcher:
             return _read_file_url(url, method, headers)
         if url.scheme not in ("http", "https"):
             raise IndexResponseError(f"unsupported URL scheme {url.scheme!r}", url=url.redacted)
+        if url.scheme == "http" and not self._trusted(url) and not _is_loopback(url):
+            # pip ignores an insecure origin unless the user vouched for it.
+            raise UsageError(
+                f"{url.redacted} uses plain HTTP, which anyone on the network can tamper with",
+                hint=f"use HTTPS, or add --trusted-host {url.netloc_host} if you mean it",
+            )
         attempt = 0
         while True:
             try:
@@ -202,14 +209,36 @@ class HttpFetcher:
         proxy = None
         if not urllib.request.proxy_bypass(url.netloc_host):
             proxy = urllib.request.getproxies().get(url.scheme)
+        verify = not self._trusted(url)
         with self._client_lock:
-            manager = self._managers.get(proxy)
+            manager = self._managers.get((proxy, verify))
             if manager is None:
-                manager = self._managers[proxy] = _make_manager(self.policy, proxy)
+                manager = _make_manager(self.policy, proxy, verify=verify)
+                self._managers[(proxy, verify)] = manager
             return manager
 
+    def _trusted(self, url: SecretURL) -> bool:
+        host = url.netloc_host
+        return host in self.policy.trusted_hosts or host.rsplit(":", 1)[0] in (
+            self.policy.trusted_hosts
+        )
 
-def _make_manager(policy: FetchPolicy, proxy: str | None) -> urllib3.PoolManager:
+
+def _is_loopback(url: SecretURL) -> bool:
+    """pip counts loopback as a secure origin whatever the scheme."""
+    import ipaddress
+    import urllib.parse
+
+    host = urllib.parse.urlsplit(url.secret).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _make_manager(policy: FetchPolicy, proxy: str | None, *, verify: bool) -> urllib3.PoolManager:
     import ssl
 
     import urllib3
@@ -217,11 +246,16 @@ def _make_manager(policy: FetchPolicy, proxy: str | None) -> urllib3.PoolManager
     # The system's trust store, as pip uses it; PIP_CERT or --cert point elsewhere, and
     # SSL_CERT_FILE / SSL_CERT_DIR are honoured by OpenSSL's default paths.
     context = ssl.create_default_context(cafile=policy.cafile or os.environ.get("PIP_CERT"))
+    if not verify:  # --trusted-host: the user vouched for this host, as with pip
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
     options = {
         "num_pools": 32,
         "maxsize": policy.max_connections,
         "block": False,
         "ssl_context": context,
+        "cert_reqs": "CERT_REQUIRED" if verify else "CERT_NONE",
         "headers": {"User-Agent": f"lockctl/{__version__}", "Accept-Encoding": "gzip, deflate"},
     }
     if proxy:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lockctl.events import Reporter, ignore_events
@@ -82,7 +82,8 @@ def open_index(
         request.options, file_index_options(files), cache_dir=cache_dir
     )
     credentials = CredentialStore((*settings.indexes, *settings.find_links))
-    fetcher = HttpFetcher(policy=request.policy, credentials=credentials, reporter=reporter)
+    policy = replace(request.policy, trusted_hosts=settings.trusted_hosts)
+    fetcher = HttpFetcher(policy=policy, credentials=credentials, reporter=reporter)
     return IndexClient(
         settings,
         fetcher=fetcher,
