@@ -55,13 +55,21 @@ class _Member:
 class _RemoteFile:
     """The parts of a remote file fetched so far, and range requests for the rest."""
 
-    def __init__(self, fetcher: Fetcher, url: SecretURL) -> None:
-        self.fetcher = fetcher
+    def __init__(self, fetcher: Fetcher | None, url: SecretURL) -> None:
+        self.fetcher = fetcher  # None: everything is already in ``segments``
         self.url = url
         self.size = 0
         self.segments: list[tuple[int, bytes]] = []
 
+    @classmethod
+    def in_memory(cls, data: bytes) -> _RemoteFile:
+        local = cls(None, SecretURL(""))
+        local.size = len(data)
+        local.segments.append((0, data))
+        return local
+
     def load_tail(self, length: int) -> None:
+        assert self.fetcher is not None
         response = self.fetcher.get_tail(self.url, length)
         if response.status == 200:
             raise RangeNotSupported(response)
@@ -71,7 +79,7 @@ class _RemoteFile:
         for start, data in self.segments:
             if start <= offset and offset + length <= start + len(data):
                 return data[offset - start : offset - start + length]
-        if offset < 0 or offset + length > self.size:
+        if offset < 0 or offset + length > self.size or self.fetcher is None:
             raise WheelFormatError("zip structure points outside the file")
         response = self.fetcher.get_range(self.url, offset, offset + length - 1)
         if response.status == 200:
@@ -102,10 +110,7 @@ def read_member_by_range(fetcher: Fetcher, url: SecretURL, *, tail: int = 65536)
 
 def read_member_from_bytes(data: bytes) -> bytes:
     """The same, for a wheel already in memory."""
-    local = _RemoteFile.__new__(_RemoteFile)
-    local.size = len(data)
-    local.segments = [(0, data)]
-    return _extract_metadata(local)
+    return _extract_metadata(_RemoteFile.in_memory(data))
 
 
 def _extract_metadata(remote: _RemoteFile) -> bytes:
