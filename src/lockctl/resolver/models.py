@@ -1,0 +1,178 @@
+"""Values that go into and come out of resolution.
+
+In: ``RootRequirement`` (a requirement with the file and line it came from), constraints and
+overrides. Through: ``Release`` (one version of a project as the ``PackageSource`` offers it).
+Out: ``Resolution`` (one ``ResolvedPin`` per project) or a ``ResolutionConflict`` carrying its
+causes as data for the CLI to explain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import Version
+
+from lockctl.errors import LockctlError
+from lockctl.index.coremeta import CoreMetadata
+from lockctl.index.models import DistributionFile, ProjectNotFound
+from lockctl.reqfile import SourceLine
+
+__all__ = [
+    "ConflictCause",
+    "Origin",
+    "OverrideNote",
+    "PackageSource",
+    "Preferences",
+    "Release",
+    "Resolution",
+    "ResolutionConflict",
+    "ResolvedPin",
+    "RootRequirement",
+]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Origin:
+    """Where a root requirement was written: the line, and the includes that led to it.
+
+    ``line`` is None for one given on the command line (``--override 'rich>=13.9.4'``).
+    ``via`` is the chain of ``-r``/``-c`` lines from the top file down, as reqfile gives it.
+    """
+
+    line: SourceLine | None
+    via: tuple[SourceLine, ...] = ()
+
+    def describe(self) -> str:
+        if self.line is None:
+            return "the command line"
+        text = f"{self.line.path} line {self.line.line}"
+        if self.via:
+            chain = ", ".join(f"{step.path} line {step.line}" for step in reversed(self.via))
+            text += f", reached through -r from {chain}"
+        return text
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RootRequirement:
+    requirement: Requirement
+    origin: Origin
+    kind: Literal["requirement", "constraint", "override"] = "requirement"
+
+    @property
+    def name(self) -> NormalizedName:
+        return canonicalize_name(self.requirement.name)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Release:
+    """One version of a project as the source offers it for the target.
+
+    ``files`` are the files installable on the target, best first (empty when none is);
+    ``all_files`` every file of the release (what ``--generate-hashes`` lists, as pip-tools
+    does). ``rejected`` says why the release cannot be used at all (requires-python, no file
+    for the target), for explanations.
+    """
+
+    name: NormalizedName
+    version: Version
+    files: tuple[DistributionFile, ...]
+    all_files: tuple[DistributionFile, ...]
+    yanked: str | None = None  # PEP 592: reason ("" without one) when every file is yanked
+    requires_python: SpecifierSet | None = None
+    rejected: str | None = None
+
+
+class PackageSource(Protocol):
+    """Everything the resolver knows about packages comes through here; it never sees HTTP."""
+
+    def releases(self, name: NormalizedName) -> Sequence[Release] | ProjectNotFound:
+        """Every release, newest first, unusable ones included with their ``rejected`` reason."""
+        ...
+
+    def metadata(self, release: Release) -> CoreMetadata:
+        """The core metadata of the release (of its best file for the target)."""
+        ...
+
+    def prefetch(self, releases: Iterable[Release]) -> None:
+        """A hint that the metadata of these releases will be wanted soon."""
+        ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OverrideNote:
+    """An override that changed a pin, and the requirements it replaced (for the lock comment)."""
+
+    override: RootRequirement
+    replaced: tuple[tuple[str, Requirement], ...]  # (who asked: a project name or a file, what)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResolvedPin:
+    name: NormalizedName
+    version: Version
+    release: Release
+    extras: frozenset[NormalizedName] = frozenset()
+    parents: tuple[NormalizedName, ...] = ()  # pinned projects that require this one
+    roots: tuple[RootRequirement, ...] = ()  # the input lines that name it (requirements, -c)
+    overrides: tuple[OverrideNote, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Resolution:
+    pins: tuple[ResolvedPin, ...]  # sorted by name
+
+    def get(self, name: str) -> ResolvedPin | None:
+        wanted = canonicalize_name(name)
+        return next((pin for pin in self.pins if pin.name == wanted), None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConflictCause:
+    """One requirement taking part in a conflict, and who asked for it.
+
+    ``parent`` is the pinned project (name, version) whose metadata asked, or None for a root
+    requirement, whose ``root`` then says where it was written.
+    """
+
+    requirement: Requirement
+    parent: tuple[NormalizedName, Version] | None = None
+    root: RootRequirement | None = None
+
+
+class ResolutionConflict(LockctlError):
+    """No set of versions satisfies every requirement. Exit code 1, as a failed check.
+
+    ``causes`` is the data (resolvelib's ``ResolutionImpossible.causes``, with origins);
+    ``chains`` paths from a root requirement down to each clashing requirement; ``fixes``
+    the smallest changes that were verified to resolve (filled in by the caller that checked).
+    """
+
+    exit_code = 1
+
+    def __init__(
+        self,
+        causes: Sequence[ConflictCause],
+        *,
+        chains: Sequence[Sequence[ConflictCause]] = (),
+        fixes: Sequence[str] = (),
+        unavailable: Sequence[str] = (),
+    ) -> None:
+        super().__init__("no versions satisfy every requirement")
+        self.causes = tuple(causes)
+        self.chains = tuple(tuple(chain) for chain in chains)
+        self.fixes = tuple(fixes)
+        self.unavailable = tuple(unavailable)  # "why each candidate was rejected" lines
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Preferences:
+    """Pins to prefer (an existing lock), and projects freed from them (--upgrade-package)."""
+
+    pins: dict[NormalizedName, Version] = field(default_factory=dict)
+    upgrade_all: bool = False
+    upgrade: frozenset[NormalizedName] = frozenset()
