@@ -1,0 +1,100 @@
+"""Turn ``.in`` files, ``--override`` texts and override files into root requirements."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import NormalizedName
+
+from lockctl.errors import UsageError
+from lockctl.reqfile import RequirementsFile, parse_file
+from lockctl.resolver import Origin, RootRequirement
+
+__all__ = ["CompileInputs", "parse_overrides", "read_inputs"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CompileInputs:
+    files: tuple[RequirementsFile, ...]
+    roots: tuple[RootRequirement, ...]  # requirements and -c constraints, in file order
+    pre: bool  # a --pre line in any input file
+
+
+def read_inputs(paths: Sequence[Path]) -> CompileInputs:
+    files = tuple(parse_file(path) for path in paths)
+    roots: list[RootRequirement] = []
+    for parsed in files:
+        for located in parsed.iter_requirements(constraints=True):
+            entry = located.entry
+            if entry.requirement is None or entry.editable:
+                raise UsageError(
+                    f"{entry.source.path} line {entry.source.line}: editable requirements "
+                    f"({entry.source.text.strip()}) cannot be compiled yet",
+                    hint="list the project's own dependencies instead, or pin it by name",
+                )
+            roots.append(
+                RootRequirement(
+                    requirement=entry.requirement,
+                    origin=Origin(line=entry.source, via=located.via),
+                    kind="constraint" if located.constraint else "requirement",
+                )
+            )
+    pre = any(located.entry.name == "pre" for parsed in files for located in parsed.iter_options())
+    return CompileInputs(files=files, roots=tuple(roots), pre=pre)
+
+
+def parse_overrides(texts: Iterable[str], files: Iterable[Path]) -> tuple[RootRequirement, ...]:
+    """``--override`` texts and the requirements of ``--override-file`` files, validated.
+
+    Two overrides that pin the same project to different exact versions can never both hold:
+    that is a usage error, reported before any resolution starts.
+    """
+    overrides: list[RootRequirement] = []
+    for text in texts:
+        try:
+            requirement = Requirement(text)
+        except InvalidRequirement as exc:
+            raise UsageError(
+                f"--override {text!r} is not a valid requirement: {str(exc).splitlines()[0]}",
+                hint="write it as in a requirements file, for example 'rich>=13.9.4'",
+            ) from None
+        overrides.append(
+            RootRequirement(requirement=requirement, origin=Origin(line=None), kind="override")
+        )
+    for path in files:
+        for located in parse_file(path).iter_requirements():
+            entry = located.entry
+            if entry.requirement is None:
+                raise UsageError(
+                    f"{path} line {entry.source.line}: an override needs a project name"
+                )
+            overrides.append(
+                RootRequirement(
+                    requirement=entry.requirement,
+                    origin=Origin(line=entry.source, via=located.via),
+                    kind="override",
+                )
+            )
+    _reject_contradictions(overrides)
+    return tuple(overrides)
+
+
+def _reject_contradictions(overrides: Sequence[RootRequirement]) -> None:
+    exact: dict[NormalizedName, RootRequirement] = {}
+    for override in overrides:
+        pins = [s.version for s in override.requirement.specifier if s.operator in ("==", "===")]
+        if len(pins) != 1 or override.requirement.marker is not None:
+            continue
+        earlier = exact.setdefault(override.name, override)
+        if earlier is not override and str(earlier.requirement.specifier) != str(
+            override.requirement.specifier
+        ):
+            raise UsageError(
+                f"conflicting overrides for {override.name}: {earlier.requirement} "
+                f"({earlier.origin.describe()}) and {override.requirement} "
+                f"({override.origin.describe()})",
+                hint="keep one of them",
+            )

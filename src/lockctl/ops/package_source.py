@@ -1,0 +1,163 @@
+"""The resolver's PackageSource, backed by the index client and filtered for the target.
+
+The resolver asks for a project's releases and a release's metadata; this adapter answers from
+``IndexClient`` and decides, for the target environment, which files of a release can be
+installed (wheel tags, requires-python) and why a release cannot be used at all.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import overload
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.tags import Tag
+from packaging.utils import NormalizedName
+from packaging.version import Version
+
+from lockctl.index import CoreMetadata, DistributionFile, IndexClient, ProjectNotFound, ProjectPage
+from lockctl.resolver import Release, TargetEnvironment
+
+__all__ = ["IndexPackageSource"]
+
+
+class IndexPackageSource:
+    def __init__(self, client: IndexClient, target: TargetEnvironment) -> None:
+        self.client = client
+        self.target = target
+        self._rank: dict[Tag, int] = {tag: i for i, tag in enumerate(target.tags())}
+        self._python = Version(target.python_full_version)
+        self._lock = threading.Lock()
+        self._releases: dict[NormalizedName, Sequence[Release] | ProjectNotFound] = {}
+        self.projects_loaded = 0
+
+    def releases(self, name: NormalizedName) -> Sequence[Release] | ProjectNotFound:
+        with self._lock:
+            known = self._releases.get(name)
+        if known is not None:
+            return known
+        page = self.client.project(name)
+        result: Sequence[Release] | ProjectNotFound = (
+            page if isinstance(page, ProjectNotFound) else _LazyReleases(page, self._release)
+        )
+        with self._lock:
+            self._releases.setdefault(name, result)
+            self.projects_loaded = len(self._releases)
+            return self._releases[name]
+
+    def metadata(self, release: Release) -> CoreMetadata:
+        return self.client.metadata(_metadata_file(release))
+
+    def prefetch(self, releases: Iterable[Release]) -> None:
+        self.client.prefetch_metadata(_metadata_file(r) for r in releases if r.all_files)
+
+    def prefetch_projects(self, names: Iterable[str]) -> None:
+        self.client.prefetch_projects(names)
+
+    def _release(self, page: ProjectPage, version: Version) -> Release:
+        all_files = page.files_for(version)
+        python_ok = [f for f in all_files if self._python_ok(f)]
+        usable = sorted(
+            (f for f in python_ok if self._file_rank(f) is not None),
+            key=lambda f: (self._file_rank(f), f.filename),
+        )
+        rejected = None
+        if not all_files:
+            rejected = "the index lists no files"
+        elif not python_ok:
+            shown = sorted({f.requires_python or "" for f in all_files})[0]
+            rejected = f"requires Python {shown}, not {self.target.python_minor}"
+        elif not usable:
+            rejected = f"no file for {self.target.describe()}"
+        yanked_files = [f for f in all_files if f.is_yanked]
+        yanked = None
+        if all_files and len(yanked_files) == len(all_files):
+            yanked = yanked_files[0].yanked or ""
+        return Release(
+            name=page.name,
+            version=version,
+            files=tuple(usable),
+            all_files=all_files,
+            yanked=yanked,
+            requires_python=_requires_python(usable or all_files),
+            rejected=rejected,
+        )
+
+    def _python_ok(self, dist: DistributionFile) -> bool:
+        if not dist.requires_python:
+            return True
+        try:
+            return SpecifierSet(dist.requires_python).contains(self._python, prereleases=True)
+        except InvalidSpecifier:
+            return True  # pip ignores a requires-python it cannot parse
+
+    def _file_rank(self, dist: DistributionFile) -> int | None:
+        """Lower is better; None when the target cannot install the file.
+
+        Wheels rank by the target's tag order; an sdist ranks after every wheel (it can be
+        built anywhere, but lockctl only reads its static metadata unless builds are allowed).
+        """
+        parsed = dist.parsed
+        if parsed is None:
+            return None
+        if not parsed.is_wheel:
+            return len(self._rank)
+        return min((self._rank[t] for t in parsed.tags if t in self._rank), default=None)
+
+
+def _metadata_file(release: Release) -> DistributionFile:
+    """The file whose metadata stands for the release: a wheel if any (cheapest to read)."""
+    candidates = release.files or release.all_files
+    wheels = [f for f in candidates if f.is_wheel]
+    return (wheels or list(candidates))[0]
+
+
+def _requires_python(files: Sequence[DistributionFile]) -> SpecifierSet | None:
+    for dist in files:
+        if dist.requires_python:
+            try:
+                return SpecifierSet(dist.requires_python)
+            except InvalidSpecifier:
+                continue
+    return None
+
+
+class _LazyReleases(Sequence[Release]):
+    """A project's releases newest first, each built (files filtered) only when looked at.
+
+    A popular project has hundreds of releases and thousands of files; resolution usually
+    looks at a few of the newest.
+    """
+
+    def __init__(self, page: ProjectPage, build: Callable[[ProjectPage, Version], Release]) -> None:
+        self._page = page
+        self._build = build
+        self._versions = sorted(page.versions(), reverse=True)
+        self._built: dict[int, Release] = {}
+
+    @property
+    def versions(self) -> list[Version]:
+        return self._versions
+
+    @overload
+    def __getitem__(self, index: int) -> Release: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Release]: ...
+
+    def __getitem__(self, index: int | slice) -> Release | Sequence[Release]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self._versions)))]
+        if index < 0:
+            index += len(self._versions)
+        release = self._built.get(index)
+        if release is None:
+            release = self._built[index] = self._build(self._page, self._versions[index])
+        return release
+
+    def __len__(self) -> int:
+        return len(self._versions)
+
+    def __iter__(self) -> Iterator[Release]:
+        return (self[i] for i in range(len(self._versions)))
