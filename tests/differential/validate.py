@@ -50,9 +50,9 @@ def lock_problems(
             if _applies(dependency, env, reached[name]):
                 queue.append((dependency, f"{name}=={version}"))
     for constraint in constraints:
-        name = canonicalize_name(constraint.name)
-        if name in pins and not constraint.specifier.contains(pins[name], prereleases=True):
-            problems.append(f"{name}=={pins[name]} breaks the constraint {constraint}")
-    for name in sorted(set(pins) - set(reached)):
-        problems.append(f"{name}=={pins[name]} is pinned but nothing requires it")
+        limited = str(canonicalize_name(constraint.name))
+        if limited in pins and not constraint.specifier.contains(pins[limited], prereleases=True):
+            problems.append(f"{limited}=={pins[limited]} breaks the constraint {constraint}")
+    for unrequired in sorted(set(pins) - set(reached)):
+        problems.append(f"{unrequired}=={pins[unrequired]} is pinned but nothing requires it")
     return problems
