@@ -19,10 +19,11 @@ What is measured
     ``lockctl-warm``  the same again on the cache the cold run just filled.
 
     For each run: wall time (``time.perf_counter`` around ``Popen`` .. ``os.wait4``), peak
-    resident memory of the process itself (``ru_maxrss`` from ``os.wait4``; grandchildren, such
-    as the one ``pip install --help`` lockctl runs to learn pip's default index on a cold cache,
-    are not counted), the size of the cache it left, and for lockctl the HTTP requests made and
-    body bytes received (``HttpFetcher.stats``). The table shows medians over ``--rounds``.
+    resident memory (``ru_maxrss`` from ``os.wait4``: the largest of the process and of any
+    child it waited for, such as the ``pip install --help`` lockctl runs to learn pip's default
+    index on a first run; a maximum, not a sum), the size of the cache it left, and for lockctl
+    the HTTP requests made and body bytes received (``HttpFetcher.stats``). The table shows
+    medians over ``--rounds``.
 
 Targets (from the issue): lockctl-cold within 2x of uv-cold; lockctl-warm under 0.3 s.
 
@@ -48,11 +49,25 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+from _harness import (
+    EXIT_FAILED,
+    EXIT_INDEX,
+    EXIT_OK,
+    BenchmarkAborted,
+    Finished,
+    directory_size,
+    format_number,
+    hermetic_environment,
+    median_or_none,
+    run_measured,
+    tail,
+    uv_executable,
+)
 
 __all__ = ["Measurement", "main"]
 
@@ -64,32 +79,6 @@ TARGET_PYTHON = "3.11"
 TARGET_PLATFORM = "x86_64-manylinux_2_28"
 COLD_RATIO_TARGET = 2.0
 WARM_SECONDS_TARGET = 0.3
-
-# Variables that would point either tool at another index than its default one.
-_INDEX_VARIABLES = (
-    "PIP_INDEX_URL",
-    "PIP_EXTRA_INDEX_URL",
-    "PIP_FIND_LINKS",
-    "PIP_NO_INDEX",
-    "UV_INDEX",
-    "UV_INDEX_URL",
-    "UV_DEFAULT_INDEX",
-    "UV_EXTRA_INDEX_URL",
-    "UV_FIND_LINKS",
-    "UV_NO_INDEX",
-    "UV_CONFIG_FILE",
-    "UV_OFFLINE",
-)
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INDEX = 0, 1, 2, 3
-
-
-class BenchmarkAborted(Exception):
-    """A run went wrong in a way that makes its figures meaningless."""
-
-    def __init__(self, message: str, *, exit_code: int) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -103,55 +92,7 @@ class Measurement:
     bytes_received: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Finished:
-    """A subprocess that has exited, with its output."""
-
-    returncode: int
-    wall_s: float
-    peak_rss_kib: int
-    stdout: str
-    stderr: str
-
-
 # -- running children -------------------------------------------------------------------------
-
-
-def hermetic_environment(**overrides: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _INDEX_VARIABLES}
-    env["PIP_CONFIG_FILE"] = os.devnull
-    env.update(overrides)
-    return env
-
-
-def run_measured(argv: Sequence[str], env: Mapping[str, str]) -> Finished:
-    """Run ``argv``; wall time and the peak RSS of that process from ``os.wait4``.
-
-    Output goes to temporary files, not pipes: nobody reads a pipe while ``wait4`` blocks.
-    """
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        process = subprocess.Popen(argv, stdout=out, stderr=err, env=dict(env))
-        _pid, status, usage = os.wait4(process.pid, 0)
-        wall = time.perf_counter() - start
-        process.returncode = os.waitstatus_to_exitcode(status)  # so Popen does not reap it again
-        out.seek(0)
-        err.seek(0)
-        return Finished(
-            returncode=process.returncode,
-            wall_s=wall,
-            peak_rss_kib=usage.ru_maxrss,  # KiB on Linux
-            stdout=out.read().decode(errors="replace"),
-            stderr=err.read().decode(errors="replace"),
-        )
-
-
-def uv_executable() -> str:
-    """The uv next to this interpreter (the project's virtualenv), else the one on PATH."""
-    found = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
-    if found is None:
-        raise BenchmarkAborted("uv is not installed (pip install uv)", exit_code=EXIT_USAGE)
-    return found
 
 
 def uv_compile_command(uv: str, stack: Path) -> list[str]:
@@ -169,14 +110,6 @@ def uv_compile_command(uv: str, stack: Path) -> list[str]:
         "--quiet",
         str(stack),
     ]
-
-
-def directory_size(root: Path) -> int:
-    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file() and not p.is_symlink())
-
-
-def tail(text: str, lines: int = 15) -> str:
-    return "\n".join(text.strip().splitlines()[-lines:])
 
 
 # -- the three kinds of run -------------------------------------------------------------------
@@ -267,11 +200,6 @@ class Summary:
     warm_ok: bool
 
 
-def median_or_none(values: Sequence[float | None]) -> float | None:
-    present = [v for v in values if v is not None]
-    return statistics.median(present) if present else None
-
-
 def summarize(runs: Mapping[str, Sequence[Measurement]]) -> Summary:
     medians: dict[str, dict[str, float | None]] = {}
     for name in RUN_NAMES:
@@ -293,10 +221,6 @@ def summarize(runs: Mapping[str, Sequence[Measurement]]) -> Summary:
         cold_ok=cold <= COLD_RATIO_TARGET * uv_cold,
         warm_ok=warm < WARM_SECONDS_TARGET,
     )
-
-
-def format_number(value: float | None, pattern: str) -> str:
-    return "-" if value is None else format(value, pattern)
 
 
 def render(summary: Summary, *, rounds: int, releases: int, uv_pins: int) -> str:
