@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from lockctl.cli.compile_cmd import CompileCommand
 from lockctl.ops.session import IndexRequest
 
-__all__ = ["Command", "InputsCommand", "MetadataCommand"]
+__all__ = ["Command", "CompileCommand", "InputsCommand", "MetadataCommand"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -30,4 +31,4 @@ class MetadataCommand:
     show_extras: bool
 
 
-Command = InputsCommand | MetadataCommand
+Command = InputsCommand | MetadataCommand | CompileCommand

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from lockctl import __version__
 from lockctl.cli.commands import Command, InputsCommand, MetadataCommand
+from lockctl.cli.compile_cmd import add_compile_parser, compile_command
 from lockctl.index import IndexOptions
 from lockctl.ops.session import IndexRequest
 
@@ -89,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="print retries and more")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
+    _add_index_options(add_compile_parser(commands))
+
     inputs = commands.add_parser(
         "inputs", help="list the requirements of .in/.txt files, with the file and line of each"
     )
@@ -128,7 +131,9 @@ def parse_argv(argv: Sequence[str]) -> tuple[GlobalOptions, Command]:
     parser = build_parser()
     ns = parser.parse_args(argv, namespace=GlobalOptions())
     command: Command
-    if ns.command == "inputs":
+    if ns.command == "compile":
+        command = compile_command(ns, argv, _index_request(ns))
+    elif ns.command == "inputs":
         command = InputsCommand(files=tuple(ns.files), constraints=ns.constraints)
     elif ns.command == "metadata":
         if not ns.requirements and not ns.files:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lockctl.cli.conflicts import render_conflict
 from lockctl.errors import (
     HashMismatch,
     IncludeError,
@@ -13,6 +14,7 @@ from lockctl.errors import (
     UsageError,
 )
 from lockctl.events import CacheEntryCorrupt, Event, Retrying
+from lockctl.resolver import ResolutionConflict
 from lockctl.urls import redact_text
 
 __all__ = ["render_error", "render_event", "render_span"]
@@ -31,6 +33,8 @@ def render_span(span: SourceSpan) -> str:
 
 def render_error(error: LockctlError) -> str:
     """One paragraph: what went wrong, where, and what to do."""
+    if isinstance(error, ResolutionConflict):
+        return render_conflict(error)
     if isinstance(error, RequirementsFileError):
         text = f"error: {error.message}\n  --> {render_span(error.span)}"
         return _with_hint(text, error.hint)

@@ -85,7 +85,12 @@ class FetchStats:
     requests: int = 0
     bytes_received: int = 0
     retries: int = 0
+    in_flight: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def started(self, delta: int) -> None:
+        with self._lock:
+            self.in_flight += delta
 
     def record(self, *, body: int, retried: bool = False) -> None:
         with self._lock:
@@ -146,6 +151,13 @@ class HttpFetcher:
                 f"{url.redacted} uses plain HTTP, which anyone on the network can tamper with",
                 hint=f"use HTTPS, or add --trusted-host {url.netloc_host} if you mean it",
             )
+        self.stats.started(1)
+        try:
+            return self._with_retries(method, url, headers)
+        finally:
+            self.stats.started(-1)
+
+    def _with_retries(self, method: str, url: SecretURL, headers: dict[str, str]) -> Response:
         attempt = 0
         while True:
             try:

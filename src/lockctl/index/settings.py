@@ -41,6 +41,7 @@ class IndexSettings:
     extra_index_urls: tuple[SecretURL, ...] = ()
     find_links: tuple[SecretURL, ...] = ()
     trusted_hosts: tuple[str, ...] = ()
+    index_is_default: bool = False  # the index is pip's built-in default, not a user's choice
 
     @property
     def indexes(self) -> tuple[SecretURL, ...]:
@@ -51,6 +52,7 @@ class IndexSettings:
     @classmethod
     def combine(cls, layers: Iterable[IndexOptions], *, default_index: str) -> IndexSettings:
         index_url = default_index
+        chosen = False
         extras: list[str] = []
         find_links: list[str] = []
         trusted: list[str] = []
@@ -58,6 +60,7 @@ class IndexSettings:
         for layer in layers:
             if layer.index_url:
                 index_url = layer.index_url
+                chosen = True
             if layer.no_index is not None:
                 no_index = layer.no_index
             extras += [u for u in layer.extra_index_urls if u not in extras]
@@ -70,6 +73,7 @@ class IndexSettings:
             else tuple(SecretURL(u).with_trailing_slash() for u in extras),
             find_links=tuple(location_url(u) for u in find_links),
             trusted_hosts=tuple(trusted),
+            index_is_default=not chosen and not no_index,
         )
 
     @classmethod

@@ -31,6 +31,7 @@ class IndexPackageSource:
         self._lock = threading.Lock()
         self._releases: dict[NormalizedName, Sequence[Release] | ProjectNotFound] = {}
         self.projects_loaded = 0
+        self.on_activity: Callable[[], None] = _nothing
 
     def releases(self, name: NormalizedName) -> Sequence[Release] | ProjectNotFound:
         with self._lock:
@@ -44,9 +45,12 @@ class IndexPackageSource:
         with self._lock:
             self._releases.setdefault(name, result)
             self.projects_loaded = len(self._releases)
-            return self._releases[name]
+            known = self._releases[name]
+        self.on_activity()
+        return known
 
     def metadata(self, release: Release) -> CoreMetadata:
+        self.on_activity()
         return self.client.metadata(_metadata_file(release))
 
     def prefetch(self, releases: Iterable[Release]) -> None:
@@ -104,6 +108,10 @@ class IndexPackageSource:
         if not parsed.is_wheel:
             return len(self._rank)
         return min((self._rank[t] for t in parsed.tags if t in self._rank), default=None)
+
+
+def _nothing() -> None:
+    pass
 
 
 def _metadata_file(release: Release) -> DistributionFile:

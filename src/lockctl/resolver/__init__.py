@@ -1,5 +1,7 @@
 """Resolution on resolvelib: a provider over a small PackageSource Protocol, for a target."""
 
+from lockctl.resolver.errors import ResolutionTooDeep, UnknownProject, UnsupportedRequirement
+from lockctl.resolver.explain import suggest_fixes
 from lockctl.resolver.models import (
     ConflictCause,
     Origin,
@@ -12,11 +14,14 @@ from lockctl.resolver.models import (
     ResolvedPin,
     RootRequirement,
 )
+from lockctl.resolver.provider import LockProvider
+from lockctl.resolver.resolve import resolve
 from lockctl.resolver.target import PLATFORMS, TargetEnvironment
 
 __all__ = [
     "PLATFORMS",
     "ConflictCause",
+    "LockProvider",
     "Origin",
     "OverrideNote",
     "PackageSource",
@@ -24,7 +29,12 @@ __all__ = [
     "Release",
     "Resolution",
     "ResolutionConflict",
+    "ResolutionTooDeep",
     "ResolvedPin",
     "RootRequirement",
     "TargetEnvironment",
+    "UnknownProject",
+    "UnsupportedRequirement",
+    "resolve",
+    "suggest_fixes",
 ]

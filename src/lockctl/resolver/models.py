@@ -136,7 +136,9 @@ class ConflictCause:
     """One requirement taking part in a conflict, and who asked for it.
 
     ``parent`` is the pinned project (name, version) whose metadata asked, or None for a root
-    requirement, whose ``root`` then says where it was written.
+    requirement (or -c constraint), whose ``root`` then says where it was written. For a
+    requirement an override replaced, ``requirement`` is the override's and ``root`` the
+    override line, whether ``parent`` is set or not.
     """
 
     requirement: Requirement

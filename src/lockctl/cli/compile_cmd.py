@@ -1,0 +1,237 @@
+"""``lockctl compile``: its options, its command dataclass, and how its results are printed."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, TextIO
+
+from lockctl.cli.progress import Progress
+from lockctl.cli.render import render_event
+from lockctl.errors import UsageError
+from lockctl.events import Event
+from lockctl.lockfiles import LockWriteOptions
+from lockctl.ops.compile import CompileRequest, compile_lock
+from lockctl.ops.session import IndexRequest
+from lockctl.resolver import PLATFORMS, TargetEnvironment
+from lockctl.urls import redact_text
+
+__all__ = ["CompileCommand", "add_compile_parser", "compile_command", "run_compile"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CompileCommand:
+    inputs: tuple[Path, ...]
+    output: Path | None
+    python_version: str | None
+    platform: str | None
+    dockerfile: Path | None
+    overrides: tuple[str, ...]
+    override_files: tuple[Path, ...]
+    upgrade: bool
+    upgrade_packages: tuple[str, ...]
+    pre: bool
+    generate_hashes: bool
+    strip_extras: bool
+    emit_index_url: bool
+    header: bool
+    annotate: bool
+    dry_run: bool
+    json_output: Path | None
+    format: Literal["txt", "pylock"]
+    index: IndexRequest
+    command_line: str  # for the lock header, credentials redacted
+
+
+def add_compile_parser(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> argparse.ArgumentParser:
+    parser = commands.add_parser(
+        "compile", help="resolve .in files into a pinned lockfile in the pip-tools format"
+    )
+    parser.add_argument("inputs", nargs="+", type=Path, metavar="IN")
+    parser.add_argument(
+        "-o",
+        "--output-file",
+        type=Path,
+        metavar="OUT",
+        help="the lock to write (default: IN with .txt, for one input)",
+    )
+    target = parser.add_argument_group("target environment (default: this machine's)")
+    target.add_argument("--python-version", metavar="X.Y", help="the Python the lock is for")
+    target.add_argument(
+        "--platform", choices=sorted(PLATFORMS), help="the platform the lock is for"
+    )
+    target.add_argument(
+        "--from-dockerfile",
+        type=Path,
+        metavar="DOCKERFILE",
+        help="take the Python from the Dockerfile's 'FROM python:X.Y' line",
+    )
+    change = parser.add_argument_group("what to resolve")
+    change.add_argument(
+        "--override",
+        action="append",
+        default=[],
+        metavar="REQ",
+        help="replace every requirement on REQ's project (repeatable)",
+    )
+    change.add_argument(
+        "--override-file",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="overrides, one requirement per line",
+    )
+    change.add_argument(
+        "-U", "--upgrade", action="store_true", help="ignore the pins of the existing lock"
+    )
+    change.add_argument(
+        "-P",
+        "--upgrade-package",
+        action="append",
+        default=[],
+        metavar="NAME[==VER]",
+        help="free one project from the existing lock (optionally to VER)",
+    )
+    change.add_argument("--pre", action="store_true", help="allow pre-releases")
+    output = parser.add_argument_group("output")
+    output.add_argument(
+        "--generate-hashes",
+        action="store_true",
+        help="write --hash lines for every file of each pinned release",
+    )
+    output.add_argument(
+        "--strip-extras",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="leave extras out of the pins (default, as pip-tools 8)",
+    )
+    output.add_argument(
+        "--no-emit-index-url",
+        dest="emit_index_url",
+        action="store_false",
+        help="do not write index options into the lock",
+    )
+    output.add_argument(
+        "--no-header", dest="header", action="store_false", help="leave out the header"
+    )
+    output.add_argument(
+        "--no-annotate", dest="annotate", action="store_false", help="leave out the '# via' lines"
+    )
+    output.add_argument(
+        "--format",
+        choices=("txt", "pylock"),
+        default="txt",
+        help="pip-tools .txt (default) or a PEP 751 pylock.toml",
+    )
+    output.add_argument("--dry-run", action="store_true", help="print the lock, write nothing")
+    output.add_argument(
+        "--json",
+        dest="json_output",
+        type=Path,
+        metavar="FILE",
+        help="also write the resolution as JSON to FILE",
+    )
+    return parser
+
+
+def compile_command(
+    ns: argparse.Namespace, argv: Sequence[str], index: IndexRequest
+) -> CompileCommand:
+    after = list(argv[list(argv).index("compile") + 1 :]) if "compile" in argv else list(argv)
+    return CompileCommand(
+        inputs=tuple(ns.inputs),
+        output=ns.output_file,
+        python_version=ns.python_version,
+        platform=ns.platform,
+        dockerfile=ns.from_dockerfile,
+        overrides=tuple(ns.override),
+        override_files=tuple(ns.override_file),
+        upgrade=ns.upgrade,
+        upgrade_packages=tuple(ns.upgrade_package),
+        pre=ns.pre,
+        generate_hashes=ns.generate_hashes,
+        strip_extras=ns.strip_extras,
+        emit_index_url=ns.emit_index_url,
+        header=ns.header,
+        annotate=ns.annotate,
+        dry_run=ns.dry_run,
+        json_output=ns.json_output,
+        format=ns.format,
+        index=index,
+        command_line=redact_text(shlex.join(["lockctl", "compile", *after])),
+    )
+
+
+def _target(command: CompileCommand) -> TargetEnvironment:
+    if command.dockerfile is not None:
+        if command.python_version:
+            raise UsageError("give --from-dockerfile or --python-version, not both")
+        return TargetEnvironment.from_dockerfile(command.dockerfile, platform=command.platform)
+    return TargetEnvironment.create(
+        python_version=command.python_version, platform=command.platform
+    )
+
+
+def _output(command: CompileCommand) -> Path:
+    if command.output is not None:
+        return command.output
+    if command.format == "pylock":
+        return command.inputs[0].parent / "pylock.toml"
+    if len(command.inputs) == 1 and command.inputs[0].suffix == ".in":
+        return command.inputs[0].with_suffix(".txt")
+    raise UsageError(
+        "several inputs (or one that is not a .in file) need an explicit --output-file",
+        hint="for example: lockctl compile a.in b.in -o requirements.txt",
+    )
+
+
+def run_compile(command: CompileCommand, out: TextIO, *, quiet: bool, verbose: bool) -> int:
+    target = _target(command)
+    output = _output(command)
+    progress = Progress(enabled=not quiet and sys.stderr.isatty())
+
+    def report(event: Event) -> None:
+        if verbose:
+            progress.print(render_event(event))
+
+    request = CompileRequest(
+        inputs=command.inputs,
+        output=output,
+        target=target,
+        index=command.index,
+        overrides=command.overrides,
+        override_files=command.override_files,
+        upgrade=command.upgrade,
+        upgrade_packages=command.upgrade_packages,
+        pre=command.pre,
+        format=command.format,
+        write=LockWriteOptions(
+            command=command.command_line,
+            python_version=target.python_minor,
+            generate_hashes=command.generate_hashes,
+            strip_extras=command.strip_extras,
+            emit_index_url=command.emit_index_url,
+            emit_header=command.header,
+            annotate=command.annotate,
+            paths_relative_to=Path.cwd(),  # pip-tools shows -r paths as named from here
+        ),
+        dry_run=command.dry_run,
+        json_output=command.json_output,
+    )
+    with progress:
+        result = compile_lock(request, reporter=report, on_progress=progress.update)
+    if command.dry_run:
+        out.write(result.text)
+    elif not quiet:
+        print(
+            f"wrote {output} ({len(result.resolution.pins)} pins, {target.describe()})",
+            file=sys.stderr,
+        )
+    return 0

@@ -1,0 +1,37 @@
+"""Lockfiles: the pip-tools ``.txt`` format (written byte for byte as pip-compile writes it,
+and read back), PEP 751 ``pylock.toml`` export, and atomic writes."""
+
+from __future__ import annotations
+
+from .atomic import write_atomically
+from .comments import ParsedOverride, format_override, parse_override
+from .options import UNSAFE_PACKAGES, AnnotationStyle, LockWriteOptions, UnsafeStyle
+from .piptools import render_piptools
+from .pylock import render_pylock
+from .reader import (
+    LockedFile,
+    LockedOptions,
+    LockedPin,
+    LockedRoot,
+    parse_lockfile,
+    read_lockfile,
+)
+
+__all__ = [
+    "UNSAFE_PACKAGES",
+    "AnnotationStyle",
+    "LockWriteOptions",
+    "LockedFile",
+    "LockedOptions",
+    "LockedPin",
+    "LockedRoot",
+    "ParsedOverride",
+    "UnsafeStyle",
+    "format_override",
+    "parse_lockfile",
+    "parse_override",
+    "read_lockfile",
+    "render_piptools",
+    "render_pylock",
+    "write_atomically",
+]

@@ -1,0 +1,205 @@
+"""``lockctl compile``: inputs, resolution, a pinned lock written atomically and only on success."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from packaging.utils import NormalizedName, canonicalize_name
+
+from lockctl.errors import UsageError
+from lockctl.events import Reporter, ignore_events
+from lockctl.index import IndexSettings
+from lockctl.lockfiles import (
+    LockWriteOptions,
+    read_lockfile,
+    render_piptools,
+    render_pylock,
+    write_atomically,
+)
+from lockctl.ops.inputs import parse_overrides, read_inputs
+from lockctl.ops.package_source import IndexPackageSource
+from lockctl.ops.session import IndexRequest, open_index
+from lockctl.resolver import (
+    Preferences,
+    Resolution,
+    ResolutionConflict,
+    RootRequirement,
+    TargetEnvironment,
+    resolve,
+    suggest_fixes,
+)
+
+__all__ = [
+    "CompileRequest",
+    "CompileResult",
+    "ProgressSnapshot",
+    "compile_lock",
+    "resolution_json",
+]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CompileRequest:
+    inputs: tuple[Path, ...]
+    output: Path
+    target: TargetEnvironment
+    index: IndexRequest = field(default_factory=IndexRequest)
+    overrides: tuple[str, ...] = ()
+    override_files: tuple[Path, ...] = ()
+    upgrade: bool = False
+    upgrade_packages: tuple[str, ...] = ()  # NAME or NAME==VERSION
+    pre: bool = False
+    format: Literal["txt", "pylock"] = "txt"
+    write: LockWriteOptions  # its python_version must be the target's
+    dry_run: bool = False
+    json_output: Path | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProgressSnapshot:
+    projects: int
+    in_flight: int
+    cache_hits: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CompileResult:
+    resolution: Resolution
+    text: str
+    written: bool
+
+
+def compile_lock(
+    request: CompileRequest,
+    *,
+    reporter: Reporter = ignore_events,
+    on_progress: Callable[[ProgressSnapshot], None] | None = None,
+) -> CompileResult:
+    inputs = read_inputs(request.inputs)
+    overrides = parse_overrides(request.overrides, request.override_files)
+    upgrade_names, upgrade_pins = _upgrade_packages(request.upgrade_packages)
+    roots = (*inputs.roots, *overrides, *upgrade_pins)
+    preferences = _preferences(request, upgrade_names)
+    with open_index(request.index, files=inputs.files, reporter=reporter) as client:
+        source = IndexPackageSource(client, request.target)
+        if on_progress is not None:
+            stats = getattr(client.fetcher, "stats", None)
+            source.on_activity = lambda: on_progress(
+                ProgressSnapshot(
+                    projects=source.projects_loaded,
+                    in_flight=stats.in_flight if stats is not None else 0,
+                    cache_hits=client.cache.hits,
+                )
+            )
+        source.prefetch_projects(root.name for root in roots if root.kind == "requirement")
+
+        def run(changed: Sequence[RootRequirement]) -> Resolution:
+            return resolve(
+                changed,
+                source=source,
+                target=request.target,
+                preferences=preferences,
+                pre=request.pre or inputs.pre,
+            )
+
+        try:
+            resolution = run(roots)
+        except ResolutionConflict as conflict:
+            conflict.fixes = tuple(suggest_fixes(conflict, roots, run))
+            raise
+        text = _render(request, resolution, client.settings)
+    if request.json_output is not None and not request.dry_run:
+        write_atomically(
+            request.json_output,
+            json.dumps(resolution_json(resolution, request.target), indent=2) + "\n",
+        )
+    if not request.dry_run:
+        write_atomically(request.output, text)
+    return CompileResult(resolution=resolution, text=text, written=not request.dry_run)
+
+
+def _render(request: CompileRequest, resolution: Resolution, settings: IndexSettings) -> str:
+    if request.format == "pylock":
+        first = settings.indexes[0] if settings.indexes else None
+        return render_pylock(resolution, target=request.target, index_url=first)
+    # The lock names the indexes it was compiled from, as pip-tools writes them; pip's own
+    # default is left out (None), so the lock installs from whatever default pip has.
+    options = replace(
+        request.write,
+        index_url=None if settings.index_is_default else settings.index_url,
+        extra_index_urls=settings.extra_index_urls,
+        find_links=tuple(url.redacted for url in settings.find_links),
+        trusted_hosts=settings.trusted_hosts,
+    )
+    return render_piptools(resolution, options)
+
+
+def _upgrade_packages(
+    specs: Sequence[str],
+) -> tuple[frozenset[NormalizedName], tuple[RootRequirement, ...]]:
+    """``-P NAME`` frees NAME from the old lock; ``-P NAME==VERSION`` also asks for VERSION."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    from lockctl.resolver import Origin
+
+    names: set[NormalizedName] = set()
+    pins: list[RootRequirement] = []
+    for spec in specs:
+        try:
+            requirement = Requirement(spec)
+        except InvalidRequirement:
+            raise UsageError(
+                f"--upgrade-package {spec!r} is not NAME or NAME==VERSION",
+                hint="for example -P rich or -P rich==13.9.4",
+            ) from None
+        names.add(canonicalize_name(requirement.name))
+        if requirement.specifier:
+            pins.append(
+                RootRequirement(
+                    requirement=requirement, origin=Origin(line=None), kind="constraint"
+                )
+            )
+    return frozenset(names), tuple(pins)
+
+
+def _preferences(request: CompileRequest, upgrade: frozenset[NormalizedName]) -> Preferences:
+    """The pins of the existing output file, preferred so that diffs stay small (pip-tools)."""
+    if request.upgrade or not request.output.exists() or request.format != "txt":
+        return Preferences(upgrade_all=request.upgrade, upgrade=upgrade)
+    return Preferences(pins=read_lockfile(request.output).versions(), upgrade=upgrade)
+
+
+def resolution_json(resolution: Resolution, target: TargetEnvironment) -> dict[str, Any]:
+    """The resolution as plain data: what ``--json`` writes."""
+    return {
+        "target": {"python_version": target.python_minor, "platform": target.platform},
+        "packages": [
+            {
+                "name": pin.name,
+                "version": str(pin.version),
+                "extras": sorted(pin.extras),
+                "required_by": list(pin.parents),
+                "requested_in": [
+                    root.origin.describe() for root in pin.roots if root.kind == "requirement"
+                ],
+                "overrides": [
+                    {
+                        "override": str(note.override.requirement),
+                        "replaced": [
+                            {"by": who, "requirement": str(req)} for who, req in note.replaced
+                        ],
+                    }
+                    for note in pin.overrides
+                ],
+                "files": [
+                    {"filename": f.filename, "url": f.url.redacted, "hashes": dict(f.hashes)}
+                    for f in pin.release.all_files
+                ],
+            }
+            for pin in resolution.pins
+        ],
+    }

@@ -1,0 +1,70 @@
+"""Errors of resolution that are not a plain conflict; each carries its data for the CLI.
+
+``ResolutionConflict`` itself lives in ``models`` (the value the CLI renders); these add the
+cases around it: a project no index has, a requirement the resolver cannot take, and a
+resolution that gave up before it could prove a conflict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from packaging.requirements import Requirement
+from packaging.utils import NormalizedName
+
+from lockctl.errors import InputError
+from lockctl.resolver.models import ConflictCause, ResolutionConflict
+
+__all__ = ["ResolutionTooDeep", "UnknownProject", "UnsupportedRequirement"]
+
+
+class UnknownProject(InputError):
+    """A requirement names a project that no configured index has (exit code 2).
+
+    ``required_by`` says who asked: a pinned project ("mlflow 3.4.0") or where a root
+    requirement was written ("requirements.in line 3"); ``searched`` the redacted indexes.
+    """
+
+    def __init__(
+        self,
+        *,
+        name: NormalizedName,
+        requirement: Requirement,
+        required_by: str,
+        searched: Sequence[str],
+    ) -> None:
+        where = ", ".join(searched) or "any index"
+        super().__init__(f"{name} was not found on {where} (required by {required_by})")
+        self.name = name
+        self.requirement = requirement
+        self.required_by = required_by
+        self.searched = tuple(searched)
+
+
+class UnsupportedRequirement(InputError):
+    """A requirement the index-only resolver cannot honour, such as a PEP 508 URL."""
+
+    def __init__(self, requirement: Requirement, *, reason: str, required_by: str) -> None:
+        super().__init__(f"{requirement}: {reason} (required by {required_by})")
+        self.requirement = requirement
+        self.reason = reason
+        self.required_by = required_by
+
+
+class ResolutionTooDeep(ResolutionConflict):
+    """resolvelib gave up after ``rounds`` rounds without proving a conflict.
+
+    It is a conflict for every caller (exit code 1), and carries the requirements of the last
+    backtrack as its causes: they are where the search was stuck.
+    """
+
+    def __init__(
+        self,
+        rounds: int,
+        causes: Sequence[ConflictCause],
+        *,
+        chains: Sequence[Sequence[ConflictCause]] = (),
+    ) -> None:
+        super().__init__(causes, chains=chains)
+        self.rounds = rounds
+        self.args = (f"gave up after {rounds} rounds of backtracking without a resolution",)

@@ -1,0 +1,127 @@
+"""The smallest change that would fix a conflict, each one proven by resolving again.
+
+Two kinds of change are tried, cheapest first: relax a root requirement that takes part in the
+conflict (drop its specifier, or drop a -c line: one input line edited), then override the
+clashing project with the requirement that lost (``--override``, which replaces every
+requirement on the project, as uv's does). Only changes that resolve are suggested, and the
+number of re-resolutions is capped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import NormalizedName, canonicalize_name
+
+from lockctl.resolver.errors import ResolutionTooDeep, UnknownProject
+from lockctl.resolver.models import (
+    ConflictCause,
+    Origin,
+    Resolution,
+    ResolutionConflict,
+    RootRequirement,
+)
+
+__all__ = ["MAX_ATTEMPTS", "suggest_fixes"]
+
+MAX_ATTEMPTS = 6  # each attempt is a full resolution; a suggestion must stay cheap
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Attempt:
+    text: str
+    project: NormalizedName
+    roots: tuple[RootRequirement, ...]
+
+
+def suggest_fixes(
+    conflict: ResolutionConflict,
+    roots: Sequence[RootRequirement],
+    resolve_again: Callable[[Sequence[RootRequirement]], Resolution],
+) -> list[str]:
+    """The changes that were verified to resolve, cheapest first."""
+    if isinstance(conflict, ResolutionTooDeep):
+        return []  # each attempt could run as long again; nothing is proven cheaply
+    fixes: list[str] = []
+    for attempt in _attempts(conflict, tuple(roots)):
+        try:
+            resolution = resolve_again(attempt.roots)
+        except (ResolutionConflict, UnknownProject):
+            continue
+        pin = resolution.get(attempt.project)
+        outcome = f" ({pin.name} would resolve to {pin.version})" if pin else ""
+        fixes.append(attempt.text + outcome)
+    return fixes
+
+
+def _attempts(conflict: ResolutionConflict, roots: tuple[RootRequirement, ...]) -> list[_Attempt]:
+    attempts: list[_Attempt] = []
+    seen: set[str] = set()
+    # Within each kind, a stable order (resolvelib's order of causes is an accident of search).
+    relaxations = sorted(_relaxations(conflict.causes, roots), key=lambda a: a.text)
+    overrides = sorted(_overrides(conflict.causes, roots), key=lambda a: a.text)
+    for attempt in (*relaxations, *overrides):
+        if attempt.text not in seen and len(attempts) < MAX_ATTEMPTS:
+            seen.add(attempt.text)
+            attempts.append(attempt)
+    return attempts
+
+
+def _relaxations(
+    causes: Sequence[ConflictCause], roots: tuple[RootRequirement, ...]
+) -> Iterator[_Attempt]:
+    """Drop the specifier of each root requirement (or the -c line) that takes part."""
+    for cause in causes:
+        root = cause.root
+        if cause.parent is not None or root is None or root.kind == "override":
+            continue
+        if root not in roots or not root.requirement.specifier:
+            continue
+        if root.kind == "constraint":
+            # A constraint without a specifier says nothing (pip's -c adds no requirement).
+            changed = tuple(r for r in roots if r != root)
+            text = f"drop the constraint {root.requirement} in {_where(root.origin)}"
+        else:
+            loose = RootRequirement(
+                requirement=_without_specifier(root.requirement), origin=root.origin, kind=root.kind
+            )
+            changed = tuple(loose if r == root else r for r in roots)
+            text = f"relax {root.requirement} in {_where(root.origin)}"
+        yield _Attempt(
+            text=text,
+            project=root.name,
+            roots=changed,
+        )
+
+
+def _overrides(
+    causes: Sequence[ConflictCause], roots: tuple[RootRequirement, ...]
+) -> Iterator[_Attempt]:
+    """Force the requirement that lost on its project, for every requirement on it."""
+    for cause in causes:
+        if cause.parent is None or (cause.root is not None and cause.root.kind == "override"):
+            continue
+        wanted = cause.requirement
+        extras = f"[{','.join(sorted(wanted.extras))}]" if wanted.extras else ""
+        override = Requirement(f"{wanted.name}{extras}{wanted.specifier}")
+        line = RootRequirement(requirement=override, origin=Origin(line=None), kind="override")
+        yield _Attempt(
+            text=f"add --override '{override}', as {cause.parent[0]} asks",
+            project=canonicalize_name(wanted.name),
+            roots=(*roots, line),
+        )
+
+
+def _without_specifier(requirement: Requirement) -> Requirement:
+    loose = Requirement(str(requirement))
+    loose.specifier = SpecifierSet()
+    return loose
+
+
+def _where(origin: Origin) -> str:
+    if origin.line is None:
+        return "the command line"
+    return f"{origin.line.path} line {origin.line.line}"

@@ -1,0 +1,229 @@
+"""The resolvelib provider: every fact about packages comes from a ``PackageSource``.
+
+It applies, for the target environment, markers, requires-python, yanked and pre-release rules
+(``selection``), constraints and overrides (``inputs``) and existing pins as preferences. It
+never sees HTTP; the source may fetch metadata in parallel when ``prefetch`` hints at it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import islice
+
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import Version
+from resolvelib import AbstractProvider
+from resolvelib.structs import RequirementInformation
+
+from lockctl.index.models import ProjectNotFound
+from lockctl.resolver.dependency import PYTHON, Candidate, Dependency, identifier_for
+from lockctl.resolver.errors import UnsupportedRequirement
+from lockctl.resolver.inputs import RootInputs
+from lockctl.resolver.models import PackageSource, Preferences, Release
+from lockctl.resolver.selection import admissible, is_pinned
+from lockctl.resolver.target import TargetEnvironment
+
+__all__ = ["LockProvider"]
+
+Information = RequirementInformation[Dependency, Candidate]
+_PREFETCH_PER_IDENTIFIER = 2  # the best candidate, and the one tried after a backtrack
+_COUNT_CAP = 64  # "fewest candidates" needs no exact count beyond this
+
+
+class LockProvider(AbstractProvider[Dependency, Candidate, str]):
+    def __init__(
+        self,
+        *,
+        source: PackageSource,
+        target: TargetEnvironment,
+        inputs: RootInputs,
+        preferences: Preferences,
+        pre: bool = False,
+    ) -> None:
+        self._source = source
+        self._inputs = inputs
+        self._python = Version(target.python_full_version)
+        self._pre = pre
+        self._preferred = {} if preferences.upgrade_all else dict(preferences.pins)
+        for name in preferences.upgrade:
+            self._preferred.pop(name, None)
+        self._releases: dict[NormalizedName, Sequence[Release]] = {}
+        self._dependencies: dict[Candidate, tuple[Dependency, ...]] = {}
+        self._prefetched: set[tuple[NormalizedName, Version]] = set()
+        self.not_found: dict[NormalizedName, ProjectNotFound] = {}
+
+    # -- what the source offers -------------------------------------------------------------
+
+    def releases(self, name: NormalizedName) -> Sequence[Release]:
+        """Every release of the project, newest first; none for a project no index has."""
+        known = self._releases.get(name)
+        if known is None:
+            found = self._source.releases(name)
+            if isinstance(found, ProjectNotFound):
+                # "Not found" stays a value: resolvelib backtracks past it (an older parent may
+                # not need the project, as pip does), and resolve() names it if it is fatal.
+                self.not_found[name] = found
+                found = ()
+            known = self._releases[name] = found
+        return known
+
+    def specifier_for(
+        self, name: NormalizedName, dependencies: Iterable[Dependency]
+    ) -> SpecifierSet:
+        """The requirements' specifiers merged with the constraints on the project (pip's -c)."""
+        specifier = self._inputs.constraints.get(name, SpecifierSet())
+        for dependency in dependencies:
+            specifier &= dependency.specifier
+        return specifier
+
+    def dependencies(self, candidate: Candidate) -> tuple[Dependency, ...]:
+        known = self._dependencies.get(candidate)
+        if known is None:
+            known = self._dependencies[candidate] = tuple(self._read_dependencies(candidate))
+        return known
+
+    def explored(self) -> list[Candidate]:
+        """The candidates whose dependencies were read, in the order they were read."""
+        return list(self._dependencies)
+
+    # -- resolvelib ---------------------------------------------------------------------------
+
+    def identify(self, requirement_or_candidate: Dependency | Candidate) -> str:
+        return requirement_or_candidate.identifier
+
+    def get_preference(
+        self,
+        identifier: str,
+        resolutions: Mapping[str, Candidate],
+        candidates: Mapping[str, Iterator[Candidate]],
+        information: Mapping[str, Iterator[Information]],
+        backtrack_causes: Sequence[Information],
+    ) -> tuple[bool, bool, int, str]:
+        # Pinned (==) and root requirements first: they have one or few choices and decide
+        # much of the rest; then the identifier with the fewest candidates left.
+        pinned = root = False
+        for info in information[identifier]:
+            root = root or info.parent is None
+            pinned = pinned or is_pinned(info.requirement.specifier)
+        count = sum(1 for _ in islice(candidates[identifier], _COUNT_CAP))
+        return (not pinned, not root, count, identifier)
+
+    def narrow_requirement_selection(
+        self,
+        identifiers: Iterable[str],
+        resolutions: Mapping[str, Candidate],
+        candidates: Mapping[str, Iterator[Candidate]],
+        information: Mapping[str, Iterator[Information]],
+        backtrack_causes: Sequence[Information],
+    ) -> Iterable[str]:
+        waiting = list(identifiers)
+        self._prefetch(waiting, candidates)
+        # After a backtrack, work on the projects that caused it first (pip does the same):
+        # the conflict is settled or proven before anything unrelated is pinned again.
+        causes = {info.requirement.identifier for info in backtrack_causes}
+        causes.update(info.parent.identifier for info in backtrack_causes if info.parent)
+        return [identifier for identifier in waiting if identifier in causes] or waiting
+
+    def find_matches(
+        self,
+        identifier: str,
+        requirements: Mapping[str, Iterator[Dependency]],
+        incompatibilities: Mapping[str, Iterator[Candidate]],
+    ) -> list[Candidate]:
+        wanted = list(requirements[identifier])
+        if identifier == PYTHON or not wanted:
+            return []
+        name, extras = wanted[0].name, wanted[0].extras
+        specifier = self.specifier_for(name, wanted)
+        excluded = {candidate.version for candidate in incompatibilities[identifier]}
+        allowed = [
+            release
+            for release in admissible(
+                self.releases(name), specifier, python=self._python, pre=self._pre
+            )
+            if release.version not in excluded
+        ]
+        preferred = self._preferred.get(name)
+        if preferred is not None:
+            # pip-tools keeps an existing pin when it is still allowed, so a lock changes only
+            # where it must: the preferred release is tried first, the rest newest first.
+            allowed.sort(key=lambda release: release.version != preferred)
+        return [
+            Candidate(name=name, extras=extras, version=release.version, release=release)
+            for release in allowed
+        ]
+
+    def is_satisfied_by(self, requirement: Dependency, candidate: Candidate) -> bool:
+        # find_matches already applied the pre-release rule; a pinned pre-release satisfies any
+        # later requirement its version matches, as in pip.
+        return requirement.specifier.contains(candidate.version, prereleases=True)
+
+    def get_dependencies(self, candidate: Candidate) -> Iterable[Dependency]:
+        return self.dependencies(candidate)
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _prefetch(
+        self, identifiers: list[str], candidates: Mapping[str, Iterator[Candidate]]
+    ) -> None:
+        """Tell the source which metadata comes next, so it can fetch it in parallel."""
+        wanted: list[Release] = []
+        for identifier in identifiers:
+            for candidate in islice(candidates[identifier], _PREFETCH_PER_IDENTIFIER):
+                key = (candidate.name, candidate.version)
+                if key not in self._prefetched:
+                    self._prefetched.add(key)
+                    wanted.append(candidate.release)
+        if wanted:
+            self._source.prefetch(wanted)
+
+    def _read_dependencies(self, candidate: Candidate) -> Iterator[Dependency]:
+        metadata = self._source.metadata(candidate.release)
+        if candidate.extras:
+            # pip's ExtrasCandidate: the same release of the plain project, plus the
+            # requirements that only the requested extras switch on.
+            yield self._exact(candidate, Requirement(f"{candidate.name}=={candidate.version}"))
+            for requirement in metadata.requires_dist:
+                if not self._inputs.holds(requirement) and any(
+                    self._inputs.holds(requirement, extra) for extra in sorted(candidate.extras)
+                ):
+                    yield self._from_metadata(candidate, requirement)
+            return
+        python = metadata.requires_python
+        if python is not None and not python.contains(self._python, prereleases=True):
+            yield Dependency(
+                identifier=PYTHON,
+                name=canonicalize_name("python"),
+                extras=frozenset(),
+                specifier=python,
+                requirement=Requirement(f"python{python}"),
+            )
+            return
+        for requirement in metadata.requires_dist:
+            if self._inputs.holds(requirement):
+                yield self._from_metadata(candidate, requirement)
+
+    def _from_metadata(self, candidate: Candidate, requirement: Requirement) -> Dependency:
+        if requirement.url:
+            # pip refuses these too: a release from an index may not depend on a URL.
+            raise UnsupportedRequirement(
+                requirement,
+                reason="a release from an index cannot depend on a direct URL",
+                required_by=candidate.describe(),
+            )
+        if canonicalize_name(requirement.name) == candidate.name:
+            # Nested extras (``foo[all]`` needs ``foo[a,b]``): the same release, never another.
+            return self._exact(candidate, requirement)
+        return self._inputs.dependency(requirement, root=None)
+
+    def _exact(self, candidate: Candidate, requirement: Requirement) -> Dependency:
+        extras = frozenset(canonicalize_name(extra) for extra in requirement.extras)
+        return Dependency(
+            identifier=identifier_for(candidate.name, extras),
+            name=candidate.name,
+            extras=extras,
+            specifier=SpecifierSet(f"=={candidate.version}"),
+            requirement=requirement,
+        )

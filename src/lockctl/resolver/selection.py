@@ -1,0 +1,74 @@
+"""Which releases of a project a merged specifier may pick, for the target, best first.
+
+The rules, in the order they apply:
+
+1. A release the source rejected (no file for the target, requires-python) or whose
+   ``requires_python`` excludes the target's Python is never picked.
+2. PEP 592: a yanked release is picked only when the specifier pins it with ``==`` or ``===``,
+   as pip does (``is_pinned`` below mirrors pip's check). Yanked releases are dropped before
+   rule 3, so they count as absent, as PEP 592 asks.
+3. PEP 440 pre-releases: final releases only, unless ``pre`` (pip's ``--pre``), or a specifier
+   names a pre-release (``>=2.0b1``; ``SpecifierSet.prereleases``), or no final release
+   satisfies the specifier, in which case the matching pre-releases are used. Rule 3's last
+   clause is PEP 440's "accept remotely available pre-releases for version specifiers where
+   there is no final or post release that satisfies the version specifier", and what
+   packaging's ``SpecifierSet.filter`` does from packaging 25. pip applies it to a bare name
+   (``pip install foo`` where foo has only pre-releases), but pip releases that vendor an
+   older packaging do not apply it to a non-empty specifier (pip issue 12469); we follow the
+   PEP and current packaging, and spell the rule out here rather than depend on the
+   installed packaging's version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
+
+from lockctl.resolver.models import Release
+
+__all__ = ["admissible", "is_pinned", "unusable_reason"]
+
+
+def is_pinned(specifier: SpecifierSet) -> bool:
+    """An exact ``==`` (not a ``.*`` prefix) or ``===``: pip's test for allowing yanked files."""
+    for spec in specifier:
+        if spec.operator == "===":
+            return True
+        if spec.operator == "==" and not spec.version.endswith(".*"):
+            return True
+    return False
+
+
+def unusable_reason(release: Release, *, python: Version, pinned: bool) -> str | None:
+    """Why the release cannot be picked at all for this target, or None if it can."""
+    if release.rejected is not None:
+        return release.rejected
+    if not release.files:
+        return "no file for the target"
+    if release.requires_python is not None and not release.requires_python.contains(
+        python, prereleases=True
+    ):
+        return f"requires Python {release.requires_python}"
+    if release.yanked is not None and not pinned:
+        reason = f": {release.yanked}" if release.yanked else ""
+        return f"yanked{reason}"
+    return None
+
+
+def admissible(
+    releases: Sequence[Release], specifier: SpecifierSet, *, python: Version, pre: bool
+) -> list[Release]:
+    """The releases the specifier may pick for the target, in the source's order (newest first)."""
+    pinned = is_pinned(specifier)
+    matching = [
+        release
+        for release in releases
+        if specifier.contains(release.version, prereleases=True)
+        and unusable_reason(release, python=python, pinned=pinned) is None
+    ]
+    if pre or specifier.prereleases is True:
+        return matching
+    finals = [release for release in matching if not release.version.is_prerelease]
+    return finals or matching
