@@ -12,6 +12,7 @@ from pathlib import Path
 __all__ = [
     "CacheEntryCorrupt",
     "Event",
+    "PreviousLockIgnored",
     "Reporter",
     "Retrying",
     "ignore_events",
@@ -36,7 +37,15 @@ class CacheEntryCorrupt:
     reason: str
 
 
-Event = Retrying | CacheEntryCorrupt
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PreviousLockIgnored:
+    """The existing output could not be read; its pins are not used as preferences."""
+
+    path: Path
+    reason: str
+
+
+Event = Retrying | CacheEntryCorrupt | PreviousLockIgnored
 Reporter = Callable[[Event], None]
 
 

@@ -13,7 +13,7 @@ from typing import Literal, TextIO
 from lockctl.cli.progress import Progress
 from lockctl.cli.render import render_event
 from lockctl.errors import UsageError
-from lockctl.events import Event
+from lockctl.events import Event, PreviousLockIgnored
 from lockctl.lockfiles import LockWriteOptions
 from lockctl.ops.compile import CompileRequest, compile_lock
 from lockctl.ops.session import IndexRequest
@@ -198,7 +198,7 @@ def run_compile(command: CompileCommand, out: TextIO, *, quiet: bool, verbose: b
     progress = Progress(enabled=not quiet and sys.stderr.isatty())
 
     def report(event: Event) -> None:
-        if verbose:
+        if verbose or isinstance(event, PreviousLockIgnored):
             progress.print(render_event(event))
 
     request = CompileRequest(

@@ -13,7 +13,7 @@ from lockctl.errors import (
     SourceSpan,
     UsageError,
 )
-from lockctl.events import CacheEntryCorrupt, Event, Retrying
+from lockctl.events import CacheEntryCorrupt, Event, PreviousLockIgnored, Retrying
 from lockctl.resolver import ResolutionConflict
 from lockctl.urls import redact_text
 
@@ -67,6 +67,8 @@ def render_event(event: Event) -> str:
         return (
             f"warning: {event.reason} from {event.url}; retry {event.attempt} in {event.delay:.1f}s"
         )
+    if isinstance(event, PreviousLockIgnored):
+        return f"warning: not keeping the pins of {event.path}: {event.reason}"
     if isinstance(event, CacheEntryCorrupt):
         return (
             f"warning: ignoring corrupt cache entry {event.path} ({event.reason}); fetching again"

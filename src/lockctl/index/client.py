@@ -41,6 +41,7 @@ __all__ = ["ClientOptions", "IndexClient"]
 class ClientOptions:
     offline: bool = False
     refresh: bool = False  # refetch project pages even when the cache holds fresh ones
+    refresh_projects: frozenset[str] = frozenset()  # the same, for these (normalised) names
     allow_build: bool = False  # build sdists without static metadata (runs their code)
     max_workers: int = 16
 
@@ -144,7 +145,8 @@ class IndexClient:
                     f"{name} is not in the cache and --offline is set", url=url.redacted
                 )
             return _from_cache(name, url, cached)
-        if cached is not None and not self.options.refresh and self.cache.is_fresh(cached):
+        refresh = self.options.refresh or name in self.options.refresh_projects
+        if cached is not None and not refresh and self.cache.is_fresh(cached):
             return _from_cache(name, url, cached)
         if cache_only:
             raise _NeedsNetwork

@@ -10,8 +10,8 @@ from typing import Any, Literal
 
 from packaging.utils import NormalizedName, canonicalize_name
 
-from lockctl.errors import UsageError
-from lockctl.events import Reporter, ignore_events
+from lockctl.errors import InputError, UsageError
+from lockctl.events import PreviousLockIgnored, Reporter, ignore_events
 from lockctl.index import IndexSettings
 from lockctl.lockfiles import (
     LockWriteOptions,
@@ -83,8 +83,14 @@ def compile_lock(
     overrides = parse_overrides(request.overrides, request.override_files)
     upgrade_names, upgrade_pins = _upgrade_packages(request.upgrade_packages)
     roots = (*inputs.roots, *overrides, *upgrade_pins)
-    preferences = _preferences(request, upgrade_names)
-    with open_index(request.index, files=inputs.files, reporter=reporter) as client:
+    preferences = _preferences(request, upgrade_names, reporter)
+    # Asking for the newest means asking the index now, not a page cached minutes ago.
+    index = replace(
+        request.index,
+        refresh=request.index.refresh or request.upgrade,
+        refresh_projects=request.index.refresh_projects | upgrade_names,
+    )
+    with open_index(index, files=inputs.files, reporter=reporter) as client:
         source = IndexPackageSource(client, request.target)
         if on_progress is not None:
             stats = getattr(client.fetcher, "stats", None)
@@ -166,11 +172,23 @@ def _upgrade_packages(
     return frozenset(names), tuple(pins)
 
 
-def _preferences(request: CompileRequest, upgrade: frozenset[NormalizedName]) -> Preferences:
-    """The pins of the existing output file, preferred so that diffs stay small (pip-tools)."""
+def _preferences(
+    request: CompileRequest, upgrade: frozenset[NormalizedName], reporter: Reporter
+) -> Preferences:
+    """The pins of the existing output file, preferred so that diffs stay small (pip-tools).
+
+    A lock that cannot be read (a hand edit gone wrong) only costs the preferences: the point
+    of compiling is to replace it.
+    """
     if request.upgrade or not request.output.exists() or request.format != "txt":
         return Preferences(upgrade_all=request.upgrade, upgrade=upgrade)
-    return Preferences(pins=read_lockfile(request.output).versions(), upgrade=upgrade)
+    try:
+        pins = read_lockfile(request.output).versions()
+    except InputError as error:
+        reason = getattr(error, "message", str(error))
+        reporter(PreviousLockIgnored(path=request.output, reason=reason))
+        return Preferences(upgrade=upgrade)
+    return Preferences(pins=pins, upgrade=upgrade)
 
 
 def resolution_json(resolution: Resolution, target: TargetEnvironment) -> dict[str, Any]:

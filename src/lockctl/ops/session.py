@@ -31,6 +31,7 @@ class IndexRequest:
     cache_dir: Path | None = None
     offline: bool = False
     refresh: bool = False
+    refresh_projects: frozenset[str] = frozenset()
     allow_build: bool = False
     max_workers: int = 16
     policy: FetchPolicy = field(default_factory=FetchPolicy)
@@ -91,6 +92,7 @@ def open_index(
         options=ClientOptions(
             offline=request.offline,
             refresh=request.refresh,
+            refresh_projects=request.refresh_projects,
             allow_build=request.allow_build,
             max_workers=request.max_workers,
         ),
