@@ -172,3 +172,12 @@ def test_a_version_that_does_not_exist(project: Path, capsys: pytest.CaptureFixt
     assert compile_() == 1
     err = capsys.readouterr().err
     assert "lib==7.0" in err and "1.1" in err
+
+
+def test_an_unknown_project_suggests_close_names(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "requirements.in").write_text((project / "requirements.in").read_text() + "lbi\n")
+    assert compile_() == 2
+    err = capsys.readouterr().err
+    assert "error: lbi was not found on" in err and "hint: did you mean lib?" in err

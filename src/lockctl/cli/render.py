@@ -14,7 +14,7 @@ from lockctl.errors import (
     UsageError,
 )
 from lockctl.events import CacheEntryCorrupt, Event, PreviousLockIgnored, Retrying
-from lockctl.resolver import ResolutionConflict
+from lockctl.resolver import ResolutionConflict, UnknownProject
 from lockctl.urls import redact_text
 
 __all__ = ["render_error", "render_event", "render_span"]
@@ -47,6 +47,13 @@ def render_error(error: LockctlError) -> str:
         if error.span is not None:
             text += f"\n  --> {render_span(error.span)}"
         return text
+    if isinstance(error, UnknownProject):
+        hint = (
+            f"did you mean {' or '.join(error.suggestions)}?"
+            if error.suggestions
+            else ("check the spelling, or add the index that has it with --extra-index-url")
+        )
+        return _with_hint(f"error: {error}", hint)
     if isinstance(error, UsageError):
         return _with_hint(f"error: {error.message}", error.hint)
     if isinstance(error, HashMismatch):

@@ -106,6 +106,18 @@ class Cache:
     def put_metadata(self, key: str, metadata: CoreMetadata) -> None:
         self._write(self._path("metadata", key), metadata.to_dict())
 
+    # -- project lists (for "did you mean"): a day is fresh enough -----------------------------
+
+    def get_names(self, url: str) -> list[str] | None:
+        payload = self._read(self._path("names", url))
+        if payload is None or time.time() - float(payload.get("fetched_at", 0)) > 86400:
+            return None
+        names = payload.get("names")
+        return [str(n) for n in names] if isinstance(names, list) else None
+
+    def put_names(self, url: str, names: Sequence[str]) -> None:
+        self._write(self._path("names", url), {"fetched_at": time.time(), "names": list(names)})
+
     # -- project pages ------------------------------------------------------------------------
 
     def get_page(self, url: str, *, allow_stale: bool = False) -> CachedPage | None:

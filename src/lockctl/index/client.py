@@ -31,7 +31,12 @@ from lockctl.index.findlinks import FindLinks
 from lockctl.index.metadata import MetadataReader
 from lockctl.index.models import DistributionFile, ProjectNotFound, ProjectPage
 from lockctl.index.settings import IndexSettings
-from lockctl.index.simple import ACCEPT_HEADER, PageFormatError, parse_project_page
+from lockctl.index.simple import (
+    ACCEPT_HEADER,
+    PageFormatError,
+    list_project_names,
+    parse_project_page,
+)
 from lockctl.urls import SecretURL
 
 __all__ = ["ClientOptions", "IndexClient"]
@@ -200,6 +205,22 @@ class IndexClient:
                 found=True,
             )
         return page
+
+    def project_names(self) -> list[str]:
+        """Every project name the indexes list (their root pages): for "did you mean"."""
+        names: list[str] = []
+        for index in self.settings.indexes:
+            key = index.without_credentials().secret
+            cached = None if index.scheme == "file" else self.cache.get_names(key)
+            if cached is None:
+                response = self.fetcher.get(index, headers={"Accept": ACCEPT_HEADER})
+                cached = (
+                    list_project_names(response.content_type, response.body) if response.ok else []
+                )
+                if index.scheme != "file":
+                    self.cache.put_names(key, cached)
+            names += cached
+        return names
 
     # -- metadata -----------------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ __all__ = [
     "JSON_CONTENT_TYPE",
     "PageFormatError",
     "html_links",
+    "list_project_names",
     "parse_html_page",
     "parse_json_page",
     "parse_project_page",
@@ -53,6 +54,19 @@ def parse_project_page(
     if media_type in ("text/html", "application/vnd.pypi.simple.v1+html"):
         return parse_html_page(name=name, page_url=page_url, body=body)
     raise PageFormatError(f"unexpected content type {media_type or '(none)'!r}")
+
+
+def list_project_names(content_type: str, body: bytes) -> list[str]:
+    """The names on an index's root page (PEP 691 ``projects`` or PEP 503 anchors)."""
+    try:
+        if "json" in content_type:
+            document: Any = json.loads(body)
+            return [str(p["name"]) for p in document.get("projects", [])]
+        parser = _AnchorParser()
+        parser.feed(body.decode("utf-8", "replace"))
+        return [name for name in parser.texts if name]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return []
 
 
 def _grouped(name: NormalizedName, records: list[FileRecord]) -> dict[str, list[FileRecord]]:
@@ -140,10 +154,22 @@ class _AnchorParser(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.anchors: list[dict[str, str | None]] = []
+        self.texts: list[str] = []
         self.base_href: str | None = None
+        self._in_anchor = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "a":
             self.anchors.append({key: ("" if value is None else value) for key, value in attrs})
+            self._in_anchor = True
+            self.texts.append("")
         elif tag == "base" and self.base_href is None:
             self.base_href = dict(attrs).get("href")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a":
+            self._in_anchor = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_anchor:
+            self.texts[-1] += data.strip()

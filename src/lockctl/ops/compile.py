@@ -29,6 +29,7 @@ from lockctl.resolver import (
     ResolutionConflict,
     RootRequirement,
     TargetEnvironment,
+    UnknownProject,
     resolve,
     suggest_fixes,
 )
@@ -114,6 +115,9 @@ def compile_lock(
 
         try:
             resolution = run(roots)
+        except UnknownProject as unknown:
+            unknown.suggestions = close_names(unknown.name, client.project_names())
+            raise
         except ResolutionConflict as conflict:
             conflict.fixes = tuple(suggest_fixes(conflict, roots, run))
             raise
@@ -221,3 +225,20 @@ def resolution_json(resolution: Resolution, target: TargetEnvironment) -> dict[s
             for pin in resolution.pins
         ],
     }
+
+
+def close_names(name: str, known: Sequence[str]) -> tuple[str, ...]:
+    """Names on the index that look like a typo of ``name`` (at most three, closest first)."""
+    import difflib
+
+    wanted = canonicalize_name(name)
+    # A big index lists hundreds of thousands of names: compare only plausible ones.
+    plausible = {
+        canonicalize_name(other)
+        for other in known
+        if abs(len(other) - len(wanted)) <= 3 and other[:1].lower() == wanted[:1]
+    }
+    close = difflib.get_close_matches(wanted, sorted(plausible), n=10, cutoff=0.6)
+    # Swapped letters are the commonest typo: a name with exactly the same letters goes first.
+    close.sort(key=lambda other: sorted(other) != sorted(wanted))
+    return tuple(close[:3])

@@ -39,6 +39,7 @@ class UnknownProject(InputError):
         self.requirement = requirement
         self.required_by = required_by
         self.searched = tuple(searched)
+        self.suggestions: tuple[str, ...] = ()  # close names on the index, when someone looked
 
 
 class UnsupportedRequirement(InputError):
