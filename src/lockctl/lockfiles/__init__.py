@@ -3,11 +3,12 @@ and read back), PEP 751 ``pylock.toml`` export, and atomic writes."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .atomic import write_atomically
 from .comments import ParsedOverride, format_override, parse_override
 from .options import UNSAFE_PACKAGES, AnnotationStyle, LockWriteOptions, UnsafeStyle
 from .piptools import render_piptools
-from .pylock import render_pylock
 from .reader import (
     LockedFile,
     LockedOptions,
@@ -35,3 +36,16 @@ __all__ = [
     "render_pylock",
     "write_atomically",
 ]
+
+
+if TYPE_CHECKING:
+    from .pylock import render_pylock
+
+
+def __getattr__(name: str) -> Any:
+    # PEP 562: the pylock writer pulls in tomlkit, which a .txt compile never needs.
+    if name == "render_pylock":
+        from .pylock import render_pylock
+
+        return render_pylock
+    raise AttributeError(name)

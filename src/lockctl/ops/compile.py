@@ -17,7 +17,6 @@ from lockctl.lockfiles import (
     LockWriteOptions,
     read_lockfile,
     render_piptools,
-    render_pylock,
     write_atomically,
 )
 from lockctl.ops.inputs import parse_overrides, read_inputs
@@ -134,6 +133,8 @@ def compile_lock(
 
 def _render(request: CompileRequest, resolution: Resolution, settings: IndexSettings) -> str:
     if request.format == "pylock":
+        from lockctl.lockfiles.pylock import render_pylock
+
         first = settings.indexes[0] if settings.indexes else None
         return render_pylock(resolution, target=request.target, index_url=first)
     # The lock names the indexes it was compiled from, as pip-tools writes them; pip's own

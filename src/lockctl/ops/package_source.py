@@ -18,6 +18,7 @@ from packaging.version import Version
 
 from lockctl.index import CoreMetadata, DistributionFile, IndexClient, ProjectNotFound, ProjectPage
 from lockctl.resolver import Release, TargetEnvironment
+from lockctl.resolver.models import ReleaseList
 
 __all__ = ["IndexPackageSource"]
 
@@ -31,6 +32,7 @@ class IndexPackageSource:
         self._lock = threading.Lock()
         self._releases: dict[NormalizedName, Sequence[Release] | ProjectNotFound] = {}
         self.projects_loaded = 0
+        self._python_checks: dict[str, bool] = {}
         self.on_activity: Callable[[], None] = _nothing
 
     def releases(self, name: NormalizedName) -> Sequence[Release] | ProjectNotFound:
@@ -89,12 +91,17 @@ class IndexPackageSource:
         )
 
     def _python_ok(self, dist: DistributionFile) -> bool:
-        if not dist.requires_python:
+        text = dist.requires_python
+        if not text:
             return True
-        try:
-            return SpecifierSet(dist.requires_python).contains(self._python, prereleases=True)
-        except InvalidSpecifier:
-            return True  # pip ignores a requires-python it cannot parse
+        known = self._python_checks.get(text)
+        if known is None:  # thousands of files share a few requires-python texts
+            try:
+                known = SpecifierSet(text).contains(self._python, prereleases=True)
+            except InvalidSpecifier:
+                known = True  # pip ignores a requires-python it cannot parse
+            self._python_checks[text] = known
+        return known
 
     def _file_rank(self, dist: DistributionFile) -> int | None:
         """Lower is better; None when the target cannot install the file.
@@ -131,7 +138,7 @@ def _requires_python(files: Sequence[DistributionFile]) -> SpecifierSet | None:
     return None
 
 
-class _LazyReleases(Sequence[Release]):
+class _LazyReleases(ReleaseList):
     """A project's releases newest first, each built (files filtered) only when looked at.
 
     A popular project has hundreds of releases and thousands of files; resolution usually

@@ -8,6 +8,7 @@ causes as data for the CLI to explain.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
@@ -29,6 +30,7 @@ __all__ = [
     "PackageSource",
     "Preferences",
     "Release",
+    "ReleaseList",
     "Resolution",
     "ResolutionConflict",
     "ResolvedPin",
@@ -85,6 +87,18 @@ class Release:
     yanked: str | None = None  # PEP 592: reason ("" without one) when every file is yanked
     requires_python: SpecifierSet | None = None
     rejected: str | None = None
+
+
+class ReleaseList(Sequence[Release]):
+    """A project's releases, newest first, whose versions can be read without building them.
+
+    A source whose releases are costly to make (files filtered for the target) subclasses
+    this, so that selection matches versions first and builds only what it may pick.
+    """
+
+    @property
+    @abstractmethod
+    def versions(self) -> Sequence[Version]: ...
 
 
 class PackageSource(Protocol):

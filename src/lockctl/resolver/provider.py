@@ -7,7 +7,7 @@ never sees HTTP; the source may fetch metadata in parallel when ``prefetch`` hin
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 
 from packaging.requirements import Requirement
@@ -21,8 +21,8 @@ from lockctl.index.models import ProjectNotFound
 from lockctl.resolver.dependency import PYTHON, Candidate, Dependency, identifier_for
 from lockctl.resolver.errors import UnsupportedRequirement
 from lockctl.resolver.inputs import RootInputs
-from lockctl.resolver.models import PackageSource, Preferences, Release
-from lockctl.resolver.selection import admissible, is_pinned
+from lockctl.resolver.models import PackageSource, Preferences, Release, ReleaseList
+from lockctl.resolver.selection import is_pinned, iter_admissible
 from lockctl.resolver.target import TargetEnvironment
 
 __all__ = ["LockProvider"]
@@ -52,6 +52,7 @@ class LockProvider(AbstractProvider[Dependency, Candidate, str]):
         self._releases: dict[NormalizedName, Sequence[Release]] = {}
         self._dependencies: dict[Candidate, tuple[Dependency, ...]] = {}
         self._prefetched: set[tuple[NormalizedName, Version]] = set()
+        self._counts: dict[tuple[NormalizedName, str], int] = {}
         self.not_found: dict[NormalizedName, ProjectNotFound] = {}
 
     # -- what the source offers -------------------------------------------------------------
@@ -104,11 +105,38 @@ class LockProvider(AbstractProvider[Dependency, Candidate, str]):
         # Pinned (==) and root requirements first: they have one or few choices and decide
         # much of the rest; then the identifier with the fewest candidates left.
         pinned = root = False
+        specifier = SpecifierSet()
+        name: NormalizedName | None = None
         for info in information[identifier]:
             root = root or info.parent is None
             pinned = pinned or is_pinned(info.requirement.specifier)
-        count = sum(1 for _ in islice(candidates[identifier], _COUNT_CAP))
-        return (not pinned, not root, count, identifier)
+            specifier &= info.requirement.specifier
+            name = info.requirement.name
+        return (not pinned, not root, self._rough_count(identifier, name, specifier), identifier)
+
+    def _rough_count(
+        self, identifier: str, name: NormalizedName | None, specifier: SpecifierSet
+    ) -> int:
+        """How many versions the specifier leaves, counted on versions alone (capped).
+
+        Counting real candidates would build every release it looks at (files filtered for
+        the target) on every round; for ordering, matching versions is close enough.
+        """
+        if identifier == PYTHON or name is None:
+            return 0
+        key = (name, str(specifier))
+        known = self._counts.get(key)
+        if known is not None:
+            return known
+        releases = self.releases(name)
+        versions = (
+            releases.versions
+            if isinstance(releases, ReleaseList)
+            else [r.version for r in releases]
+        )
+        left = (v for v in versions if specifier.contains(v, prereleases=True))
+        count = self._counts[key] = sum(1 for _ in islice(left, _COUNT_CAP))
+        return count
 
     def narrow_requirement_selection(
         self,
@@ -131,29 +159,45 @@ class LockProvider(AbstractProvider[Dependency, Candidate, str]):
         identifier: str,
         requirements: Mapping[str, Iterator[Dependency]],
         incompatibilities: Mapping[str, Iterator[Candidate]],
-    ) -> list[Candidate]:
+    ) -> list[Candidate] | Callable[[], Iterator[Candidate]]:
         wanted = list(requirements[identifier])
         if identifier == PYTHON or not wanted:
             return []
         name, extras = wanted[0].name, wanted[0].extras
         specifier = self.specifier_for(name, wanted)
         excluded = {candidate.version for candidate in incompatibilities[identifier]}
-        allowed = [
-            release
-            for release in admissible(
-                self.releases(name), specifier, python=self._python, pre=self._pre
-            )
-            if release.version not in excluded
-        ]
+        releases = self.releases(name)
         preferred = self._preferred.get(name)
-        if preferred is not None:
-            # pip-tools keeps an existing pin when it is still allowed, so a lock changes only
-            # where it must: the preferred release is tried first, the rest newest first.
-            allowed.sort(key=lambda release: release.version != preferred)
-        return [
-            Candidate(name=name, extras=extras, version=release.version, release=release)
-            for release in allowed
-        ]
+
+        def matches() -> Iterator[Candidate]:
+            # Lazy: resolvelib usually takes the first candidate or two of a project with
+            # hundreds of releases. pip-tools keeps an existing pin when it is still allowed,
+            # so a lock changes only where it must: the preferred release comes first.
+            allowed = (
+                release
+                for release in iter_admissible(
+                    releases, specifier, python=self._python, pre=self._pre
+                )
+                if release.version not in excluded
+            )
+            if preferred is not None and preferred not in excluded:
+                first = iter_admissible(
+                    [r for r in _at_version(releases, preferred)],
+                    specifier,
+                    python=self._python,
+                    pre=self._pre,
+                )
+                for release in first:
+                    yield Candidate(
+                        name=name, extras=extras, version=release.version, release=release
+                    )
+            for release in allowed:
+                if release.version != preferred:
+                    yield Candidate(
+                        name=name, extras=extras, version=release.version, release=release
+                    )
+
+        return matches
 
     def is_satisfied_by(self, requirement: Dependency, candidate: Candidate) -> bool:
         # find_matches already applied the pre-release rule; a pinned pre-release satisfies any
@@ -227,3 +271,10 @@ class LockProvider(AbstractProvider[Dependency, Candidate, str]):
             specifier=SpecifierSet(f"=={candidate.version}"),
             requirement=requirement,
         )
+
+
+def _at_version(releases: Sequence[Release], version: Version) -> list[Release]:
+    versions = (
+        releases.versions if isinstance(releases, ReleaseList) else [r.version for r in releases]
+    )
+    return [releases[i] for i, v in enumerate(versions) if v == version]

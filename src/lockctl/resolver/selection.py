@@ -21,14 +21,14 @@ The rules, in the order they apply:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from lockctl.resolver.models import Release
+from lockctl.resolver.models import Release, ReleaseList
 
-__all__ = ["admissible", "is_pinned", "unusable_reason"]
+__all__ = ["admissible", "is_pinned", "iter_admissible", "unusable_reason"]
 
 
 def is_pinned(specifier: SpecifierSet) -> bool:
@@ -61,14 +61,37 @@ def admissible(
     releases: Sequence[Release], specifier: SpecifierSet, *, python: Version, pre: bool
 ) -> list[Release]:
     """The releases the specifier may pick for the target, in the source's order (newest first)."""
+    return list(iter_admissible(releases, specifier, python=python, pre=pre))
+
+
+def iter_admissible(
+    releases: Sequence[Release], specifier: SpecifierSet, *, python: Version, pre: bool
+) -> Iterator[Release]:
+    """``admissible``, lazily: a resolver usually takes the first one or two.
+
+    Versions are matched before a release is looked at, so a source whose releases are costly
+    to build (files filtered for the target) builds only the ones that can be picked.
+    """
     pinned = is_pinned(specifier)
-    matching = [
-        release
-        for release in releases
-        if specifier.contains(release.version, prereleases=True)
-        and unusable_reason(release, python=python, pinned=pinned) is None
-    ]
-    if pre or specifier.prereleases is True:
-        return matching
-    finals = [release for release in matching if not release.version.is_prerelease]
-    return finals or matching
+    versions = (
+        releases.versions if isinstance(releases, ReleaseList) else [r.version for r in releases]
+    )
+    matching = (
+        index
+        for index, version in enumerate(versions)
+        if specifier.contains(version, prereleases=True)
+    )
+    allow_pre = pre or specifier.prereleases is True
+    held_back: list[Release] = []
+    any_final = False
+    for index in matching:
+        release = releases[index]
+        if unusable_reason(release, python=python, pinned=pinned) is not None:
+            continue
+        if allow_pre or not release.version.is_prerelease:
+            any_final = any_final or not release.version.is_prerelease
+            yield release
+        else:
+            held_back.append(release)
+    if not allow_pre and not any_final:
+        yield from held_back
