@@ -231,6 +231,10 @@ class IndexClient:
         for dist in dists:
             self._metadata_future(dist)
 
+    def metadata_future(self, dist: DistributionFile) -> Future[CoreMetadata]:
+        """The metadata as a future, for callers that chain more work onto it."""
+        return self._metadata_future(dist)
+
     def metadata_many(self, dists: Iterable[DistributionFile]) -> list[CoreMetadata | LockctlError]:
         """Metadata for every file, in order; a failure is returned in its place."""
         futures = [self._metadata_future(dist) for dist in dists]

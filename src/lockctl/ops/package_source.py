@@ -7,8 +7,10 @@ installed (wheel tags, requires-python) and why a release cannot be used at all.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from typing import overload
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -33,6 +35,8 @@ class IndexPackageSource:
         self._releases: dict[NormalizedName, Sequence[Release] | ProjectNotFound] = {}
         self.projects_loaded = 0
         self._python_checks: dict[str, bool] = {}
+        self._markers = {**target.markers(), "extra": ""}
+        self._chained: set[NormalizedName] = set()
         self.on_activity: Callable[[], None] = _nothing
 
     def releases(self, name: NormalizedName) -> Sequence[Release] | ProjectNotFound:
@@ -53,10 +57,38 @@ class IndexPackageSource:
 
     def metadata(self, release: Release) -> CoreMetadata:
         self.on_activity()
-        return self.client.metadata(_metadata_file(release))
+        return self._metadata_future(release).result()
 
     def prefetch(self, releases: Iterable[Release]) -> None:
-        self.client.prefetch_metadata(_metadata_file(r) for r in releases if r.all_files)
+        for release in releases:
+            if release.all_files:
+                self._metadata_future(release)
+
+    def _metadata_future(self, release: Release) -> Future[CoreMetadata]:
+        """The release's metadata; once it arrives, its dependencies' pages are asked for too.
+
+        That speculation is what keeps the pool busy: the resolver walks the graph one project
+        at a time, but the pages it will want next are known as soon as this metadata is.
+        """
+        future = self.client.metadata_future(_metadata_file(release))
+        if release.name not in self._chained:
+            self._chained.add(release.name)
+            future.add_done_callback(self._prefetch_dependencies)
+        return future
+
+    def _prefetch_dependencies(self, future: Future[CoreMetadata]) -> None:
+        if future.cancelled() or future.exception() is not None:
+            return
+        wanted = []
+        for requirement in future.result().requires_dist:
+            try:
+                if requirement.marker is None or requirement.marker.evaluate(self._markers):
+                    wanted.append(requirement.name)
+            except Exception:  # an odd marker: the resolver will judge it; no prefetch
+                continue
+        # RuntimeError: the client is closing, and nobody needs these pages any more.
+        with contextlib.suppress(RuntimeError):
+            self.client.prefetch_projects(wanted)
 
     def prefetch_projects(self, names: Iterable[str]) -> None:
         self.client.prefetch_projects(names)
