@@ -103,6 +103,10 @@ class Cache:
             self._discard(self._path("metadata", key), f"unreadable metadata: {exc}")
             return None
 
+    def has_metadata(self, key: str) -> bool:
+        """Whether an entry exists (not whether it is sound: reading it checks that)."""
+        return self._path("metadata", key).is_file()
+
     def put_metadata(self, key: str, metadata: CoreMetadata) -> None:
         self._write(self._path("metadata", key), metadata.to_dict())
 

@@ -228,8 +228,13 @@ class IndexClient:
         return self._metadata_future(dist).result()
 
     def prefetch_metadata(self, dists: Iterable[DistributionFile]) -> None:
+        """Start fetching what the cache does not hold; cached entries are read when asked."""
         for dist in dists:
-            self._metadata_future(dist)
+            if not self.cache.has_metadata(_metadata_key(dist)):
+                self._metadata_future(dist)
+
+    def has_cached_metadata(self, dist: DistributionFile) -> bool:
+        return self.cache.has_metadata(_metadata_key(dist))
 
     def metadata_future(self, dist: DistributionFile) -> Future[CoreMetadata]:
         """The metadata as a future, for callers that chain more work onto it."""

@@ -193,7 +193,7 @@ class ProjectPage:
         return f"ProjectPage(name={self.name!r}, source={self.source!r})"
 
     def versions(self) -> list[Version]:
-        found = {Version(key) for key in self.groups}
+        found = {_version(key) for key in self.groups}
         found.update(f.parsed.version for f in self.extra if f.parsed is not None)
         return sorted(found)
 

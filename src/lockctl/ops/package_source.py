@@ -61,7 +61,7 @@ class IndexPackageSource:
 
     def prefetch(self, releases: Iterable[Release]) -> None:
         for release in releases:
-            if release.all_files:
+            if release.all_files and not self.client.has_cached_metadata(_metadata_file(release)):
                 self._metadata_future(release)
 
     def _metadata_future(self, release: Release) -> Future[CoreMetadata]:
@@ -182,10 +182,17 @@ class _LazyReleases(ReleaseList):
         self._build = build
         self._versions = sorted(page.versions(), reverse=True)
         self._built: dict[int, Release] = {}
+        self._index: dict[Version, int] | None = None
 
     @property
     def versions(self) -> list[Version]:
         return self._versions
+
+    def at(self, version: Version) -> Release | None:
+        if self._index is None:
+            self._index = {v: i for i, v in enumerate(self._versions)}
+        position = self._index.get(version)
+        return None if position is None else self[position]
 
     @overload
     def __getitem__(self, index: int) -> Release: ...

@@ -10,8 +10,6 @@ module reports an error instead: in a lockfile tool a silently dropped option is
 from __future__ import annotations
 
 import re
-import urllib.parse
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +18,7 @@ from typing import Literal
 from packaging.requirements import InvalidRequirement, Requirement
 
 from lockctl.errors import RequirementsFileError, SourceSpan
-from lockctl.urls import SecretURL
+from lockctl.urls import SecretURL, file_url_path
 
 from .lines import LogicalLine, MappedText, expand_env
 from .model import BlankEntry, CommentEntry, Entry, OptionEntry, RequirementEntry
@@ -35,7 +33,6 @@ _URL = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://|file:)")
 _ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip")
 _EGG_FRAGMENT = re.compile(r"[#&]egg=(?P<egg>[^&]*)")
 _PEP508_HINT = 'a requirement follows PEP 508, e.g. name[extra]>=1.0; python_version >= "3.10"'
-_URL_TO_PATH = urllib.request.url2pathname
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -257,7 +254,7 @@ def _include(context: _Context, options: list[ParsedOption], base_dir: Path) -> 
             hint="download the file and include the local copy",
         )
     if target.lower().startswith("file:"):
-        path = Path(_URL_TO_PATH(urllib.parse.urlsplit(target).path))
+        path = file_url_path(SecretURL(target))
     else:
         # pip joins a local include onto the including file's directory (os.path.join, so
         # an absolute target stays absolute).

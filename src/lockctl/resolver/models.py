@@ -100,6 +100,13 @@ class ReleaseList(Sequence[Release]):
     @abstractmethod
     def versions(self) -> Sequence[Version]: ...
 
+    def at(self, version: Version) -> Release | None:
+        """The release of exactly this version, if there is one."""
+        for index, candidate in enumerate(self.versions):
+            if candidate == version:
+                return self[index]
+        return None
+
 
 class PackageSource(Protocol):
     """Everything the resolver knows about packages comes through here; it never sees HTTP."""

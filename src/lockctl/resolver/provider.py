@@ -274,7 +274,7 @@ class LockProvider(AbstractProvider[Dependency, Candidate, str]):
 
 
 def _at_version(releases: Sequence[Release], version: Version) -> list[Release]:
-    versions = (
-        releases.versions if isinstance(releases, ReleaseList) else [r.version for r in releases]
-    )
-    return [releases[i] for i, v in enumerate(versions) if v == version]
+    if isinstance(releases, ReleaseList):
+        found = releases.at(version)
+        return [] if found is None else [found]
+    return [release for release in releases if release.version == version]
