@@ -108,10 +108,20 @@ def override_source(origin: Origin, relative_to: Path | None) -> str:
 def format_override(note: OverrideNote, relative_to: Path | None) -> str:
     source = override_source(note.override.origin, relative_to)
     head = f"{OVERRIDE_PREFIX}`{note.override.requirement}` from {source}"
-    replaced = sorted({(str(requirement), who) for who, requirement in note.replaced})
+    replaced = sorted(
+        {(str(requirement), _who(who, relative_to)) for who, requirement in note.replaced}
+    )
     if not replaced:
         return f"{head} replaces nothing"
     return f"{head} replaces " + ", ".join(f"`{req}` asked by {who}" for req, who in replaced)
+
+
+def _who(who: str, relative_to: Path | None) -> str:
+    """``-r /abs/core.in`` shown like the ``# via`` lines show files; project names as they are."""
+    flag, _, path = who.partition(" ")
+    if flag in ("-r", "-c") and path:
+        return f"{flag} {display_path(Path(path), relative_to)}"
+    return who
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

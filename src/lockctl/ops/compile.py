@@ -12,14 +12,14 @@ from packaging.utils import NormalizedName, canonicalize_name
 
 from lockctl.errors import InputError, UsageError
 from lockctl.events import PreviousLockIgnored, Reporter, ignore_events
-from lockctl.index import IndexSettings
+from lockctl.index import IndexClient, IndexSettings
 from lockctl.lockfiles import (
     LockWriteOptions,
     read_lockfile,
     render_piptools,
     write_atomically,
 )
-from lockctl.ops.inputs import parse_overrides, read_inputs
+from lockctl.ops.inputs import CompileInputs, parse_overrides, read_inputs
 from lockctl.ops.package_source import IndexPackageSource
 from lockctl.ops.session import IndexRequest, open_index
 from lockctl.resolver import (
@@ -57,6 +57,7 @@ class CompileRequest:
     write: LockWriteOptions  # its python_version must be the target's
     dry_run: bool = False
     json_output: Path | None = None
+    extra_overrides: tuple[RootRequirement, ...] = ()  # from [tool.lockctl], with their lines
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -79,48 +80,94 @@ def compile_lock(
     reporter: Reporter = ignore_events,
     on_progress: Callable[[ProgressSnapshot], None] | None = None,
 ) -> CompileResult:
+    prepared = prepare(request, reporter=reporter)
+    with open_index(prepared.index, files=prepared.inputs.files, reporter=reporter) as client:
+        source = IndexPackageSource(client, request.target)
+        if on_progress is not None:
+            watch_progress(source, client, on_progress)
+        resolution, text = resolve_lock(request, prepared, source)
+    return finish(request, resolution, text)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PreparedLock:
+    """A lock's inputs read and checked, before any index is asked."""
+
+    inputs: CompileInputs
+    roots: tuple[RootRequirement, ...]
+    preferences: Preferences
+    index: IndexRequest
+
+
+def prepare(request: CompileRequest, *, reporter: Reporter = ignore_events) -> PreparedLock:
     inputs = read_inputs(request.inputs)
     overrides = parse_overrides(request.overrides, request.override_files)
     upgrade_names, upgrade_pins = _upgrade_packages(request.upgrade_packages)
-    roots = (*inputs.roots, *overrides, *upgrade_pins)
-    preferences = _preferences(request, upgrade_names, reporter)
     # Asking for the newest means asking the index now, not a page cached minutes ago.
     index = replace(
         request.index,
         refresh=request.index.refresh or request.upgrade,
         refresh_projects=request.index.refresh_projects | upgrade_names,
     )
-    with open_index(index, files=inputs.files, reporter=reporter) as client:
-        source = IndexPackageSource(client, request.target)
-        if on_progress is not None:
-            stats = getattr(client.fetcher, "stats", None)
-            source.on_activity = lambda: on_progress(
-                ProgressSnapshot(
-                    projects=source.projects_loaded,
-                    in_flight=stats.in_flight if stats is not None else 0,
-                    cache_hits=client.cache.hits,
-                )
-            )
-        source.prefetch_projects(root.name for root in roots if root.kind == "requirement")
+    return PreparedLock(
+        inputs=inputs,
+        roots=(*inputs.roots, *request.extra_overrides, *overrides, *upgrade_pins),
+        preferences=_preferences(request, upgrade_names, reporter),
+        index=index,
+    )
 
-        def run(changed: Sequence[RootRequirement]) -> Resolution:
-            return resolve(
-                changed,
-                source=source,
-                target=request.target,
-                preferences=preferences,
-                pre=request.pre or inputs.pre,
-            )
 
-        try:
-            resolution = run(roots)
-        except UnknownProject as unknown:
-            unknown.suggestions = close_names(unknown.name, client.project_names())
-            raise
-        except ResolutionConflict as conflict:
+def watch_progress(
+    source: IndexPackageSource, client: IndexClient, on_progress: Callable[[ProgressSnapshot], None]
+) -> None:
+    stats = getattr(client.fetcher, "stats", None)
+    source.on_activity = lambda: on_progress(
+        ProgressSnapshot(
+            projects=source.projects_loaded,
+            in_flight=stats.in_flight if stats is not None else 0,
+            cache_hits=client.cache.hits,
+        )
+    )
+
+
+def resolve_lock(
+    request: CompileRequest,
+    prepared: PreparedLock,
+    source: IndexPackageSource,
+    *,
+    constraints: Sequence[RootRequirement] = (),
+    preferences: Preferences | None = None,
+    explain: bool = True,
+) -> tuple[Resolution, str]:
+    """Resolve and render one lock; nothing is written. ``constraints`` come from other layers."""
+    roots = (*prepared.roots, *constraints)
+    chosen = preferences or prepared.preferences
+    client = source.client
+    source.prefetch_projects(root.name for root in roots if root.kind == "requirement")
+
+    def run(changed: Sequence[RootRequirement]) -> Resolution:
+        return resolve(
+            changed,
+            source=source,
+            target=request.target,
+            preferences=chosen,
+            pre=request.pre or prepared.inputs.pre,
+        )
+
+    try:
+        resolution = run(roots)
+    except UnknownProject as unknown:
+        unknown.suggestions = close_names(unknown.name, client.project_names())
+        raise
+    except ResolutionConflict as conflict:
+        if explain:
             conflict.fixes = tuple(suggest_fixes(conflict, roots, run))
-            raise
-        text = _render(request, resolution, client.settings)
+        raise
+    return resolution, _render(request, resolution, client.settings)
+
+
+def finish(request: CompileRequest, resolution: Resolution, text: str) -> CompileResult:
+    """Write the lock (and its JSON) atomically, unless this is a dry run."""
     if request.json_output is not None and not request.dry_run:
         write_atomically(
             request.json_output,

@@ -1,0 +1,100 @@
+"""Several layered locks compiled together on a real loopback index."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lockctl.errors import InputError
+from lockctl.index import IndexOptions
+from lockctl.lockfiles import LockWriteOptions, read_lockfile
+from lockctl.ops.compile import CompileRequest
+from lockctl.ops.inputs import parse_overrides
+from lockctl.ops.layers import LayerConflict, compile_layers
+from lockctl.ops.session import IndexRequest
+from lockctl.resolver import TargetEnvironment
+from tests.support.dists import make_wheel
+from tests.support.indexserver import IndexServer
+
+TARGET = TargetEnvironment.create(python_version="3.11", platform="linux_x86_64")
+
+
+def _request(root: Path, name: str, index: str, overrides: tuple[str, ...] = ()) -> CompileRequest:
+    return CompileRequest(
+        inputs=(root / f"{name}.in",),
+        output=root / f"{name}.txt",
+        target=TARGET,
+        index=IndexRequest(options=IndexOptions(index_url=index), cache_dir=root / "cache"),
+        extra_overrides=parse_overrides(overrides, ()),
+        write=LockWriteOptions(
+            python_version="3.11", custom_command="make locks", paths_relative_to=root
+        ),
+    )
+
+
+def _versions(path: Path) -> dict[str, str]:
+    return {str(k): str(v) for k, v in read_lockfile(path).versions().items()}
+
+
+@pytest.fixture
+def index(index_server: IndexServer) -> str:
+    for version in ("2.0.3", "2.1.1", "2.2.0"):
+        index_server.add(make_wheel("pandas", version, requires_dist=["numpy>=1.20"]))
+    for version in ("1.24.0", "1.26.4"):
+        index_server.add(make_wheel("numpy", version))
+    index_server.add(make_wheel("mlflow", "3.4.0", requires_dist=["pandas<3", "numpy<2"]))
+    index_server.add(make_wheel("tool", "1.0", requires_dist=["numpy"]))
+    return index_server.simple_url
+
+
+def test_layers_compile_lower_first_with_the_same_versions(tmp_path: Path, index: str) -> None:
+    (tmp_path / "core.in").write_text("pandas\n")
+    (tmp_path / "mlflow.in").write_text("-r core.in\nmlflow==3.4.0\n")
+    (tmp_path / "tools.in").write_text("tool\n")  # independent of both
+    requests = [_request(tmp_path, n, index) for n in ("mlflow", "tools", "core")]
+    compile_layers(requests, jobs=2)
+    core, mlflow, tools = (_versions(tmp_path / f"{n}.txt") for n in ("core", "mlflow", "tools"))
+    assert core == {"numpy": "1.26.4", "pandas": "2.2.0"}
+    assert mlflow == {"mlflow": "3.4.0", "numpy": "1.26.4", "pandas": "2.2.0"}
+    assert tools == {"numpy": "1.26.4", "tool": "1.0"}
+
+
+def test_an_upper_layer_override_wins_over_a_lower_pin(tmp_path: Path, index: str) -> None:
+    (tmp_path / "core.in").write_text("pandas==2.0.3\n")
+    (tmp_path / "mlflow.in").write_text("-r core.in\nmlflow==3.4.0\n")
+    requests = [
+        _request(tmp_path, "core", index),
+        _request(tmp_path, "mlflow", index, overrides=("pandas==2.1.1",)),
+    ]
+    compile_layers(requests)
+    assert _versions(tmp_path / "core.txt")["pandas"] == "2.0.3"
+    text = (tmp_path / "mlflow.txt").read_text()
+    assert "pandas==2.1.1\n" in text
+    assert (
+        "# override: `pandas==2.1.1` from the command line replaces `pandas<3` asked by mlflow,"
+        " `pandas==2.0.3` asked by -r core.in\n" in text
+    )
+
+
+def test_disagreeing_layers_write_nothing(tmp_path: Path, index: str) -> None:
+    (tmp_path / "core.in").write_text("numpy>=1.26\n")
+    (tmp_path / "mlflow.in").write_text("mlflow==3.4.0\nnumpy<1.25\n")  # independent, same wave
+    (tmp_path / "all.in").write_text("-r core.in\ntool\n")
+    (tmp_path / "core.txt").write_text("numpy==1.0\n")
+    requests = [_request(tmp_path, n, index) for n in ("core", "mlflow")]
+    with pytest.raises(LayerConflict) as caught:
+        compile_layers(requests)
+    assert "the layers disagree" in str(caught.value)
+    assert (tmp_path / "core.txt").read_text() == "numpy==1.0\n"  # all or nothing
+    assert not (tmp_path / "mlflow.txt").exists()
+
+
+def test_a_cycle_between_layers_is_bad_input(tmp_path: Path, index: str) -> None:
+    (tmp_path / "a.in").write_text("pandas\n")
+    (tmp_path / "b.in").write_text("-r a.in\n")
+    requests = [_request(tmp_path, "a", index), _request(tmp_path, "b", index)]
+    compile_layers(requests)  # a below b: fine
+    (tmp_path / "a.in").write_text("-r b.in\n")
+    with pytest.raises(InputError, match="cycle"):
+        compile_layers(requests)
