@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import Version
 
 from lockctl.errors import InputError, UsageError
 from lockctl.events import PreviousLockIgnored, Reporter, ignore_events
@@ -58,6 +59,7 @@ class CompileRequest:
     dry_run: bool = False
     json_output: Path | None = None
     extra_overrides: tuple[RootRequirement, ...] = ()  # from [tool.lockctl], with their lines
+    other_locks: tuple[Path, ...] = ()  # sibling layers: their pins are preferences too
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -232,14 +234,19 @@ def _preferences(
     A lock that cannot be read (a hand edit gone wrong) only costs the preferences: the point
     of compiling is to replace it.
     """
-    if request.upgrade or not request.output.exists() or request.format != "txt":
+    if request.upgrade or request.format != "txt":
         return Preferences(upgrade_all=request.upgrade, upgrade=upgrade)
-    try:
-        pins = read_lockfile(request.output).versions()
-    except InputError as error:
-        reason = getattr(error, "message", str(error))
-        reporter(PreviousLockIgnored(path=request.output, reason=reason))
-        return Preferences(upgrade=upgrade)
+    pins: dict[NormalizedName, Version] = {}
+    # Sibling layers first, the lock's own pins over them: one layer compiled alone keeps
+    # the versions the others chose where it can.
+    for path in (*request.other_locks, request.output):
+        if not path.exists():
+            continue
+        try:
+            pins.update(read_lockfile(path).versions())
+        except InputError as error:
+            reason = getattr(error, "message", str(error))
+            reporter(PreviousLockIgnored(path=path, reason=reason))
     return Preferences(pins=pins, upgrade=upgrade)
 
 

@@ -28,6 +28,9 @@ class IndexRequest:
     """What the user asked for on the command line (None or empty: not said)."""
 
     options: IndexOptions = field(default_factory=IndexOptions)
+    config_options: IndexOptions = field(
+        default_factory=IndexOptions
+    )  # [tool.lockctl], below the CLI
     cache_dir: Path | None = None
     offline: bool = False
     refresh: bool = False
@@ -80,7 +83,7 @@ def open_index(
     """
     cache_dir = request.cache_dir or default_cache_dir()
     settings = IndexSettings.from_pip(
-        request.options, file_index_options(files), cache_dir=cache_dir
+        request.config_options, request.options, file_index_options(files), cache_dir=cache_dir
     )
     credentials = CredentialStore((*settings.indexes, *settings.find_links))
     policy = replace(request.policy, trusted_hosts=settings.trusted_hosts)
