@@ -9,6 +9,7 @@ Errors carry data; ``lockctl.cli.render`` turns them into messages and exit code
     │   ├── RequirementsFileError   a line of a requirements file (file, line, column, text)
     │   ├── RequirementsFileErrors  several of those and IncludeErrors, in the order found
     │   ├── IncludeError            an -r/-c include that is missing, unreadable or a cycle
+    │   ├── ConfigError             [tool.lockctl] in pyproject.toml: every ConfigProblem at once
     │   └── UsageError              a command-line or configuration problem
     └── IndexFailure                exit 3: an index, the cache or the network failed us
         ├── IndexUnreachable        connection refused, timed out, DNS, after retries
@@ -24,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
+    "ConfigError",
+    "ConfigProblem",
     "HashMismatch",
     "IncludeError",
     "IndexFailure",
@@ -98,6 +101,36 @@ class RequirementsFileErrors(InputError):
         self.errors = errors
         self.message = f"{len(errors)} problems in requirements files"
         super().__init__(self.message)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConfigProblem:
+    """One thing wrong in a configuration file.
+
+    ``key`` is the dotted TOML path of the bad value (``tool.lockctl.lock[1].output``);
+    ``line`` is 1-based, or None when the problem has no place in the file (it cannot be read).
+    """
+
+    file: Path
+    line: int | None
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else f"{self.file}"
+        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+
+
+class ConfigError(InputError):
+    """The configuration is wrong; ``problems`` holds every problem found, in file order."""
+
+    def __init__(self, problems: tuple[ConfigProblem, ...]) -> None:
+        self.problems = problems
+        count = len(problems)
+        self.message = f"{count} problem{'s' if count != 1 else ''} in the lockctl configuration"
+        # str() lists every problem, so an unwired caller that prints the exception still
+        # shows the user all of them.
+        super().__init__("\n  ".join([f"{self.message}:", *map(str, problems)]))
 
 
 class UsageError(InputError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 from collections.abc import Sequence
@@ -12,10 +13,13 @@ from typing import Literal, TextIO
 
 from lockctl.cli.progress import Progress
 from lockctl.cli.render import render_event
+from lockctl.config import LockEntry, ProjectConfig, default_config, find_pyproject, load_config
 from lockctl.errors import UsageError
-from lockctl.events import Event, PreviousLockIgnored
+from lockctl.events import Event, PreviousLockIgnored, Reporter
 from lockctl.lockfiles import LockWriteOptions
-from lockctl.ops.compile import CompileRequest, compile_lock
+from lockctl.ops.compile import CompileRequest, CompileResult, compile_lock
+from lockctl.ops.layers import compile_layers
+from lockctl.ops.project import CommandLine, project_requests, project_target, unused_overrides
 from lockctl.ops.session import IndexRequest
 from lockctl.resolver import PLATFORMS, TargetEnvironment
 from lockctl.urls import redact_text
@@ -43,6 +47,7 @@ class CompileCommand:
     dry_run: bool
     json_output: Path | None
     format: Literal["txt", "pylock"]
+    jobs: int
     index: IndexRequest
     command_line: str  # for the lock header, credentials redacted
 
@@ -53,7 +58,21 @@ def add_compile_parser(
     parser = commands.add_parser(
         "compile", help="resolve .in files into a pinned lockfile in the pip-tools format"
     )
-    parser.add_argument("inputs", nargs="+", type=Path, metavar="IN")
+    parser.add_argument(
+        "inputs",
+        nargs="*",
+        type=Path,
+        metavar="IN",
+        help="input files (default: every lock of the project's [tool.lockctl])",
+    )
+    parser.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 2,
+        metavar="N",
+        help="locks compiled at once (default: the number of CPUs)",
+    )
     parser.add_argument(
         "-o",
         "--output-file",
@@ -164,6 +183,7 @@ def compile_command(
         dry_run=ns.dry_run,
         json_output=ns.json_output,
         format=ns.format,
+        jobs=max(1, ns.jobs),
         index=index,
         command_line=redact_text(shlex.join(["lockctl", "compile", *after])),
     )
@@ -192,16 +212,8 @@ def _output(command: CompileCommand) -> Path:
     )
 
 
-def run_compile(command: CompileCommand, out: TextIO, *, quiet: bool, verbose: bool) -> int:
-    target = _target(command)
-    output = _output(command)
-    progress = Progress(enabled=not quiet and sys.stderr.isatty())
-
-    def report(event: Event) -> None:
-        if verbose or isinstance(event, PreviousLockIgnored):
-            progress.print(render_event(event))
-
-    request = CompileRequest(
+def _request(command: CompileCommand, target: TargetEnvironment, output: Path) -> CompileRequest:
+    return CompileRequest(
         inputs=command.inputs,
         output=output,
         target=target,
@@ -225,13 +237,109 @@ def run_compile(command: CompileCommand, out: TextIO, *, quiet: bool, verbose: b
         dry_run=command.dry_run,
         json_output=command.json_output,
     )
-    with progress:
-        result = compile_lock(request, reporter=report, on_progress=progress.update)
-    if command.dry_run:
-        out.write(result.text)
-    elif not quiet:
-        print(
-            f"wrote {output} ({len(result.resolution.pins)} pins, {target.describe()})",
-            file=sys.stderr,
+
+
+def _project(command: CompileCommand) -> tuple[ProjectConfig, tuple[LockEntry, ...] | None] | None:
+    """The project config and the locks to compile (None: all), or None for a plain compile.
+
+    With no inputs, the project's locks are compiled: those listed in ``[tool.lockctl]``, or
+    every ``requirements*.in``. Inputs that are all inputs of configured locks compile just
+    those layers, with the project's settings; anything else is a plain compile.
+    """
+    if command.output is not None and command.inputs:
+        return None
+    found = find_pyproject(Path.cwd())
+    if not command.inputs:
+        config = load_config(found) if found is not None else default_config(Path.cwd())
+        if not config.locks:
+            raise UsageError(
+                "nothing to compile: no [[tool.lockctl.lock]] in pyproject.toml and no "
+                "requirements*.in here",
+                hint="name the input: lockctl compile requirements.in",
+            )
+        return config, None
+    if found is None:
+        return None
+    config = load_config(found)
+    wanted = {path.resolve() for path in command.inputs}
+    chosen = tuple(lock for lock in config.locks if lock.input.resolve() in wanted)
+    return (config, chosen) if len(chosen) == len(wanted) else None
+
+
+def run_compile(command: CompileCommand, out: TextIO, *, quiet: bool, verbose: bool) -> int:
+    progress = Progress(enabled=not quiet and sys.stderr.isatty())
+
+    def report(event: Event) -> None:
+        if verbose or isinstance(event, PreviousLockIgnored):
+            progress.print(render_event(event))
+
+    project = _project(command)
+    if project is not None:
+        return _run_project(
+            command, *project, out=out, quiet=quiet, progress=progress, report=report
         )
+    target = _target(command)
+    output = _output(command)
+    with progress:
+        result = compile_lock(
+            _request(command, target, output), reporter=report, on_progress=progress.update
+        )
+    _show(command, [(output, result)], target, out=out, quiet=quiet)
     return 0
+
+
+def _run_project(
+    command: CompileCommand,
+    config: ProjectConfig,
+    only: tuple[LockEntry, ...] | None,
+    *,
+    out: TextIO,
+    quiet: bool,
+    progress: Progress,
+    report: Reporter,
+) -> int:
+    cli = CommandLine(
+        python_version=command.python_version,
+        platform=command.platform,
+        dockerfile=command.dockerfile,
+    )
+    target = project_target(config, cli)
+    base = _request(command, target, config.root / "requirements.txt")
+    requests = project_requests(config, base, cli=cli, only=only)
+    with progress:
+        if len(requests) == 1:
+            results = [compile_lock(requests[0], reporter=report, on_progress=progress.update)]
+        else:
+            results = compile_layers(requests, jobs=command.jobs, reporter=report)
+    done = [(request.output, result) for request, result in zip(requests, results, strict=True)]
+    _show(command, done, target, out=out, quiet=quiet)
+    if only is None:
+        pairs = [
+            (lock, result.resolution) for lock, result in zip(config.locks, results, strict=True)
+        ]
+        for entry in unused_overrides(config, pairs):
+            progress.print(
+                f"warning: the override {entry.requirement} ({entry.file}:{entry.line}) names a "
+                "project that no lock uses"
+            )
+    return 0
+
+
+def _show(
+    command: CompileCommand,
+    done: list[tuple[Path, CompileResult]],
+    target: TargetEnvironment,
+    *,
+    out: TextIO,
+    quiet: bool,
+) -> None:
+    for output, result in done:
+        if command.dry_run:
+            if len(done) > 1:
+                out.write(f"# ==> {output} <==\n")
+            out.write(result.text)
+        elif not quiet:
+            print(
+                f"wrote {output} ({len(result.resolution.pins)} pins, {target.describe()})",
+                file=sys.stderr,
+            )

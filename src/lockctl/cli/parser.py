@@ -58,7 +58,11 @@ def _add_index_options(parser: argparse.ArgumentParser) -> None:
         help="build sdists that have no static metadata (runs their code)",
     )
     group.add_argument(
-        "--jobs", type=int, default=16, metavar="N", help="parallel requests (default: 16)"
+        "--max-requests",
+        type=int,
+        default=16,
+        metavar="N",
+        help="requests to the index at once (default: 16)",
     )
 
 
@@ -75,7 +79,7 @@ def _index_request(ns: argparse.Namespace) -> IndexRequest:
         offline=ns.offline,
         refresh=ns.refresh,
         allow_build=ns.allow_build,
-        max_workers=max(1, ns.jobs),
+        max_workers=max(1, ns.max_requests),
     )
 
 

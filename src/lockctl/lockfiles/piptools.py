@@ -180,6 +180,8 @@ def _annotate(line: str, pin: ResolvedPin, *, has_hashes: bool, options: LockWri
         line = "\n".join(part.rstrip() for part in joined.splitlines())
     for note in pin.overrides:
         line += "\n    " + format_override(note, relative_to)
+        if note.override.reason:
+            line += f"\n    #   reason: {note.override.reason}"
     return line
 
 

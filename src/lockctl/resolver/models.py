@@ -64,6 +64,7 @@ class RootRequirement:
     requirement: Requirement
     origin: Origin
     kind: Literal["requirement", "constraint", "override"] = "requirement"
+    reason: str | None = None  # why an override exists, as its author wrote it
 
     @property
     def name(self) -> NormalizedName:

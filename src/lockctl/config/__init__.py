@@ -1,0 +1,39 @@
+"""``[tool.lockctl]`` in pyproject.toml: read it into values, and edit its overrides in place.
+
+::
+
+    [tool.lockctl]
+    python-version = "3.11"          # or dockerfile = "Dockerfile" (its FROM python:X.Y line)
+    platform = "linux_x86_64"        # a key of lockctl.resolver.target.PLATFORMS
+    index-url = "https://index.example/simple"
+    extra-index-url = []
+    find-links = []
+    trusted-host = []
+    no-index = false
+    generate-hashes = true
+    overrides = ["pydantic<3", { requirement = "rich>=13.9.4", reason = "fastmcp 2.x needs it" }]
+
+    [[tool.lockctl.lock]]            # without any, requirements*.in and requirements/*.in
+    input = "requirements-mlflow.in"
+    output = "requirements-mlflow.txt"   # the default: the input with .txt
+    overrides = ["pandas==2.1.1"]        # this lock's own, winning over the global ones
+"""
+
+from __future__ import annotations
+
+from lockctl.config.edit import add_override, list_overrides, remove_override
+from lockctl.config.load import default_config, discover_locks, find_pyproject, load_config
+from lockctl.config.model import LockEntry, OverrideEntry, ProjectConfig
+
+__all__ = [
+    "LockEntry",
+    "OverrideEntry",
+    "ProjectConfig",
+    "add_override",
+    "default_config",
+    "discover_locks",
+    "find_pyproject",
+    "list_overrides",
+    "load_config",
+    "remove_override",
+]
