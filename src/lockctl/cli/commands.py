@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lockctl.cli.compile_cmd import CompileCommand
+from lockctl.cli.override_cmd import OverrideCommand
 from lockctl.ops.session import IndexRequest
 
-__all__ = ["Command", "CompileCommand", "InputsCommand", "MetadataCommand"]
+__all__ = ["Command", "CompileCommand", "InputsCommand", "MetadataCommand", "OverrideCommand"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -31,4 +32,4 @@ class MetadataCommand:
     show_extras: bool
 
 
-Command = InputsCommand | MetadataCommand | CompileCommand
+Command = InputsCommand | MetadataCommand | CompileCommand | OverrideCommand

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shlex
 import sys
 from collections.abc import Sequence
@@ -21,7 +22,7 @@ from lockctl.ops.compile import CompileRequest, CompileResult, compile_lock
 from lockctl.ops.layers import compile_layers
 from lockctl.ops.project import CommandLine, project_requests, project_target, unused_overrides
 from lockctl.ops.session import IndexRequest
-from lockctl.resolver import PLATFORMS, TargetEnvironment
+from lockctl.resolver import PLATFORMS, ResolutionConflict, TargetEnvironment
 from lockctl.urls import redact_text
 
 __all__ = ["CompileCommand", "add_compile_parser", "compile_command", "run_compile"]
@@ -306,11 +307,16 @@ def _run_project(
     target = project_target(config, cli)
     base = _request(command, target, config.root / "requirements.txt")
     requests = project_requests(config, base, cli=cli, only=only)
-    with progress:
-        if len(requests) == 1:
-            results = [compile_lock(requests[0], reporter=report, on_progress=progress.update)]
-        else:
-            results = compile_layers(requests, jobs=command.jobs, reporter=report)
+    try:
+        with progress:
+            if len(requests) == 1:
+                results = [compile_lock(requests[0], reporter=report, on_progress=progress.update)]
+            else:
+                results = compile_layers(requests, jobs=command.jobs, reporter=report)
+    except ResolutionConflict as conflict:
+        lock = conflict.lock or (requests[0].output if len(requests) == 1 else None)
+        conflict.fixes = tuple(_as_project_fix(fix, lock, config.root) for fix in conflict.fixes)
+        raise
     done = [(request.output, result) for request, result in zip(requests, results, strict=True)]
     _show(command, done, target, out=out, quiet=quiet)
     if only is None:
@@ -343,3 +349,19 @@ def _show(
                 f"wrote {output} ({len(result.resolution.pins)} pins, {target.describe()})",
                 file=sys.stderr,
             )
+
+
+_OVERRIDE_FIX = re.compile(r"^add --override '(?P<requirement>[^']+)'(?P<rest>.*)$")
+
+
+def _as_project_fix(fix: str, lock: Path | None, root: Path) -> str:
+    """In a project, an override belongs in pyproject.toml: say the command that puts it there."""
+    match = _OVERRIDE_FIX.match(fix)
+    if match is None:
+        return fix
+    scope = ""
+    if lock is not None:
+        shown = lock.relative_to(root) if lock.is_relative_to(root) else lock
+        scope = f" --lock {shlex.quote(str(shown))}"
+    command = f"lockctl override add {shlex.quote(match['requirement'])}{scope}"
+    return f"run: {command}{match['rest']}"

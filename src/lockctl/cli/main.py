@@ -11,8 +11,9 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from lockctl.cli.commands import CompileCommand, InputsCommand, MetadataCommand
+from lockctl.cli.commands import CompileCommand, InputsCommand, MetadataCommand, OverrideCommand
 from lockctl.cli.compile_cmd import run_compile
+from lockctl.cli.override_cmd import run_override
 from lockctl.cli.parser import parse_argv
 from lockctl.cli.render import render_error
 from lockctl.cli.show import run_inputs, run_metadata
@@ -27,6 +28,8 @@ EXIT_INTERNAL = 4
 def main(argv: Sequence[str] | None = None) -> int:
     options, command = parse_argv(sys.argv[1:] if argv is None else argv)
     try:
+        if isinstance(command, OverrideCommand):
+            return run_override(command, sys.stdout)
         if isinstance(command, CompileCommand):
             return run_compile(command, sys.stdout, quiet=options.quiet, verbose=options.verbose)
         if isinstance(command, InputsCommand):

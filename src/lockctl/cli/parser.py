@@ -9,6 +9,7 @@ from pathlib import Path
 from lockctl import __version__
 from lockctl.cli.commands import Command, InputsCommand, MetadataCommand
 from lockctl.cli.compile_cmd import add_compile_parser, compile_command
+from lockctl.cli.override_cmd import add_override_parser, override_command
 from lockctl.index import IndexOptions
 from lockctl.ops.session import IndexRequest
 
@@ -95,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     _add_index_options(add_compile_parser(commands))
+    add_override_parser(commands)
 
     inputs = commands.add_parser(
         "inputs", help="list the requirements of .in/.txt files, with the file and line of each"
@@ -135,7 +137,9 @@ def parse_argv(argv: Sequence[str]) -> tuple[GlobalOptions, Command]:
     parser = build_parser()
     ns = parser.parse_args(argv, namespace=GlobalOptions())
     command: Command
-    if ns.command == "compile":
+    if ns.command == "override":
+        command = override_command(ns)
+    elif ns.command == "compile":
         command = compile_command(ns, argv, _index_request(ns))
     elif ns.command == "inputs":
         command = InputsCommand(files=tuple(ns.files), constraints=ns.constraints)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lockctl.cli.conflicts import render_conflict
 from lockctl.errors import (
+    ConfigError,
     HashMismatch,
     IncludeError,
     IndexFailure,
@@ -54,6 +55,10 @@ def render_error(error: LockctlError) -> str:
             else ("check the spelling, or add the index that has it with --extra-index-url")
         )
         return _with_hint(f"error: {error}", hint)
+    if isinstance(error, ConfigError):
+        lines = [f"error: {error.message}:"]
+        lines += [f"  {problem}" for problem in error.problems]
+        return "\n".join(lines)
     if isinstance(error, UsageError):
         return _with_hint(f"error: {error.message}", error.hint)
     if isinstance(error, HashMismatch):

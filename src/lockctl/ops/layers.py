@@ -171,10 +171,15 @@ def compile_layers(
                     explain=not constraints,
                 )
             except ResolutionConflict as conflict:
+                conflict.lock = layer.request.output
                 if not constraints:
                     raise
                 # Alone it may resolve: then the layers disagree, and that is the message.
-                resolve_lock(layer.request, layer.prepared, source_for(layer))
+                try:
+                    resolve_lock(layer.request, layer.prepared, source_for(layer))
+                except ResolutionConflict as alone:
+                    alone.lock = layer.request.output
+                    raise
                 raise LayerConflict(layer.request.output, earlier, conflict) from None
 
         for wave in layer_order(layers):

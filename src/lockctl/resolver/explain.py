@@ -23,6 +23,7 @@ from lockctl.resolver.models import (
     Resolution,
     ResolutionConflict,
     RootRequirement,
+    shown_path,
 )
 
 __all__ = ["MAX_ATTEMPTS", "suggest_fixes"]
@@ -124,4 +125,4 @@ def _without_specifier(requirement: Requirement) -> Requirement:
 def _where(origin: Origin) -> str:
     if origin.line is None:
         return "the command line"
-    return f"{origin.line.path} line {origin.line.line}"
+    return f"{shown_path(origin.line.path)} line {origin.line.line}"

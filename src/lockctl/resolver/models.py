@@ -11,6 +11,7 @@ from __future__ import annotations
 from abc import abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal, Protocol
 
 from packaging.requirements import Requirement
@@ -52,11 +53,23 @@ class Origin:
     def describe(self) -> str:
         if self.line is None:
             return "the command line"
-        text = f"{self.line.path} line {self.line.line}"
+        text = f"{shown_path(self.line.path)} line {self.line.line}"
         if self.via:
-            chain = ", ".join(f"{step.path} line {step.line}" for step in reversed(self.via))
+            chain = ", ".join(
+                f"{shown_path(step.path)} line {step.line}" for step in reversed(self.via)
+            )
             text += f", reached through -r from {chain}"
         return text
+
+
+def shown_path(path: Path) -> str:
+    """A path as a person typed it: relative to the working directory when it is inside it."""
+    if path.is_absolute():
+        try:
+            return str(path.relative_to(Path.cwd()))
+        except ValueError:
+            return str(path)
+    return str(path)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -191,6 +204,7 @@ class ResolutionConflict(LockctlError):
         self.chains = tuple(tuple(chain) for chain in chains)
         self.fixes = tuple(fixes)
         self.unavailable = tuple(unavailable)  # "why each candidate was rejected" lines
+        self.lock: Path | None = None  # the lock being compiled, when several are
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
