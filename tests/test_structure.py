@@ -22,8 +22,9 @@ MODULES = sorted(
 
 # Layer -> the lockctl layers it may import (DESIGN.md: cli > ops > lockfiles/resolver > reqfile,
 # index > base modules). A layer may always import itself and the base modules.
-BASE = {"errors", "events", "urls", "config"}
+BASE = {"errors", "events", "urls", "config", "target", "atomic"}
 ALLOWED = {
+    "config": set(),
     "cli": {"ops", "verify", "lockfiles", "resolver", "reqfile", "index"},
     "ops": {"verify", "lockfiles", "resolver", "reqfile", "index"},
     "verify": {"lockfiles", "reqfile"},

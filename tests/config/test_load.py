@@ -16,7 +16,7 @@ from lockctl.config import (
     load_config,
 )
 from lockctl.errors import ConfigError, InputError
-from lockctl.resolver.target import TargetEnvironment
+from lockctl.target import TargetEnvironment
 
 EVERY_KEY = """\
 [project]

@@ -9,7 +9,7 @@ from packaging.pylock import Pylock
 
 from lockctl.index.models import DistributionFile
 from lockctl.lockfiles import render_pylock
-from lockctl.resolver.target import TargetEnvironment
+from lockctl.target import TargetEnvironment
 from lockctl.urls import SecretURL
 from tests.lockfiles.builders import BASE, dist, override, pin, resolution, root
 

@@ -4,7 +4,7 @@
 
     [tool.lockctl]
     python-version = "3.11"          # or dockerfile = "Dockerfile" (its FROM python:X.Y line)
-    platform = "linux_x86_64"        # a key of lockctl.resolver.target.PLATFORMS
+    platform = "linux_x86_64"        # a key of lockctl.target.PLATFORMS
     index-url = "https://index.example/simple"
     extra-index-url = []
     find-links = []

@@ -21,6 +21,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from tomlkit.container import OutOfOrderTableProxy
 from tomlkit.items import AbstractTable, AoT, Array, InlineTable, Item
 
+from lockctl.atomic import write_atomically
 from lockctl.config.document import SECTION, PyprojectFile, read_pyproject
 from lockctl.config.locate import KeyPath, locate
 from lockctl.config.model import OverrideEntry
@@ -297,6 +298,5 @@ def _keep_line_ends(original: str, edited: str) -> str:
 
 def _write(path: Path, text: str) -> None:
     # Imported here: config is a base module that the lockfile layer may import.
-    from lockctl.lockfiles.atomic import write_atomically
 
     write_atomically(path, text)

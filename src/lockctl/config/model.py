@@ -44,7 +44,7 @@ class ProjectConfig:
     path: Path  # the pyproject.toml (it may not exist: see default_config)
     root: Path  # its directory: relative paths in the file are relative to it
     python_version: str | None = None
-    platform: str | None = None  # a key of lockctl.resolver.target.PLATFORMS
+    platform: str | None = None  # a key of lockctl.target.PLATFORMS
     dockerfile: Path | None = None
     index_url: str | None = None
     extra_index_urls: tuple[str, ...] = ()

@@ -19,6 +19,7 @@ from lockctl.config.document import SECTION, PyprojectFile, display_key
 from lockctl.config.locate import KeyPath
 from lockctl.config.model import LockEntry, OverrideEntry, ProjectConfig
 from lockctl.errors import ConfigProblem, UsageError
+from lockctl.target import PLATFORMS, TargetEnvironment
 
 __all__ = [
     "GLOBAL_KEYS",
@@ -197,9 +198,6 @@ class _Reader:
             return None
         text = self.text(section, SECTION, "python-version")
         if text is not None:
-            # Imported here: config sits below the resolver in the layers and is imported by it.
-            from lockctl.resolver.target import TargetEnvironment
-
             try:
                 TargetEnvironment.create(python_version=text)
             except UsageError as exc:
@@ -211,8 +209,6 @@ class _Reader:
         text = self.text(section, SECTION, "platform")
         if text is None:
             return None
-        from lockctl.resolver.target import PLATFORMS  # see python_version
-
         if text not in PLATFORMS:
             known = ", ".join(sorted(PLATFORMS))
             self.fail((*SECTION, "platform"), f"unknown platform {text!r} (one of: {known})")

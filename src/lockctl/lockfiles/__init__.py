@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .atomic import write_atomically
+from lockctl.atomic import write_atomically
+
 from .comments import ParsedOverride, format_override, parse_override
 from .options import UNSAFE_PACKAGES, AnnotationStyle, LockWriteOptions, UnsafeStyle
 from .piptools import render_piptools

@@ -20,7 +20,7 @@ from tomlkit.items import AoT, Array, InlineTable, Table
 
 from lockctl.index.models import DistributionFile
 from lockctl.resolver.models import OverrideNote, Resolution, ResolvedPin
-from lockctl.resolver.target import PLATFORMS, TargetEnvironment
+from lockctl.target import PLATFORMS, TargetEnvironment
 from lockctl.urls import SecretURL
 
 from .comments import override_source

@@ -16,7 +16,7 @@ from lockctl.resolver.models import (
 )
 from lockctl.resolver.provider import LockProvider
 from lockctl.resolver.resolve import resolve
-from lockctl.resolver.target import PLATFORMS, TargetEnvironment
+from lockctl.target import PLATFORMS, TargetEnvironment
 
 __all__ = [
     "PLATFORMS",

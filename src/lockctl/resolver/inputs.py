@@ -16,7 +16,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from lockctl.resolver.dependency import Dependency, identifier_for
 from lockctl.resolver.errors import UnsupportedRequirement
 from lockctl.resolver.models import RootRequirement
-from lockctl.resolver.target import TargetEnvironment
+from lockctl.target import TargetEnvironment
 
 __all__ = ["ActiveOverride", "RootInputs"]
 

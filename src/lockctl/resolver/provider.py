@@ -23,7 +23,7 @@ from lockctl.resolver.errors import UnsupportedRequirement
 from lockctl.resolver.inputs import RootInputs
 from lockctl.resolver.models import PackageSource, Preferences, Release, ReleaseList
 from lockctl.resolver.selection import is_pinned, iter_admissible
-from lockctl.resolver.target import TargetEnvironment
+from lockctl.target import TargetEnvironment
 
 __all__ = ["LockProvider"]
 

@@ -25,7 +25,7 @@ from lockctl.resolver.models import (
     RootRequirement,
 )
 from lockctl.resolver.provider import LockProvider
-from lockctl.resolver.target import TargetEnvironment
+from lockctl.target import TargetEnvironment
 
 __all__ = ["resolve"]
 
