@@ -30,6 +30,7 @@ pip and pip-tools read it as a comment; ``lockctl check`` reads it back with
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -60,14 +61,15 @@ _REPLACED = re.compile(r"`(?P<requirement>[^`]+)` asked by (?P<who>.+?)(?=, `|$)
 
 
 def display_path(path: Path, relative_to: Path | None) -> str:
-    """A path as pip-tools prints it in ``# via``: POSIX, relative when it can be.
+    """A path as pip-tools prints it in ``# via``: POSIX, normalised, relative when it can be.
 
-    pip joins an include onto its parent's directory without normalising (``sub/../x.in``
-    stays so); pip-tools only turns absolute paths relative (to its working directory).
+    Current pip normalises the path of an include joined onto its parent's directory
+    (``layers/../shared/x.in`` becomes ``shared/x.in``; pip 23 did not); pip-tools only turns
+    absolute paths relative (to its working directory).
     """
     if path.is_absolute() and relative_to is not None:
         return Path(os.path.relpath(path, relative_to)).as_posix()
-    return path.as_posix()
+    return posixpath.normpath(path.as_posix())
 
 
 def _root_source(root: RootRequirement, relative_to: Path | None) -> str | None:
