@@ -23,6 +23,7 @@ from lockctl.ops.layers import compile_layers
 from lockctl.ops.project import CommandLine, project_requests, project_target, unused_overrides
 from lockctl.ops.session import IndexRequest
 from lockctl.resolver import PLATFORMS, ResolutionConflict, TargetEnvironment
+from lockctl.resolver.models import shown_path
 from lockctl.urls import redact_text
 
 __all__ = ["CompileCommand", "add_compile_parser", "compile_command", "run_compile"]
@@ -346,7 +347,8 @@ def _show(
             out.write(result.text)
         elif not quiet:
             print(
-                f"wrote {output} ({len(result.resolution.pins)} pins, {target.describe()})",
+                f"wrote {shown_path(output)} ({len(result.resolution.pins)} pins, "
+                f"{target.describe()})",
                 file=sys.stderr,
             )
 
