@@ -30,6 +30,8 @@ from lockctl.urls import SecretURL, file_url_path, redact_text
 if TYPE_CHECKING:
     import urllib3
 
+    from lockctl.index.dns import HostCache
+
 __all__ = ["FetchPolicy", "FetchStats", "Fetcher", "HttpFetcher", "Response"]
 
 _RETRY_STATUSES = frozenset({500, 502, 503, 504})
@@ -118,6 +120,7 @@ class HttpFetcher:
         self.reporter = reporter
         self.stats = FetchStats()
         self._managers: dict[tuple[str | None, bool], urllib3.PoolManager] = {}
+        self._hosts: HostCache | None = None
         self._client_lock = threading.Lock()
 
     # -- the Protocol -------------------------------------------------------------------------
@@ -225,7 +228,11 @@ class HttpFetcher:
         with self._client_lock:
             manager = self._managers.get((proxy, verify))
             if manager is None:
-                manager = _make_manager(self.policy, proxy, verify=verify)
+                if self._hosts is None:
+                    from lockctl.index.dns import HostCache  # imports urllib3: only when used
+
+                    self._hosts = HostCache()
+                manager = _make_manager(self.policy, proxy, verify=verify, hosts=self._hosts)
                 self._managers[(proxy, verify)] = manager
             return manager
 
@@ -250,7 +257,9 @@ def _is_loopback(url: SecretURL) -> bool:
         return False
 
 
-def _make_manager(policy: FetchPolicy, proxy: str | None, *, verify: bool) -> urllib3.PoolManager:
+def _make_manager(
+    policy: FetchPolicy, proxy: str | None, *, verify: bool, hosts: HostCache | None
+) -> urllib3.PoolManager:
     import ssl
 
     import urllib3
@@ -272,7 +281,12 @@ def _make_manager(policy: FetchPolicy, proxy: str | None, *, verify: bool) -> ur
     }
     if proxy:
         return urllib3.ProxyManager(proxy, **options)  # type: ignore[arg-type]
-    return urllib3.PoolManager(**options)  # type: ignore[arg-type]
+    manager = urllib3.PoolManager(**options)  # type: ignore[arg-type]
+    if hosts is not None:
+        from lockctl.index.dns import pool_classes
+
+        manager.pool_classes_by_scheme = pool_classes(hosts)
+    return manager
 
 
 def _read_file_url(url: SecretURL, method: str, headers: Mapping[str, str]) -> Response:
