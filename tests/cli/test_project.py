@@ -109,6 +109,11 @@ def test_an_unused_override_is_a_warning(project: Path, capsys: pytest.CaptureFi
     assert "names a project that no lock uses" in capsys.readouterr().err
 
 
+def test_one_lock_options_need_an_input(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["-q", "compile", "--json", "out.json"]) == 2
+    assert "--output-file and --json name one lock" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [

@@ -252,6 +252,11 @@ def _project(command: CompileCommand) -> tuple[ProjectConfig, tuple[LockEntry, .
         return None
     found = find_pyproject(Path.cwd())
     if not command.inputs:
+        if command.output is not None or command.json_output is not None:
+            raise UsageError(
+                "--output-file and --json name one lock: give its input too",
+                hint="for example: lockctl compile requirements-mlflow.in --json resolution.json",
+            )
         config = load_config(found) if found is not None else default_config(Path.cwd())
         if not config.locks:
             raise UsageError(
