@@ -14,7 +14,7 @@ from typing import Literal, TextIO
 
 from lockctl.cli.progress import Progress
 from lockctl.cli.render import render_event
-from lockctl.config import LockEntry, ProjectConfig, default_config, find_pyproject, load_config
+from lockctl.config import LockEntry, ProjectConfig, find_pyproject
 from lockctl.errors import UsageError
 from lockctl.events import Event, PreviousLockIgnored, Reporter
 from lockctl.lockfiles import LockWriteOptions
@@ -250,6 +250,8 @@ def _project(command: CompileCommand) -> tuple[ProjectConfig, tuple[LockEntry, .
     """
     if command.output is not None and command.inputs:
         return None
+    from lockctl.config.load import default_config, load_config  # tomlkit: only for projects
+
     found = find_pyproject(Path.cwd())
     if not command.inputs:
         if command.output is not None or command.json_output is not None:

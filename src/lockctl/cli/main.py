@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import sys
-import traceback
 from collections.abc import Sequence
 
 from lockctl.cli.commands import CompileCommand, InputsCommand, MetadataCommand, OverrideCommand
@@ -16,7 +15,6 @@ from lockctl.cli.compile_cmd import run_compile
 from lockctl.cli.override_cmd import run_override
 from lockctl.cli.parser import parse_argv
 from lockctl.cli.render import render_error
-from lockctl.cli.show import run_inputs, run_metadata
 from lockctl.errors import LockctlError
 from lockctl.urls import redact_text
 
@@ -33,13 +31,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(command, CompileCommand):
             return run_compile(command, sys.stdout, quiet=options.quiet, verbose=options.verbose)
         if isinstance(command, InputsCommand):
+            from lockctl.cli.show import run_inputs
+
             return run_inputs(command, sys.stdout)
         if isinstance(command, MetadataCommand):
+            from lockctl.cli.show import run_metadata
+
             return run_metadata(command, sys.stdout, quiet=options.quiet, verbose=options.verbose)
         raise AssertionError(f"unhandled command {command!r}")
     except LockctlError as error:
         if options.debug:
-            traceback.print_exc()
+            _print_traceback()
         print(render_error(error), file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
@@ -47,10 +49,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as error:  # a bug: say so plainly, keep the traceback behind --debug
         if options.debug:
-            traceback.print_exc()
+            _print_traceback()
         print(
             f"internal error: {redact_text(f'{type(error).__name__}: {error}')}\n"
             "  hint: rerun with --debug for the traceback and report it",
             file=sys.stderr,
         )
         return EXIT_INTERNAL
+
+
+def _print_traceback() -> None:
+    import traceback  # only with --debug
+
+    traceback.print_exc()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TextIO
 
-from lockctl.config import add_override, find_pyproject, list_overrides, remove_override
+from lockctl.config import find_pyproject
 from lockctl.errors import UsageError
 
 __all__ = ["OverrideCommand", "add_override_parser", "override_command", "run_override"]
@@ -54,6 +54,8 @@ def override_command(ns: argparse.Namespace) -> OverrideCommand:
 
 
 def run_override(command: OverrideCommand, out: TextIO) -> int:
+    from lockctl.config.edit import add_override, list_overrides, remove_override
+
     path = command.pyproject or find_pyproject(Path.cwd())
     if path is None:
         if command.action != "add":

@@ -21,9 +21,35 @@
 
 from __future__ import annotations
 
-from lockctl.config.edit import add_override, list_overrides, remove_override
-from lockctl.config.load import default_config, discover_locks, find_pyproject, load_config
+from typing import TYPE_CHECKING, Any
+
+from lockctl.config.find import find_pyproject
 from lockctl.config.model import LockEntry, OverrideEntry, ProjectConfig
+
+if TYPE_CHECKING:
+    from lockctl.config.edit import add_override, list_overrides, remove_override
+    from lockctl.config.load import default_config, discover_locks, load_config
+
+_LAZY = {
+    "add_override": "edit",
+    "list_overrides": "edit",
+    "remove_override": "edit",
+    "default_config": "load",
+    "discover_locks": "load",
+    "load_config": "load",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # PEP 562: reading or editing pyproject.toml loads tomlkit; finding it does not, and a
+    # plain compile in a directory without a project only ever finds nothing.
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(name)
+    import importlib
+
+    return getattr(importlib.import_module(f"lockctl.config.{module}"), name)
+
 
 __all__ = [
     "LockEntry",

@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 
 from lockctl.config.document import read_pyproject
+from lockctl.config.find import find_pyproject
 from lockctl.config.model import LockEntry, ProjectConfig
 from lockctl.config.validate import default_output, read_config
 from lockctl.errors import ConfigError
@@ -14,27 +15,6 @@ __all__ = ["default_config", "discover_locks", "find_pyproject", "load_config"]
 
 # A directory holding one of these is the top of a checkout: the search stops there, so a
 # pyproject.toml above the repository (in a home directory, say) is never picked up by accident.
-_REPOSITORY_MARKERS = (".git", ".hg")
-
-
-def find_pyproject(start: Path) -> Path | None:
-    """The nearest ``pyproject.toml`` in ``start`` (a file's directory) or above it.
-
-    Like pip-tools and black, the nearest file wins, whether or not it has ``[tool.lockctl]``
-    (a pyproject without the section is a valid, empty configuration). The walk stops after
-    the first directory that holds ``.git`` or ``.hg`` (a file there counts too: worktrees
-    and submodules), and at the file system's root.
-    """
-    here = start.absolute()
-    if not here.is_dir():
-        here = here.parent
-    for directory in (here, *here.parents):
-        candidate = directory / "pyproject.toml"
-        if candidate.is_file():
-            return candidate
-        if any((directory / marker).exists() for marker in _REPOSITORY_MARKERS):
-            return None
-    return None
 
 
 def load_config(path: Path) -> ProjectConfig:
