@@ -7,6 +7,7 @@ the real text for making requests and shows only the redacted form, in the way p
 
 from __future__ import annotations
 
+import os
 import re
 import urllib.parse
 from dataclasses import dataclass
@@ -100,6 +101,9 @@ class SecretURL:
 
 def file_url_path(url: SecretURL) -> Path:
     """The local path of a ``file://`` URL."""
-    from urllib.request import url2pathname  # urllib.request pulls in http and ssl: load late
+    path = urllib.parse.urlsplit(url.secret).path
+    if os.name != "nt":
+        return Path(urllib.parse.unquote(path))  # what url2pathname does on POSIX
+    from urllib.request import url2pathname  # it pulls in http and ssl: only where needed
 
-    return Path(url2pathname(urllib.parse.urlsplit(url.secret).path))
+    return Path(url2pathname(path))

@@ -24,14 +24,12 @@ _KEYS = ("index-url", "extra-index-url", "find-links", "no-index", "trusted-host
 
 
 def pip_default_index_url(cache_dir: Path) -> str:
-    """pip's built-in default index URL, as the installed pip reports it."""
-    import importlib.metadata
+    """pip's built-in default index URL, as the installed pip reports it.
 
-    try:
-        version = importlib.metadata.version("pip")
-    except importlib.metadata.PackageNotFoundError:
-        version = "path"
-    remembered = cache_dir / f"pip-default-index-{version}.txt"
+    Remembered per installed pip: the key is where pip's package is and when it was written,
+    so upgrading pip asks again. (Not importlib.metadata: importing it costs 40 ms a run.)
+    """
+    remembered = cache_dir / f"pip-default-index-{_pip_identity()}.txt"
     try:
         return remembered.read_text(encoding="utf-8").strip()
     except OSError:
@@ -43,6 +41,20 @@ def pip_default_index_url(cache_dir: Path) -> str:
     except OSError:
         pass
     return url
+
+
+def _pip_identity() -> str:
+    import hashlib
+    import importlib.util
+
+    spec = importlib.util.find_spec("pip")
+    if spec is None or spec.origin is None:
+        return "path"
+    try:
+        stamp = Path(spec.origin).stat().st_mtime_ns
+    except OSError:
+        return "path"
+    return hashlib.sha256(f"{spec.origin}:{stamp}".encode()).hexdigest()[:16]
 
 
 def _ask_pip() -> str:
