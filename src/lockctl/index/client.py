@@ -26,10 +26,11 @@ from packaging.utils import NormalizedName, canonicalize_name
 from lockctl.errors import IndexResponseError, LockctlError, OfflineMiss
 from lockctl.index.cache import Cache, CachedPage
 from lockctl.index.coremeta import CoreMetadata
-from lockctl.index.fetcher import Fetcher
+from lockctl.index.fetcher import Fetcher, Response
 from lockctl.index.findlinks import FindLinks
 from lockctl.index.metadata import MetadataReader
 from lockctl.index.models import DistributionFile, ProjectNotFound, ProjectPage
+from lockctl.index.pageworker import PageWorker, worth_a_worker
 from lockctl.index.settings import IndexSettings
 from lockctl.index.simple import (
     ACCEPT_HEADER,
@@ -71,6 +72,8 @@ class IndexClient:
         self._pages: dict[NormalizedName, Future[ProjectPage | ProjectNotFound]] = {}
         self._metadata: dict[str, Future[CoreMetadata]] = {}
         self._pool: ThreadPoolExecutor | None = None
+        self._page_worker: PageWorker | None = None
+        self._wants_worker = True  # until worth_a_worker says otherwise
 
     # -- projects -----------------------------------------------------------------------------
 
@@ -153,6 +156,7 @@ class IndexClient:
         refresh = self.options.refresh or name in self.options.refresh_projects
         if cached is not None and not refresh and self.cache.is_fresh(cached):
             return _from_cache(name, url, cached)
+        self._start_page_worker()  # the first page to fetch: start it while the request runs
         if cache_only:
             raise _NeedsNetwork
         return self._fetch_page(url, name, cached=cached)
@@ -183,6 +187,10 @@ class IndexClient:
             raise IndexResponseError(
                 f"unexpected HTTP {response.status}", url=url.redacted, status=response.status
             )
+        if url.scheme != "file" and self._page_worker is not None:
+            page_from_worker = self._parse_in_worker(url, name, key, response)
+            if page_from_worker is not None:
+                return page_from_worker
         try:
             page = parse_project_page(
                 name=name,
@@ -205,6 +213,38 @@ class IndexClient:
                 found=True,
             )
         return page
+
+    def _start_page_worker(self) -> None:
+        with self._lock:
+            if self._page_worker is None and self._wants_worker:
+                self._wants_worker = worth_a_worker(self.cache)
+                if self._wants_worker:
+                    self._page_worker = PageWorker(self.cache)
+
+    def _parse_in_worker(
+        self, url: SecretURL, name: NormalizedName, key: str, response: Response
+    ) -> ProjectPage | None:
+        """The page as the worker process cached it; None to parse it here instead."""
+        assert self._page_worker is not None
+        try:
+            done = self._page_worker.cache_page(
+                key,
+                name=name,
+                page_url=response.url,
+                content_type=response.content_type,
+                body=response.body,
+                etag=response.headers.get("etag"),
+            )
+        except PageFormatError as exc:
+            raise IndexResponseError(
+                f"the answer is neither a PEP 691 JSON page nor a PEP 503 HTML page ({exc})",
+                url=url.redacted,
+                status=response.status,
+            ) from None
+        cached = self.cache.get_page(key, allow_stale=True) if done else None
+        if cached is None:  # no worker, or a cache that cannot be written
+            return None
+        return _from_cache(name, url, cached)
 
     def project_names(self) -> list[str]:
         """Every project name the indexes list (their root pages): for "did you mean"."""
@@ -299,6 +339,8 @@ class IndexClient:
         """Stop fetching what nobody waits for."""
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._page_worker is not None:
+            self._page_worker.close()
         self.fetcher.close()
 
     def __enter__(self) -> IndexClient:

@@ -1,0 +1,153 @@
+"""Parse project pages and write them to the cache in a worker process, off the GIL.
+
+On a cold run the main process is CPU-bound under the GIL: its threads fetch pages while the
+resolver works, and decoding tens of megabytes of PEP 691 JSON, grouping the files by release
+and encoding the cache entries took about 0.4 s of that time. A second process does this work
+on the other core; the thread that fetched a page then reads the entry back from the cache,
+which decodes only the releases a caller looks at (``LazyGroups``).
+
+The worker is a plain ``python -m lockctl.index.pageworker`` child speaking a small protocol on
+its pipes (a JSON line, then the body; a JSON line back), not ``multiprocessing``: that would
+import the ``lockctl`` script again in the child (0.2 s before the first page could be parsed)
+and pull ``multiprocessing`` into the parent. Starting it is a ``vfork``/``posix_spawn`` and
+an exec, safe in a process with threads. It never sees credentials: it gets the page URL
+without them, as the cache stores it. Anything that goes wrong with the worker itself (it
+cannot start, dies, or answers nonsense) leaves the page to be parsed in the calling process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import IO, Any
+
+from packaging.utils import NormalizedName, canonicalize_name
+
+from lockctl.index.cache import Cache
+from lockctl.index.simple import PageFormatError, parse_project_page
+from lockctl.urls import SecretURL
+
+__all__ = ["PageWorker", "worth_a_worker"]
+
+_REPLY_TIMEOUT = 60.0  # seconds for one page; parsing the largest takes a few hundredths
+
+
+def worth_a_worker(cache: Cache) -> bool:
+    """Whether a worker can help: a second CPU, POSIX pipes to wait on, a writable cache.
+
+    ``LOCKCTL_PAGE_WORKER=0`` turns it off (parsing then happens in the calling process).
+    """
+    if os.environ.get("LOCKCTL_PAGE_WORKER") == "0" or os.name != "posix":
+        return False
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if (cpus or 1) < 2:
+        return False  # nothing to overlap with: the pipe and the read-back would only cost
+    try:
+        cache.root.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(cache.root, os.W_OK)
+
+
+class PageWorker:
+    """One worker process that turns a fetched page body into a cache entry."""
+
+    def __init__(self, cache: Cache) -> None:
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen[bytes] | None
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", __name__, str(cache.root.parent), str(cache.page_ttl)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+        except OSError:
+            self._process = None
+
+    def cache_page(
+        self,
+        key: str,
+        *,
+        name: NormalizedName,
+        page_url: SecretURL,
+        content_type: str,
+        body: bytes,
+        etag: str | None,
+    ) -> bool:
+        """Parse and cache the page in the worker; False when the worker could not be used.
+
+        A ``PageFormatError`` from the parser is raised here, as the parser would raise it.
+        """
+        request = {
+            "key": key,
+            "name": name,
+            "url": page_url.without_credentials().secret,
+            "content_type": content_type,
+            "etag": etag,
+            "size": len(body),
+        }
+        with self._lock:
+            process = self._process
+            if process is None or process.stdin is None or process.stdout is None:
+                return False
+            try:
+                process.stdin.write(json.dumps(request).encode() + b"\n" + body)
+                process.stdin.flush()
+                ready, _, _ = select.select([process.stdout], [], [], _REPLY_TIMEOUT)
+                if not ready:
+                    raise TimeoutError("the page worker did not answer")
+                reply = json.loads(process.stdout.readline())
+            except (OSError, ValueError):  # died, hung, or answered nonsense
+                self._process = None
+                process.kill()
+                return False
+        if not isinstance(reply, dict) or "error" in reply:
+            raise PageFormatError(str(reply.get("error") if isinstance(reply, dict) else reply))
+        return reply.get("ok") is True
+
+    def close(self) -> None:
+        """End of input: the worker finishes the page in hand, if any, and exits."""
+        with self._lock:
+            process, self._process = self._process, None
+        if process is not None and process.stdin is not None:
+            with contextlib.suppress(OSError):  # it is gone already
+                process.stdin.close()
+
+
+def _serve(cache: Cache, requests: IO[bytes], replies: IO[bytes]) -> None:
+    while line := requests.readline():
+        request: dict[str, Any] = json.loads(line)
+        body = requests.read(int(request["size"]))
+        try:
+            page = parse_project_page(
+                name=canonicalize_name(str(request["name"])),
+                page_url=SecretURL(str(request["url"])),
+                content_type=str(request["content_type"]),
+                body=body,
+            )
+        except PageFormatError as exc:
+            reply: dict[str, Any] = {"error": str(exc)}
+        else:
+            cache.put_page(
+                str(request["key"]),
+                base=page.base.without_credentials().secret,
+                groups=page.groups,
+                etag=request["etag"],
+                found=True,
+            )
+            reply = {"ok": True}
+        replies.write(json.dumps(reply).encode() + b"\n")
+        replies.flush()
+
+
+if __name__ == "__main__":
+    _serve(
+        Cache(Path(sys.argv[1]), page_ttl=float(sys.argv[2])), sys.stdin.buffer, sys.stdout.buffer
+    )
