@@ -119,6 +119,11 @@ class PageWorker:
         if process is not None and process.stdin is not None:
             with contextlib.suppress(OSError):  # it is gone already
                 process.stdin.close()
+            try:
+                process.wait(timeout=5)  # reaped here, not left to exit as a zombie
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def _serve(cache: Cache, requests: IO[bytes], replies: IO[bytes]) -> None:
