@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import platform
 import sys
 from typing import Any, TextIO
 
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.version import InvalidVersion, Version
 
 from lockctl.cli.commands import InputsCommand, MetadataCommand
 from lockctl.cli.render import render_event
@@ -17,6 +15,7 @@ from lockctl.events import Event
 from lockctl.ops.lookup import LookupFailure, ReleaseFound, lookup_releases
 from lockctl.ops.session import open_index
 from lockctl.reqfile import SourceLine, parse_file
+from lockctl.target import TargetEnvironment
 
 __all__ = ["run_inputs", "run_metadata"]
 
@@ -57,24 +56,16 @@ def _requested(
     return requested, files
 
 
-def _python(command: MetadataCommand) -> Version:
-    text = command.python_version or platform.python_version()
-    try:
-        return Version(text)
-    except InvalidVersion:
-        raise UsageError(f"--python-version {text!r} is not a version", hint="e.g. 3.11") from None
-
-
 def run_metadata(command: MetadataCommand, out: TextIO, *, quiet: bool, verbose: bool) -> int:
     requested, files = _requested(command)
-    python = _python(command)
+    target = TargetEnvironment.create(python_version=command.python_version)
 
     def report(event: Event) -> None:
         if verbose or not quiet:
             print(render_event(event), file=sys.stderr)
 
     with open_index(command.index, files=files, reporter=report) as client:
-        results = lookup_releases(requested, client, python_version=python)
+        results = lookup_releases(requested, client, target=target)
     if command.as_json:
         json.dump([_as_dict(r) for r in results], out, indent=2)
         out.write("\n")

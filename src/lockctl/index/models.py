@@ -101,31 +101,6 @@ class DistributionFile:
     def is_wheel(self) -> bool:
         return self.filename.endswith(".whl")
 
-    def to_dict(self) -> dict[str, Any]:
-        """The cache form. It holds the secret URL, so it stays inside the user's cache."""
-        return {
-            "filename": self.filename,
-            "url": self.url.secret,
-            "hashes": dict(self.hashes),
-            "requires_python": self.requires_python,
-            "yanked": self.yanked,
-            "core_metadata": None if self.core_metadata is None else dict(self.core_metadata),
-            "size": self.size,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DistributionFile:
-        core = data.get("core_metadata")
-        return cls(
-            filename=str(data["filename"]),
-            url=SecretURL(str(data["url"])),
-            hashes={str(k): str(v) for k, v in dict(data.get("hashes") or {}).items()},
-            requires_python=data.get("requires_python"),
-            yanked=data.get("yanked"),
-            core_metadata=None if core is None else {str(k): str(v) for k, v in core.items()},
-            size=data.get("size"),
-        )
-
 
 # One file as a page lists it, in the shape of a PEP 691 file dict ("filename", "url" absolute
 # or relative to the page, "hashes", "requires-python", "yanked", "core-metadata", "size").

@@ -1,20 +1,25 @@
 """``lockctl metadata``: the newest release matching each requirement, and its metadata.
 
 This is not resolution (that is ``lockctl compile``): each requirement is looked at alone,
-which is what a person wants when asking "what does mlflow 3.4.0 depend on?".
+which is what a person wants when asking "what does mlflow 3.4.0 depend on?". The release is
+chosen by the resolver's own rules (target files, requires-python, yanked, pre-releases).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from packaging.requirements import Requirement
-from packaging.tags import Tag, sys_tags
+from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from lockctl.index import CoreMetadata, DistributionFile, IndexClient, ProjectNotFound, ProjectPage
+from lockctl.index import CoreMetadata, DistributionFile, IndexClient, ProjectNotFound
+from lockctl.ops.package_source import IndexPackageSource, metadata_file
 from lockctl.reqfile import SourceLine
+from lockctl.resolver import Release, TargetEnvironment
+from lockctl.resolver.models import versions_of
+from lockctl.resolver.selection import iter_admissible
 
 __all__ = ["LookupFailure", "ReleaseFound", "lookup_releases"]
 
@@ -40,94 +45,52 @@ def lookup_releases(
     requested: Sequence[tuple[Requirement, SourceLine | None]],
     client: IndexClient,
     *,
-    python_version: Version,
-    tags: Sequence[Tag] | None = None,
+    target: TargetEnvironment,
 ) -> list[ReleaseFound | LookupFailure]:
     """One result per requirement, in order; metadata is fetched in parallel."""
-    supported = list(tags if tags is not None else sys_tags())
-    client.prefetch_projects(r.name for r, _ in requested)
-    chosen: list[
-        tuple[Requirement, SourceLine | None, Version, DistributionFile, str] | LookupFailure
-    ] = []
+    source = IndexPackageSource(client, target)
+    source.prefetch_projects(requirement.name for requirement, _ in requested)
+    python = Version(target.python_full_version)
+    picked: list[Release | LookupFailure] = []
     for requirement, origin in requested:
-        page = client.project(requirement.name)
-        if isinstance(page, ProjectNotFound):
-            chosen.append(LookupFailure(requirement=requirement, origin=origin, reason=str(page)))
+        releases = source.releases(canonicalize_name(requirement.name))
+        if isinstance(releases, ProjectNotFound):
+            picked.append(
+                LookupFailure(requirement=requirement, origin=origin, reason=str(releases))
+            )
             continue
-        pick = _newest(requirement, page, python_version, supported)
-        if isinstance(pick, str):
-            chosen.append(LookupFailure(requirement=requirement, origin=origin, reason=pick))
+        newest = next(
+            iter_admissible(releases, requirement.specifier, python=python, pre=False), None
+        )
+        if newest is None:
+            reason = _why_none(requirement, versions_of(releases), target)
+            picked.append(LookupFailure(requirement=requirement, origin=origin, reason=reason))
         else:
-            chosen.append((requirement, origin, pick[0], pick[1], page.source))
-    client.prefetch_metadata(c[3] for c in chosen if not isinstance(c, LookupFailure))
-    return [_with_metadata(c, client) for c in chosen]
+            picked.append(newest)
+    source.prefetch(p for p in picked if not isinstance(p, LookupFailure))
+    results: list[ReleaseFound | LookupFailure] = []
+    for (requirement, origin), pick in zip(requested, picked, strict=True):
+        if isinstance(pick, LookupFailure):
+            results.append(pick)
+            continue
+        page = client.project(requirement.name)  # already loaded: for the index it came from
+        results.append(
+            ReleaseFound(
+                requirement=requirement,
+                origin=origin,
+                version=pick.version,
+                file=metadata_file(pick),
+                metadata=source.metadata(pick),  # a hash mismatch or broken index is fatal
+                index=page.source if not isinstance(page, ProjectNotFound) else "",
+            )
+        )
+    return results
 
 
-def _with_metadata(
-    choice: tuple[Requirement, SourceLine | None, Version, DistributionFile, str] | LookupFailure,
-    client: IndexClient,
-) -> ReleaseFound | LookupFailure:
-    if isinstance(choice, LookupFailure):
-        return choice
-    requirement, origin, version, dist, index = choice
-    metadata = client.metadata(dist)  # a hash mismatch or a broken index is fatal, not a miss
-    return ReleaseFound(
-        requirement=requirement,
-        origin=origin,
-        version=version,
-        file=dist,
-        metadata=metadata,
-        index=index,
-    )
-
-
-def _newest(
-    requirement: Requirement,
-    page: ProjectPage,
-    python_version: Version,
-    tags: Sequence[Tag],
-) -> tuple[Version, DistributionFile] | str:
-    """The newest allowed version with an installable file, or why there is none."""
-    versions = page.versions()
-    allowed = list(requirement.specifier.filter(versions))
-    if not allowed:
-        shown = ", ".join(str(v) for v in versions[-5:]) or "none"
+def _why_none(
+    requirement: Requirement, versions: Sequence[Version], target: TargetEnvironment
+) -> str:
+    if not any(requirement.specifier.contains(v, prereleases=True) for v in versions):
+        shown = ", ".join(str(v) for v in sorted(versions)[-5:]) or "none"
         return f"no release matches {requirement.specifier} (newest: {shown})"
-    for version in sorted(allowed, reverse=True):
-        # PEP 592: a yanked file is only chosen by an exact pin.
-        exact = any(s.operator in ("==", "===") for s in requirement.specifier)
-        files = [f for f in page.files_for(version) if exact or not f.is_yanked]
-        files = [f for f in files if _python_ok(f, python_version)]
-        best = _best_file(files, tags)
-        if best is not None:
-            return version, best
-    return f"no release matching {requirement.specifier} has a file for this Python and platform"
-
-
-def _python_ok(dist: DistributionFile, python_version: Version) -> bool:
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
-    if not dist.requires_python:
-        return True
-    try:
-        return SpecifierSet(dist.requires_python).contains(python_version, prereleases=True)
-    except InvalidSpecifier:
-        return True  # pip ignores an invalid data-requires-python too
-
-
-def _best_file(files: Iterable[DistributionFile], tags: Sequence[Tag]) -> DistributionFile | None:
-    """The wheel whose tag ranks best for the target; an sdist only when no wheel fits."""
-    rank = {tag: position for position, tag in enumerate(tags)}
-    best: tuple[int, DistributionFile] | None = None
-    sdist: DistributionFile | None = None
-    for dist in files:
-        parsed = dist.parsed
-        if parsed is None:
-            continue
-        if not parsed.is_wheel:
-            sdist = sdist or dist
-            continue
-        score = min((rank[t] for t in parsed.tags if t in rank), default=None)
-        if score is not None and (best is None or score < best[0]):
-            best = (score, dist)
-    return best[1] if best is not None else sdist
+    return f"no release matching {requirement.specifier} has a file for {target.describe()}"

@@ -22,7 +22,7 @@ from lockctl.index import CoreMetadata, DistributionFile, IndexClient, ProjectNo
 from lockctl.resolver import Release, TargetEnvironment
 from lockctl.resolver.models import ReleaseList
 
-__all__ = ["IndexPackageSource"]
+__all__ = ["IndexPackageSource", "metadata_file"]
 
 
 class IndexPackageSource:
@@ -61,7 +61,7 @@ class IndexPackageSource:
 
     def prefetch(self, releases: Iterable[Release]) -> None:
         for release in releases:
-            if release.all_files and not self.client.has_cached_metadata(_metadata_file(release)):
+            if release.all_files and not self.client.has_cached_metadata(metadata_file(release)):
                 self._metadata_future(release)
 
     def _metadata_future(self, release: Release) -> Future[CoreMetadata]:
@@ -70,7 +70,7 @@ class IndexPackageSource:
         That speculation is what keeps the pool busy: the resolver walks the graph one project
         at a time, but the pages it will want next are known as soon as this metadata is.
         """
-        future = self.client.metadata_future(_metadata_file(release))
+        future = self.client.metadata_future(metadata_file(release))
         if release.name not in self._chained:
             self._chained.add(release.name)
             future.add_done_callback(self._prefetch_dependencies)
@@ -153,7 +153,7 @@ def _nothing() -> None:
     pass
 
 
-def _metadata_file(release: Release) -> DistributionFile:
+def metadata_file(release: Release) -> DistributionFile:
     """The file whose metadata stands for the release: a wheel if any (cheapest to read)."""
     candidates = release.files or release.all_files
     wheels = [f for f in candidates if f.is_wheel]

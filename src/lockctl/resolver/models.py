@@ -36,6 +36,7 @@ __all__ = [
     "ResolutionConflict",
     "ResolvedPin",
     "RootRequirement",
+    "versions_of",
 ]
 
 
@@ -120,6 +121,13 @@ class ReleaseList(Sequence[Release]):
             if candidate == version:
                 return self[index]
         return None
+
+
+def versions_of(releases: Sequence[Release]) -> Sequence[Version]:
+    """The versions of ``releases`` in order, without building a lazy source's releases."""
+    if isinstance(releases, ReleaseList):
+        return releases.versions
+    return [release.version for release in releases]
 
 
 class PackageSource(Protocol):

@@ -21,7 +21,13 @@ from lockctl.index.models import ProjectNotFound
 from lockctl.resolver.dependency import PYTHON, Candidate, Dependency, identifier_for
 from lockctl.resolver.errors import UnsupportedRequirement
 from lockctl.resolver.inputs import RootInputs
-from lockctl.resolver.models import PackageSource, Preferences, Release, ReleaseList
+from lockctl.resolver.models import (
+    PackageSource,
+    Preferences,
+    Release,
+    ReleaseList,
+    versions_of,
+)
 from lockctl.resolver.selection import is_pinned, iter_admissible
 from lockctl.target import TargetEnvironment
 
@@ -129,12 +135,7 @@ class LockProvider(AbstractProvider[Dependency, Candidate, str]):
         if known is not None:
             return known
         releases = self.releases(name)
-        versions = (
-            releases.versions
-            if isinstance(releases, ReleaseList)
-            else [r.version for r in releases]
-        )
-        left = (v for v in versions if specifier.contains(v, prereleases=True))
+        left = (v for v in versions_of(releases) if specifier.contains(v, prereleases=True))
         count = self._counts[key] = sum(1 for _ in islice(left, _COUNT_CAP))
         return count
 

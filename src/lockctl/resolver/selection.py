@@ -26,7 +26,7 @@ from collections.abc import Iterator, Sequence
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from lockctl.resolver.models import Release, ReleaseList
+from lockctl.resolver.models import Release, versions_of
 
 __all__ = ["admissible", "is_pinned", "iter_admissible", "unusable_reason"]
 
@@ -73,9 +73,7 @@ def iter_admissible(
     to build (files filtered for the target) builds only the ones that can be picked.
     """
     pinned = is_pinned(specifier)
-    versions = (
-        releases.versions if isinstance(releases, ReleaseList) else [r.version for r in releases]
-    )
+    versions = versions_of(releases)
     matching = (
         index
         for index, version in enumerate(versions)
