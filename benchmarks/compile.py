@@ -73,6 +73,7 @@ from _harness import (
     EXIT_OK,
     BenchmarkAborted,
     Finished,
+    compile_lockctl_bytecode,
     directory_size,
     format_number,
     hermetic_environment,
@@ -546,6 +547,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     results: list[StackResult] = []
     try:
+        compile_lockctl_bytecode()
         exe = Executables(
             uv=uv_executable(),
             pip_compile=tool_executable("pip-compile", install="pip install pip-tools")

@@ -60,6 +60,7 @@ from _harness import (
     EXIT_OK,
     BenchmarkAborted,
     Finished,
+    compile_lockctl_bytecode,
     directory_size,
     format_number,
     hermetic_environment,
@@ -333,6 +334,7 @@ def run_rounds(
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
+        compile_lockctl_bytecode()
         uv = uv_executable()
         uv_version = subprocess.run(
             [uv, "--version"], capture_output=True, text=True, check=False
