@@ -81,6 +81,10 @@ class IndexClient:
         """The files of ``name``: from the first index that has it, plus find-links files."""
         return self._page_future(canonicalize_name(name)).result()
 
+    def project_future(self, name: str) -> Future[ProjectPage | ProjectNotFound]:
+        """The same, as a future, for callers that chain more work onto it."""
+        return self._page_future(canonicalize_name(name))
+
     def prefetch_projects(self, names: Iterable[str]) -> None:
         for name in names:
             self._page_future(canonicalize_name(name))

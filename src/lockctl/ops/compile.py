@@ -21,6 +21,7 @@ from lockctl.lockfiles import (
     write_atomically,
 )
 from lockctl.ops.inputs import CompileInputs, parse_overrides, read_inputs
+from lockctl.ops.lookahead import Lookahead
 from lockctl.ops.package_source import IndexPackageSource
 from lockctl.ops.session import IndexRequest, open_index
 from lockctl.resolver import (
@@ -33,6 +34,7 @@ from lockctl.resolver import (
     resolve,
     suggest_fixes,
 )
+from lockctl.resolver.inputs import RootInputs
 
 __all__ = [
     "CompileRequest",
@@ -145,7 +147,12 @@ def resolve_lock(
     roots = (*prepared.roots, *constraints)
     chosen = preferences or prepared.preferences
     client = source.client
-    source.prefetch_projects(root.name for root in roots if root.kind == "requirement")
+    Lookahead(
+        source,
+        RootInputs(roots, request.target),
+        preferred=chosen.preferred(),
+        pre=request.pre or prepared.inputs.pre,
+    ).start()
 
     def run(changed: Sequence[RootRequirement]) -> Resolution:
         return resolve(

@@ -7,7 +7,6 @@ installed (wheel tags, requires-python) and why a release cannot be used at all.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
@@ -35,60 +34,40 @@ class IndexPackageSource:
         self._releases: dict[NormalizedName, Sequence[Release] | ProjectNotFound] = {}
         self.projects_loaded = 0
         self._python_checks: dict[str, bool] = {}
-        self._markers = {**target.markers(), "extra": ""}
-        self._chained: set[NormalizedName] = set()
         self.on_activity: Callable[[], None] = _nothing
 
     def releases(self, name: NormalizedName) -> Sequence[Release] | ProjectNotFound:
         with self._lock:
             known = self._releases.get(name)
-        if known is not None:
-            return known
-        page = self.client.project(name)
-        result: Sequence[Release] | ProjectNotFound = (
-            page if isinstance(page, ProjectNotFound) else _LazyReleases(page, self._release)
-        )
-        with self._lock:
-            self._releases.setdefault(name, result)
-            self.projects_loaded = len(self._releases)
-            known = self._releases[name]
+        if known is None:
+            page = self.client.project(name)
+            known = page if isinstance(page, ProjectNotFound) else self.releases_of(page)
+            with self._lock:
+                known = self._releases.setdefault(name, known)
         self.on_activity()
+        return known
+
+    def releases_of(self, page: ProjectPage) -> Sequence[Release]:
+        """The page's releases, built once whichever thread asks first (the lookahead's too)."""
+        with self._lock:
+            known = self._releases.get(page.name)
+            if known is None:
+                known = self._releases[page.name] = _LazyReleases(page, self._release)
+            self.projects_loaded = len(self._releases)
+        assert not isinstance(known, ProjectNotFound)
         return known
 
     def metadata(self, release: Release) -> CoreMetadata:
         self.on_activity()
-        return self._metadata_future(release).result()
+        return self.metadata_future(release).result()
 
     def prefetch(self, releases: Iterable[Release]) -> None:
         for release in releases:
             if release.all_files and not self.client.has_cached_metadata(metadata_file(release)):
-                self._metadata_future(release)
+                self.metadata_future(release)
 
-    def _metadata_future(self, release: Release) -> Future[CoreMetadata]:
-        """The release's metadata; once it arrives, its dependencies' pages are asked for too.
-
-        That speculation is what keeps the pool busy: the resolver walks the graph one project
-        at a time, but the pages it will want next are known as soon as this metadata is.
-        """
-        future = self.client.metadata_future(metadata_file(release))
-        if release.name not in self._chained:
-            self._chained.add(release.name)
-            future.add_done_callback(self._prefetch_dependencies)
-        return future
-
-    def _prefetch_dependencies(self, future: Future[CoreMetadata]) -> None:
-        if future.cancelled() or future.exception() is not None:
-            return
-        wanted = []
-        for requirement in future.result().requires_dist:
-            try:
-                if requirement.marker is None or requirement.marker.evaluate(self._markers):
-                    wanted.append(requirement.name)
-            except Exception:  # an odd marker: the resolver will judge it; no prefetch
-                continue
-        # RuntimeError: the client is closing, and nobody needs these pages any more.
-        with contextlib.suppress(RuntimeError):
-            self.client.prefetch_projects(wanted)
+    def metadata_future(self, release: Release) -> Future[CoreMetadata]:
+        return self.client.metadata_future(metadata_file(release))
 
     def prefetch_projects(self, names: Iterable[str]) -> None:
         self.client.prefetch_projects(names)
@@ -206,8 +185,8 @@ class _LazyReleases(ReleaseList):
         if index < 0:
             index += len(self._versions)
         release = self._built.get(index)
-        if release is None:
-            release = self._built[index] = self._build(self._page, self._versions[index])
+        if release is None:  # two threads may build it; the first one stored is kept
+            release = self._built.setdefault(index, self._build(self._page, self._versions[index]))
         return release
 
     def __len__(self) -> int:

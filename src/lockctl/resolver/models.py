@@ -36,6 +36,7 @@ __all__ = [
     "ResolutionConflict",
     "ResolvedPin",
     "RootRequirement",
+    "release_at",
     "versions_of",
 ]
 
@@ -130,6 +131,13 @@ def versions_of(releases: Sequence[Release]) -> Sequence[Version]:
     return [release.version for release in releases]
 
 
+def release_at(releases: Sequence[Release], version: Version) -> Release | None:
+    """The release of that version, without building a lazy source's other releases."""
+    if isinstance(releases, ReleaseList):
+        return releases.at(version)
+    return next((release for release in releases if release.version == version), None)
+
+
 class PackageSource(Protocol):
     """Everything the resolver knows about packages comes through here; it never sees HTTP."""
 
@@ -222,3 +230,9 @@ class Preferences:
     pins: dict[NormalizedName, Version] = field(default_factory=dict)
     upgrade_all: bool = False
     upgrade: frozenset[NormalizedName] = frozenset()
+
+    def preferred(self) -> dict[NormalizedName, Version]:
+        """The pins still preferred once ``--upgrade`` and ``--upgrade-package`` are applied."""
+        if self.upgrade_all:
+            return {}
+        return {name: v for name, v in self.pins.items() if name not in self.upgrade}

@@ -25,7 +25,7 @@ from lockctl.resolver.models import (
     PackageSource,
     Preferences,
     Release,
-    ReleaseList,
+    release_at,
     versions_of,
 )
 from lockctl.resolver.selection import is_pinned, iter_admissible
@@ -54,9 +54,7 @@ class LockProvider(AbstractProvider[Dependency, Candidate, str]):
         self._inputs = inputs
         self._python = Version(target.python_full_version)
         self._pre = pre
-        self._preferred = {} if preferences.upgrade_all else dict(preferences.pins)
-        for name in preferences.upgrade:
-            self._preferred.pop(name, None)
+        self._preferred = preferences.preferred()
         self._releases: dict[NormalizedName, Sequence[Release]] = {}
         self._dependencies: dict[Candidate, tuple[Dependency, ...]] = {}
         self._prefetched: set[tuple[NormalizedName, Version]] = set()
@@ -184,8 +182,9 @@ class LockProvider(AbstractProvider[Dependency, Candidate, str]):
                 if release.version not in excluded
             )
             if preferred is not None and preferred not in excluded:
+                pinned = release_at(releases, preferred)
                 first = iter_admissible(
-                    [r for r in _at_version(releases, preferred)],
+                    [] if pinned is None else [pinned],
                     specifier,
                     python=self._python,
                     pre=self._pre,
@@ -274,10 +273,3 @@ class LockProvider(AbstractProvider[Dependency, Candidate, str]):
             specifier=SpecifierSet(f"=={candidate.version}"),
             requirement=requirement,
         )
-
-
-def _at_version(releases: Sequence[Release], version: Version) -> list[Release]:
-    if isinstance(releases, ReleaseList):
-        found = releases.at(version)
-        return [] if found is None else [found]
-    return [release for release in releases if release.version == version]
