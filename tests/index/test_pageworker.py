@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from packaging.utils import canonicalize_name
@@ -10,6 +13,7 @@ from packaging.version import Version
 
 from lockctl.errors import IndexResponseError
 from lockctl.index import Cache, ProjectPage
+from lockctl.index import client as client_module
 from lockctl.index.pageworker import PageWorker, worth_a_worker
 from lockctl.index.simple import PageFormatError
 from lockctl.urls import SecretURL
@@ -30,6 +34,7 @@ def _pages(
     client_dir: Path, server: IndexServer, *, worker: bool, monkeypatch: pytest.MonkeyPatch
 ) -> dict[str, list[str]]:
     monkeypatch.setenv("LOCKCTL_PAGE_WORKER", "1" if worker else "0")
+    monkeypatch.setattr(client_module, "WORKER_MIN_BYTES", 0)  # test pages are small
     with make_client([server.simple_url], cache_dir=client_dir) as client:
         seen: dict[str, list[str]] = {}
         for name in ("alpha", "beta"):
@@ -56,6 +61,7 @@ def test_a_bad_page_is_still_an_index_error(
     index_server: IndexServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("LOCKCTL_PAGE_WORKER", "1")
+    monkeypatch.setattr(client_module, "WORKER_MIN_BYTES", 0)
     index_server.add(make_wheel("odd", "1.0"))
     index_server.inject("/simple/odd/", Garbage(content_type="application/vnd.pypi.simple.v1+json"))
     with make_client([index_server.simple_url], cache_dir=tmp_path) as client:
@@ -123,3 +129,62 @@ def test_file_indexes_are_parsed_in_process(
     with make_client([simple.as_uri()], cache_dir=tmp_path / "cache") as client:
         assert isinstance(client.project("local"), ProjectPage)
         assert client._page_worker is None
+
+
+def test_small_pages_are_parsed_where_they_were_fetched(
+    index_server: IndexServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOCKCTL_PAGE_WORKER", "1")
+    sent: list[str] = []
+    real = PageWorker.cache_page
+
+    def spy(self: PageWorker, key: str, **page: Any) -> bool:
+        sent.append(str(page["name"]))
+        return real(self, key, **page)
+
+    monkeypatch.setattr(PageWorker, "cache_page", spy)
+    index_server.add(make_wheel("tiny", "1.0"))
+    for version in range(400):  # a page of about 100 kB, like a popular project's
+        index_server.add(make_wheel("big", f"1.{version}"))
+    with make_client([index_server.simple_url], cache_dir=tmp_path) as client:
+        assert isinstance(client.project("tiny"), ProjectPage)
+        big = client.project("big")
+        assert isinstance(big, ProjectPage) and len(big.versions()) == 400
+    assert sent == ["big"]
+
+
+def test_a_page_somebody_waits_for_goes_first_then_the_smallest(tmp_path: Path) -> None:
+    worker = PageWorker(Cache(tmp_path))
+    served: list[str] = []
+    holding = threading.Event()
+    release = threading.Event()
+
+    def hold() -> None:
+        with worker._turn(0, "first"):
+            holding.set()
+            release.wait(10)
+
+    def queue(size: int, name: str) -> threading.Thread:
+        def take_turn() -> None:
+            with worker._turn(size, name):
+                served.append(name)
+
+        waiting = len(worker._queue)
+        thread = threading.Thread(target=take_turn)
+        thread.start()
+        while len(worker._queue) == waiting:  # queued in this order: not first come, first served
+            time.sleep(0.001)
+        return thread
+
+    try:
+        holder = threading.Thread(target=hold)
+        holder.start()
+        assert holding.wait(10)
+        threads = [queue(900_000, "cffi"), queue(3_000_000, "numpy"), queue(50_000, "six")]
+        worker.hurry("numpy")
+        release.set()
+        for thread in [holder, *threads]:
+            thread.join(10)
+    finally:
+        worker.close()
+    assert served == ["numpy", "six", "cffi"]

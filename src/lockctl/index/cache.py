@@ -29,7 +29,7 @@ from lockctl.urls import SecretURL
 
 __all__ = ["Cache", "CachedPage", "default_cache_dir"]
 
-_FORMAT = 1
+_FORMAT = 2  # 2: page entries keep the index's own file dicts (1 kept rows of seven fields)
 
 
 def default_cache_dir() -> Path:
@@ -67,8 +67,8 @@ class LazyGroups(Mapping[str, Sequence[FileRecord]]):
         return bytes(self._body[start:end])
 
     def __getitem__(self, key: str) -> Sequence[FileRecord]:
-        rows: list[list[Any]] = json.loads(self.raw(key))
-        return [dict(zip(_RECORD_KEYS, row, strict=True)) for row in rows]
+        records: list[FileRecord] = json.loads(self.raw(key))
+        return records
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._spans)
@@ -157,17 +157,24 @@ class Cache:
         etag: str | None,
         found: bool,
     ) -> None:
-        chunks: list[bytes] = []
+        if isinstance(groups, LazyGroups):
+            chunks = {key: groups.raw(key) for key in groups}
+        else:
+            chunks = {
+                key: json.dumps([_record(r) for r in records], separators=(",", ":")).encode()
+                for key, records in groups.items()
+            }
+        self.put_page_chunks(url, base=base, chunks=chunks, etag=etag, found=found)
+
+    def put_page_chunks(
+        self, url: str, *, base: str, chunks: Mapping[str, bytes], etag: str | None, found: bool
+    ) -> None:
+        """A page whose releases are already JSON arrays of file dicts, without credentials."""
         spans: dict[str, tuple[int, int]] = {}
         offset = 0
-        for key in groups:
-            if isinstance(groups, LazyGroups):
-                chunk = groups.raw(key)
-            else:
-                chunk = json.dumps([_row(r) for r in groups[key]], separators=(",", ":")).encode()
+        for key, chunk in chunks.items():
             spans[key] = (offset, offset + len(chunk))
             offset += len(chunk)
-            chunks.append(chunk)
         meta = {
             "base": base,
             "spans": spans,
@@ -175,7 +182,7 @@ class Cache:
             "etag": etag,
             "found": found,
         }
-        self._write_raw(self._path("pages", url), meta, b"".join(chunks))
+        self._write_raw(self._path("pages", url), meta, b"".join(chunks.values()))
 
     def touch_page(self, url: str, page: CachedPage) -> None:
         """A 304 answer: the page is current again."""
@@ -266,23 +273,19 @@ def _checksum(body: bytes | memoryview) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-# What the cache keeps of a PEP 691 file dict, as a row: smaller and faster to write than the
-# dict, and without the fields resolution never reads (upload time and the like).
+# What the cache keeps of a file dict built in this process (an HTML anchor, say): the fields
+# resolution reads, with the PEP 714 spelling of core-metadata.
 _RECORD_KEYS = ("filename", "url", "hashes", "requires-python", "yanked", "core-metadata", "size")
 
 
-def _row(record: FileRecord) -> list[Any]:
-    """The record as a cache row, with any credentials taken out of an absolute file URL."""
+def _record(record: FileRecord) -> FileRecord:
+    """The record as the cache keeps it, with any credentials taken out of an absolute URL."""
     href = record["url"]
     if "@" in href and "://" in href:
         href = SecretURL(href).without_credentials().secret
+    kept = {key: record[key] for key in _RECORD_KEYS if record.get(key) is not None}
     core = record.get("core-metadata", record.get("dist-info-metadata"))
-    return [
-        record["filename"],
-        href,
-        record.get("hashes"),
-        record.get("requires-python"),
-        record.get("yanked"),
-        core,
-        record.get("size"),
-    ]
+    if core is not None:
+        kept["core-metadata"] = core
+    kept["url"] = href
+    return kept

@@ -30,7 +30,7 @@ from lockctl.index.fetcher import Fetcher, Response
 from lockctl.index.findlinks import FindLinks
 from lockctl.index.metadata import MetadataReader
 from lockctl.index.models import DistributionFile, ProjectNotFound, ProjectPage
-from lockctl.index.pageworker import PageWorker, worth_a_worker
+from lockctl.index.pageworker import WORKER_MIN_BYTES, PageWorker, worth_a_worker
 from lockctl.index.settings import IndexSettings
 from lockctl.index.simple import (
     ACCEPT_HEADER,
@@ -79,7 +79,10 @@ class IndexClient:
 
     def project(self, name: str) -> ProjectPage | ProjectNotFound:
         """The files of ``name``: from the first index that has it, plus find-links files."""
-        return self._page_future(canonicalize_name(name)).result()
+        future = self._page_future(canonicalize_name(name))
+        if not future.done() and self._page_worker is not None:
+            self._page_worker.hurry(canonicalize_name(name))
+        return future.result()
 
     def project_future(self, name: str) -> Future[ProjectPage | ProjectNotFound]:
         """The same, as a future, for callers that chain more work onto it."""
@@ -191,7 +194,11 @@ class IndexClient:
             raise IndexResponseError(
                 f"unexpected HTTP {response.status}", url=url.redacted, status=response.status
             )
-        if url.scheme != "file" and self._page_worker is not None:
+        if (
+            url.scheme != "file"
+            and self._page_worker is not None
+            and len(response.body) >= WORKER_MIN_BYTES
+        ):
             page_from_worker = self._parse_in_worker(url, name, key, response)
             if page_from_worker is not None:
                 return page_from_worker

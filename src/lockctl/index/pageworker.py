@@ -18,22 +18,33 @@ cannot start, dies, or answers nonsense) leaves the page to be parsed in the cal
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import select
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
 from packaging.utils import NormalizedName, canonicalize_name
 
 from lockctl.index.cache import Cache
-from lockctl.index.simple import PageFormatError, parse_project_page
+from lockctl.index.simple import (
+    PageFormatError,
+    is_json_page,
+    json_page_chunks,
+    parse_project_page,
+)
 from lockctl.urls import SecretURL
 
-__all__ = ["PageWorker", "worth_a_worker"]
+__all__ = ["WORKER_MIN_BYTES", "PageWorker", "worth_a_worker"]
+
+# A page smaller than this is parsed where it was fetched: for most projects the page is a few
+# kilobytes, cheaper to parse than to send across, and it need not wait behind numpy's 2 MB.
+WORKER_MIN_BYTES = 100_000
 
 _REPLY_TIMEOUT = 60.0  # seconds for one page; parsing the largest takes a few hundredths
 
@@ -56,10 +67,21 @@ def worth_a_worker(cache: Cache) -> bool:
 
 
 class PageWorker:
-    """One worker process that turns a fetched page body into a cache entry."""
+    """One worker process that turns a fetched page body into a cache entry.
+
+    Pages wait for it in order of priority, not of arrival: a page somebody is blocked on
+    (``hurry``) first, then the smallest. Served first come, first served, a small page on a
+    long chain of dependencies (each known only once the page before it is read) waited
+    behind megabytes of pages nobody needed yet, hop after hop.
+    """
 
     def __init__(self, cache: Cache) -> None:
         self._lock = threading.Lock()
+        self._turns = threading.Condition()
+        self._busy = False
+        self._queue: dict[int, tuple[int, str]] = {}  # ticket -> (size, name)
+        self._tickets = itertools.count()
+        self._urgent: set[str] = set()
         self._process: subprocess.Popen[bytes] | None
         try:
             self._process = subprocess.Popen(
@@ -70,6 +92,35 @@ class PageWorker:
             )
         except OSError:
             self._process = None
+
+    def hurry(self, name: str) -> None:
+        """Somebody is blocked on this page: it goes before every page nobody waits for."""
+        with self._turns:
+            self._urgent.add(name)
+            self._turns.notify_all()
+
+    @contextlib.contextmanager
+    def _turn(self, size: int, name: str) -> Iterator[None]:
+        with self._turns:
+            ticket = next(self._tickets)
+            self._queue[ticket] = (size, name)
+            while self._busy or self._next_ticket() != ticket:
+                self._turns.wait()
+            del self._queue[ticket]
+            self._busy = True
+        try:
+            yield
+        finally:
+            with self._turns:
+                self._busy = False
+                self._turns.notify_all()
+
+    def _next_ticket(self) -> int:
+        def priority(ticket: int) -> tuple[bool, int, int]:
+            size, name = self._queue[ticket]
+            return (name not in self._urgent, size, ticket)
+
+        return min(self._queue, key=priority)
 
     def cache_page(
         self,
@@ -93,7 +144,7 @@ class PageWorker:
             "etag": etag,
             "size": len(body),
         }
-        with self._lock:
+        with self._turn(len(body), name), self._lock:
             process = self._process
             if process is None or process.stdin is None or process.stdout is None:
                 return False
@@ -126,27 +177,30 @@ class PageWorker:
                 process.wait()
 
 
+def _cache_page(cache: Cache, request: dict[str, Any], body: bytes) -> None:
+    name = canonicalize_name(str(request["name"]))
+    key, url, etag = str(request["key"]), str(request["url"]), request["etag"]
+    if is_json_page(str(request["content_type"])):
+        # The page's own file dicts, cut out rather than decoded and encoded again.
+        chunks = json_page_chunks(name, body)
+        cache.put_page_chunks(key, base=url, chunks=chunks, etag=etag, found=True)
+        return
+    page = parse_project_page(
+        name=name, page_url=SecretURL(url), content_type=str(request["content_type"]), body=body
+    )
+    base = page.base.without_credentials().secret
+    cache.put_page(key, base=base, groups=page.groups, etag=etag, found=True)
+
+
 def _serve(cache: Cache, requests: IO[bytes], replies: IO[bytes]) -> None:
     while line := requests.readline():
         request: dict[str, Any] = json.loads(line)
         body = requests.read(int(request["size"]))
         try:
-            page = parse_project_page(
-                name=canonicalize_name(str(request["name"])),
-                page_url=SecretURL(str(request["url"])),
-                content_type=str(request["content_type"]),
-                body=body,
-            )
+            _cache_page(cache, request, body)
         except PageFormatError as exc:
             reply: dict[str, Any] = {"error": str(exc)}
         else:
-            cache.put_page(
-                str(request["key"]),
-                base=page.base.without_credentials().secret,
-                groups=page.groups,
-                etag=request["etag"],
-                found=True,
-            )
             reply = {"ok": True}
         replies.write(json.dumps(reply).encode() + b"\n")
         replies.flush()

@@ -8,6 +8,7 @@ HTML pages carry the PEP 503 anchor attributes: ``data-requires-python`` (HTML-e
 from __future__ import annotations
 
 import json
+import re
 import urllib.parse
 from collections.abc import Mapping
 from html.parser import HTMLParser
@@ -29,6 +30,8 @@ __all__ = [
     "JSON_CONTENT_TYPE",
     "PageFormatError",
     "html_links",
+    "is_json_page",
+    "json_page_chunks",
     "list_project_names",
     "parse_html_page",
     "parse_json_page",
@@ -48,12 +51,18 @@ def parse_project_page(
     *, name: NormalizedName, page_url: SecretURL, content_type: str, body: bytes
 ) -> ProjectPage:
     """Dispatch on the response's content type, as PEP 691 asks clients to."""
-    media_type = content_type.split(";", 1)[0].strip().lower()
-    if media_type == JSON_CONTENT_TYPE or media_type.endswith("+json"):
+    if is_json_page(content_type):
         return parse_json_page(name=name, page_url=page_url, body=body)
+    media_type = content_type.split(";", 1)[0].strip().lower()
     if media_type in ("text/html", "application/vnd.pypi.simple.v1+html"):
         return parse_html_page(name=name, page_url=page_url, body=body)
     raise PageFormatError(f"unexpected content type {media_type or '(none)'!r}")
+
+
+def is_json_page(content_type: str) -> bool:
+    """Whether the content type is PEP 691's JSON form (or another ``+json`` flavour of it)."""
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type == JSON_CONTENT_TYPE or media_type.endswith("+json")
 
 
 def list_project_names(content_type: str, body: bytes) -> list[str]:
@@ -81,6 +90,90 @@ def _grouped(name: NormalizedName, records: list[FileRecord]) -> dict[str, list[
                 raise TypeError(f"file {record['filename']!r} has no URL")
             groups.setdefault(key, []).append(record)
     return groups
+
+
+def json_page_chunks(name: NormalizedName, body: bytes) -> dict[str, bytes]:
+    """A PEP 691 page's files grouped by release, each group a JSON array of the page's own text.
+
+    What the cache stores: the file dicts as the index wrote them, cut out of the body rather
+    than decoded and encoded again (which cost twice as much on megabyte pages). A file URL
+    with credentials in it is the exception: that dict is written again without them.
+    """
+    try:
+        text = body.decode("utf-8")
+        pieces: dict[str, list[str]] = {}
+        memo: dict[str, str | None] = {}
+        position = _skip(text, _expect(text, _skip(text, 0), "{"))
+        found = False
+        while not text.startswith("}", position):
+            key, position = _DECODER.raw_decode(text, position)
+            if not isinstance(key, str):
+                raise TypeError("a key that is not a string")
+            position = _skip(text, _expect(text, _skip(text, position), ":"))
+            if key == "files":
+                position = _file_pieces(name, text, position, pieces, memo)
+                found = True
+            else:
+                _, position = _DECODER.raw_decode(text, position)
+            position = _after_item(text, _skip(text, position), "}")
+        if not found or text[position + 1 :].strip():
+            raise ValueError("no files list, or text after the page")
+    except (ValueError, KeyError, TypeError, IndexError) as exc:
+        raise PageFormatError(f"not a PEP 691 JSON page: {exc}") from exc
+    return {key: f"[{','.join(group)}]".encode() for key, group in pieces.items()}
+
+
+def _file_pieces(
+    name: NormalizedName,
+    text: str,
+    position: int,
+    pieces: dict[str, list[str]],
+    memo: dict[str, str | None],
+) -> int:
+    """Cut each file dict of the ``files`` array out of ``text``; the position after it."""
+    position = _skip(text, _expect(text, position, "["))
+    while not text.startswith("]", position):
+        record, end = _DECODER.raw_decode(text, position)
+        if not isinstance(record, dict) or not isinstance(record.get("url"), str):
+            raise TypeError("a file without a URL")
+        if not isinstance(record.get("filename"), str):
+            raise TypeError("a file without a filename")
+        key = release_key(record["filename"], name, memo)
+        if key is not None:
+            piece = text[position:end]
+            if "@" in record["url"] and "://" in record["url"]:
+                record["url"] = SecretURL(record["url"]).without_credentials().secret
+                piece = json.dumps(record, separators=(",", ":"))
+            pieces.setdefault(key, []).append(piece)
+        position = _after_item(text, _skip(text, end), "]")
+    return position + 1
+
+
+_DECODER = json.JSONDecoder()
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _skip(text: str, position: int) -> int:
+    match = _WHITESPACE.match(text, position)
+    assert match is not None  # the pattern matches the empty string
+    return match.end()
+
+
+def _after_item(text: str, position: int, closing: str) -> int:
+    """Past the comma after an item, at the next item; or at ``closing``, the last one."""
+    if text.startswith(",", position):
+        position = _skip(text, position + 1)
+        if not text.startswith(closing, position):
+            return position
+    elif text.startswith(closing, position):
+        return position
+    raise ValueError(f"expected ',' or {closing!r} at offset {position}")
+
+
+def _expect(text: str, position: int, char: str) -> int:
+    if not text.startswith(char, position):
+        raise ValueError(f"expected {char!r} at offset {position}")
+    return position + 1
 
 
 def parse_json_page(*, name: NormalizedName, page_url: SecretURL, body: bytes) -> ProjectPage:
