@@ -30,6 +30,7 @@ _CENTRAL = b"PK\x01\x02"
 _LOCAL = b"PK\x03\x04"
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
 _METADATA_MEMBER = re.compile(r"^[^/]+\.dist-info/METADATA$")
+_METADATA_SUFFIX = b".dist-info/METADATA"
 
 
 class WheelFormatError(ValueError):
@@ -114,13 +115,45 @@ def read_member_from_bytes(data: bytes) -> bytes:
 
 
 def _extract_metadata(remote: _RemoteFile) -> bytes:
-    members = [m for m in _central_directory(remote) if _METADATA_MEMBER.match(m.name)]
+    directory, entries = _directory_bytes(remote)
+    members = _metadata_members(directory)
+    if members is None:  # the quick search was not sure: read every entry
+        members = [m for m in _members(directory, entries) if _METADATA_MEMBER.match(m.name)]
     if len(members) != 1:
         raise WheelFormatError(f"expected one .dist-info/METADATA, found {len(members)}")
     return _read_member(remote, members[0])
 
 
-def _central_directory(remote: _RemoteFile) -> list[_Member]:
+def _metadata_members(directory: bytes) -> list[_Member] | None:
+    """The ``.dist-info/METADATA`` entries, found by searching for their name; None if unsure.
+
+    numpy's wheels list over a thousand files: decoding every entry to find one cost more
+    than fetching it. An entry's name follows its fixed 46-byte header, so a name found in
+    the directory bytes is checked against the header that should precede it; anything that
+    does not check out (a name inside another field, a header signature out of place) sends
+    the caller back to reading every entry.
+    """
+    members: list[_Member] = []
+    position = directory.find(_METADATA_SUFFIX)
+    while position >= 0:
+        end = position + len(_METADATA_SUFFIX)
+        header = directory.rfind(_CENTRAL, 0, position)
+        if header < 0 or header + 46 > position:
+            return None
+        name_length = int.from_bytes(directory[header + 28 : header + 30], "little")
+        name = directory[header + 46 : header + 46 + name_length]
+        if header + 46 + name_length == end:
+            member = _member_at(directory, header)
+            if _METADATA_MEMBER.match(member.name):
+                members.append(member)
+        elif name.find(_METADATA_SUFFIX) < 0:
+            return None  # the suffix is not inside this entry's name: something else holds it
+        position = directory.find(_METADATA_SUFFIX, end)
+    return members
+
+
+def _directory_bytes(remote: _RemoteFile) -> tuple[bytes, int]:
+    """The central directory and its number of entries."""
     tail_start, tail = remote.segments[-1]
     position = tail.rfind(_EOCD)
     if position < 0 or len(tail) - position < 22:
@@ -131,28 +164,38 @@ def _central_directory(remote: _RemoteFile) -> list[_Member]:
     )
     if cd_offset == 0xFFFFFFFF or cd_size == 0xFFFFFFFF or entries == 0xFFFF:
         entries, cd_size, cd_offset = _zip64_directory(remote, eocd_offset)
-    directory = remote.read(cd_offset, cd_size)
+    return remote.read(cd_offset, cd_size), entries
+
+
+def _members(directory: bytes, entries: int) -> list[_Member]:
+    """Every entry of the central directory, in order."""
     members: list[_Member] = []
     offset = 0
     for _ in range(entries):
-        if directory[offset : offset + 4] != _CENTRAL:
-            raise WheelFormatError("corrupt central directory")
-        fields = struct.unpack("<4s6H3L5H2L", directory[offset : offset + 46])
-        method, compressed, name_len, extra_len, comment_len, header = (
-            fields[4],
-            fields[8],
-            fields[10],
-            fields[11],
-            fields[12],
-            fields[16],
-        )
-        name = directory[offset + 46 : offset + 46 + name_len].decode("utf-8", "replace")
-        extra = directory[offset + 46 + name_len : offset + 46 + name_len + extra_len]
-        if compressed == 0xFFFFFFFF or header == 0xFFFFFFFF:
-            compressed, header = _zip64_extra(extra, fields[9], compressed, header)
-        members.append(_Member(name, method, compressed, header))
+        member = _member_at(directory, offset)
+        members.append(member)
+        name_len, extra_len, comment_len = struct.unpack_from("<3H", directory, offset + 28)
         offset += 46 + name_len + extra_len + comment_len
     return members
+
+
+def _member_at(directory: bytes, offset: int) -> _Member:
+    """The central directory entry whose header starts at ``offset``."""
+    if directory[offset : offset + 4] != _CENTRAL or offset + 46 > len(directory):
+        raise WheelFormatError("corrupt central directory")
+    fields = struct.unpack("<4s6H3L5H2L", directory[offset : offset + 46])
+    method, compressed, name_len, extra_len, header = (
+        fields[4],
+        fields[8],
+        fields[10],
+        fields[11],
+        fields[16],
+    )
+    name = directory[offset + 46 : offset + 46 + name_len].decode("utf-8", "replace")
+    extra = directory[offset + 46 + name_len : offset + 46 + name_len + extra_len]
+    if compressed == 0xFFFFFFFF or header == 0xFFFFFFFF:
+        compressed, header = _zip64_extra(extra, fields[9], compressed, header)
+    return _Member(name, method, compressed, header)
 
 
 def _zip64_directory(remote: _RemoteFile, eocd_offset: int) -> tuple[int, int, int]:
