@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import threading
 import time
 from pathlib import Path
@@ -188,3 +189,14 @@ def test_a_page_somebody_waits_for_goes_first_then_the_smallest(tmp_path: Path) 
     finally:
         worker.close()
     assert served == ["numpy", "six", "cffi"]
+
+
+@pytest.mark.skipif(not hasattr(fcntl, "F_GETPIPE_SZ"), reason="pipe sizes are a Linux feature")
+def test_pages_cross_a_wide_pipe(tmp_path: Path) -> None:
+    worker = PageWorker(Cache(tmp_path))
+    try:
+        assert worker._process is not None and worker._process.stdin is not None
+        size = fcntl.fcntl(worker._process.stdin.fileno(), fcntl.F_GETPIPE_SZ)
+        assert size >= 1 << 20
+    finally:
+        worker.close()

@@ -92,6 +92,8 @@ class PageWorker:
             )
         except OSError:
             self._process = None
+        else:
+            _widen_pipe(self._process)
 
     def hurry(self, name: str) -> None:
         """Somebody is blocked on this page: it goes before every page nobody waits for."""
@@ -190,6 +192,17 @@ def _cache_page(cache: Cache, request: dict[str, Any], body: bytes) -> None:
     )
     base = page.base.without_credentials().secret
     cache.put_page(key, base=base, groups=page.groups, etag=etag, found=True)
+
+
+def _widen_pipe(process: subprocess.Popen[bytes]) -> None:
+    """A 1 MiB pipe instead of 64 KiB: a 2 MB page then crosses in two hand-overs, not thirty."""
+    import fcntl
+
+    size = getattr(fcntl, "F_SETPIPE_SZ", None)  # Linux only
+    if size is None or process.stdin is None:
+        return
+    with contextlib.suppress(OSError):  # not allowed: the default size only costs time
+        fcntl.fcntl(process.stdin.fileno(), size, 1 << 20)
 
 
 def _serve(cache: Cache, requests: IO[bytes], replies: IO[bytes]) -> None:
