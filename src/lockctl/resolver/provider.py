@@ -34,6 +34,7 @@ from lockctl.target import TargetEnvironment
 __all__ = ["LockProvider"]
 
 Information = RequirementInformation[Dependency, Candidate]
+Preference = tuple[bool, bool, int, str]
 # The best candidate only. Prefetching the runner-up too (for after a backtrack) doubled the
 # metadata fetched on a cold run, and a cold run is CPU-bound: it cost 0.4 s on 118 pins.
 _PREFETCH_PER_IDENTIFIER = 1
@@ -59,6 +60,11 @@ class LockProvider(AbstractProvider[Dependency, Candidate, str]):
         self._dependencies: dict[Candidate, tuple[Dependency, ...]] = {}
         self._prefetched: set[tuple[NormalizedName, Version]] = set()
         self._counts: dict[tuple[NormalizedName, str], int] = {}
+        # resolvelib asks the same questions round after round (is every pin still satisfied?
+        # which project next?) about the same objects: answers are kept by object identity,
+        # next to the objects themselves, which keeps those identities from being reused.
+        self._satisfied: dict[tuple[int, int], tuple[Dependency, Candidate, bool]] = {}
+        self._preferences: dict[tuple[object, ...], tuple[tuple[Dependency, ...], Preference]] = {}
         self.not_found: dict[NormalizedName, ProjectNotFound] = {}
 
     # -- what the source offers -------------------------------------------------------------
@@ -107,18 +113,26 @@ class LockProvider(AbstractProvider[Dependency, Candidate, str]):
         candidates: Mapping[str, Iterator[Candidate]],
         information: Mapping[str, Iterator[Information]],
         backtrack_causes: Sequence[Information],
-    ) -> tuple[bool, bool, int, str]:
+    ) -> Preference:
         # Pinned (==) and root requirements first: they have one or few choices and decide
         # much of the rest; then the identifier with the fewest candidates left.
+        infos = list(information[identifier])
+        key = (identifier, *(id(info.requirement) for info in infos))
+        known = self._preferences.get(key)
+        if known is not None:
+            return known[1]
         pinned = root = False
         specifier = SpecifierSet()
         name: NormalizedName | None = None
-        for info in information[identifier]:
+        for info in infos:
             root = root or info.parent is None
             pinned = pinned or is_pinned(info.requirement.specifier)
             specifier &= info.requirement.specifier
             name = info.requirement.name
-        return (not pinned, not root, self._rough_count(identifier, name, specifier), identifier)
+        count = self._rough_count(identifier, name, specifier)
+        preference = (not pinned, not root, count, identifier)
+        self._preferences[key] = (tuple(info.requirement for info in infos), preference)
+        return preference
 
     def _rough_count(
         self, identifier: str, name: NormalizedName | None, specifier: SpecifierSet
@@ -204,7 +218,13 @@ class LockProvider(AbstractProvider[Dependency, Candidate, str]):
     def is_satisfied_by(self, requirement: Dependency, candidate: Candidate) -> bool:
         # find_matches already applied the pre-release rule; a pinned pre-release satisfies any
         # later requirement its version matches, as in pip.
-        return requirement.specifier.contains(candidate.version, prereleases=True)
+        key = (id(requirement), id(candidate))
+        known = self._satisfied.get(key)
+        if known is not None:
+            return known[2]
+        satisfied = requirement.specifier.contains(candidate.version, prereleases=True)
+        self._satisfied[key] = (requirement, candidate, satisfied)
+        return satisfied
 
     def get_dependencies(self, candidate: Candidate) -> Iterable[Dependency]:
         return self.dependencies(candidate)
