@@ -168,8 +168,11 @@ class Cache:
 
     def put_page_chunks(
         self, url: str, *, base: str, chunks: Mapping[str, bytes], etag: str | None, found: bool
-    ) -> None:
-        """A page whose releases are already JSON arrays of file dicts, without credentials."""
+    ) -> LazyGroups:
+        """A page whose releases are already JSON arrays of file dicts, without credentials.
+
+        Returns the releases as a reader of the entry would see them.
+        """
         spans: dict[str, tuple[int, int]] = {}
         offset = 0
         for key, chunk in chunks.items():
@@ -182,7 +185,9 @@ class Cache:
             "etag": etag,
             "found": found,
         }
-        self._write_raw(self._path("pages", url), meta, b"".join(chunks.values()))
+        body = b"".join(chunks.values())
+        self._write_raw(self._path("pages", url), meta, body)
+        return LazyGroups(body, spans)
 
     def touch_page(self, url: str, page: CachedPage) -> None:
         """A 304 answer: the page is current again."""

@@ -35,6 +35,8 @@ from lockctl.index.settings import IndexSettings
 from lockctl.index.simple import (
     ACCEPT_HEADER,
     PageFormatError,
+    is_json_page,
+    json_page_chunks,
     list_project_names,
     parse_project_page,
 )
@@ -203,6 +205,17 @@ class IndexClient:
             if page_from_worker is not None:
                 return page_from_worker
         try:
+            if url.scheme != "file" and is_json_page(response.content_type):
+                # As the worker does: the index's own file dicts, cut out and cached as they are.
+                chunks = json_page_chunks(name, response.body)
+                base = response.url.without_credentials().secret
+                etag = response.headers.get("etag")
+                groups = self.cache.put_page_chunks(
+                    key, base=base, chunks=chunks, etag=etag, found=True
+                )
+                return ProjectPage(
+                    name=name, source=response.url.redacted, base=response.url, groups=groups
+                )
             page = parse_project_page(
                 name=name,
                 page_url=response.url,
@@ -210,11 +223,7 @@ class IndexClient:
                 body=response.body,
             )
         except PageFormatError as exc:
-            raise IndexResponseError(
-                f"the answer is neither a PEP 691 JSON page nor a PEP 503 HTML page ({exc})",
-                url=url.redacted,
-                status=response.status,
-            ) from None
+            raise _not_a_page(url, response.status, exc) from None
         if url.scheme != "file":
             self.cache.put_page(
                 key,
@@ -247,11 +256,7 @@ class IndexClient:
                 etag=response.headers.get("etag"),
             )
         except PageFormatError as exc:
-            raise IndexResponseError(
-                f"the answer is neither a PEP 691 JSON page nor a PEP 503 HTML page ({exc})",
-                url=url.redacted,
-                status=response.status,
-            ) from None
+            raise _not_a_page(url, response.status, exc) from None
         cached = self.cache.get_page(key, allow_stale=True) if done else None
         if cached is None:  # no worker, or a cache that cannot be written
             return None
@@ -363,6 +368,14 @@ class IndexClient:
 
 class _NeedsNetwork(Exception):
     """The cache cannot answer on its own: the work goes to the pool."""
+
+
+def _not_a_page(url: SecretURL, status: int, problem: PageFormatError) -> IndexResponseError:
+    return IndexResponseError(
+        f"the answer is neither a PEP 691 JSON page nor a PEP 503 HTML page ({problem})",
+        url=url.redacted,
+        status=status,
+    )
 
 
 def _from_cache(name: NormalizedName, url: SecretURL, cached: CachedPage) -> ProjectPage | None:
