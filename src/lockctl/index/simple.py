@@ -132,8 +132,11 @@ def _file_pieces(
 ) -> int:
     """Cut each file dict of the ``files`` array out of ``text``; the position after it."""
     position = _skip(text, _expect(text, position, "["))
-    while not text.startswith("]", position):
-        record, end = _DECODER.raw_decode(text, position)
+    if text.startswith("]", position):
+        return position + 1
+    decode, separator = _DECODER.raw_decode, _FILES_SEPARATOR.match
+    while True:  # once per file: tens of thousands on a large page, so kept lean
+        record, end = decode(text, position)
         if not isinstance(record, dict) or not isinstance(record.get("url"), str):
             raise TypeError("a file without a URL")
         if not isinstance(record.get("filename"), str):
@@ -145,12 +148,17 @@ def _file_pieces(
                 record["url"] = SecretURL(record["url"]).without_credentials().secret
                 piece = json.dumps(record, separators=(",", ":"))
             pieces.setdefault(key, []).append(piece)
-        position = _after_item(text, _skip(text, end), "]")
-    return position + 1
+        after = separator(text, end)
+        if after is None:
+            raise ValueError(f"expected ',' or ']' at offset {end}")
+        if after.group(1) == "]":
+            return after.end()
+        position = after.end()
 
 
 _DECODER = json.JSONDecoder()
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
+_FILES_SEPARATOR = re.compile(r"[ \t\n\r]*(\]|,[ \t\n\r]*)")
 
 
 def _skip(text: str, position: int) -> int:
