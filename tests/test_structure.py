@@ -22,7 +22,7 @@ MODULES = sorted(
 
 # Layer -> the lockctl layers it may import (DESIGN.md: cli > ops > lockfiles/resolver > reqfile,
 # index > base modules). A layer may always import itself and the base modules.
-BASE = {"errors", "events", "urls", "config", "target", "atomic"}
+BASE = {"errors", "events", "urls", "config", "target", "atomic", "lazy"}
 ALLOWED = {
     "config": set(),
     "cli": {"ops", "verify", "lockfiles", "resolver", "reqfile", "index"},

@@ -15,6 +15,7 @@ from lockctl.index import ProjectNotFound, ProjectPage
 from tests.index.helpers import make_client
 from tests.support.dists import make_wheel
 from tests.support.fixtures import IndexFactory
+from tests.support.indexserver import IndexServer
 
 
 class _ForwardProxy(ThreadingHTTPServer):
@@ -59,35 +60,38 @@ def proxy() -> Iterator[_ForwardProxy]:
     server.server_close()
 
 
-def _clear_proxy_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def index_behind_proxy(
+    make_index: IndexFactory, proxy: _ForwardProxy, monkeypatch: pytest.MonkeyPatch
+) -> IndexServer:
+    """An index with one project, and HTTP_PROXY naming the proxy (and nothing else set)."""
+    server = make_index()
+    server.add(make_wheel("foo", "1.0"))
     for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
         monkeypatch.delenv(name, raising=False)
         monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.server_address[1]}")
+    return server
 
 
 def test_requests_go_through_the_proxy_the_environment_names(
-    make_index: IndexFactory, proxy: _ForwardProxy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    index_behind_proxy: IndexServer, proxy: _ForwardProxy, tmp_path: Path
 ) -> None:
-    server = make_index()
-    server.add(make_wheel("foo", "1.0"))
-    _clear_proxy_environment(monkeypatch)
-    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.server_address[1]}")
-    with make_client([server.simple_url], cache_dir=tmp_path) as client:
+    with make_client([index_behind_proxy.simple_url], cache_dir=tmp_path) as client:
         assert isinstance(client.project("foo"), ProjectPage)
         assert isinstance(client.project("bar"), ProjectNotFound)  # the proxy relays the 404
-    assert proxy.seen[0] == server.project_url("foo")
+    assert proxy.seen[0] == index_behind_proxy.project_url("foo")
     assert len(proxy.seen) == 2
 
 
 def test_no_proxy_bypasses_it(
-    make_index: IndexFactory, proxy: _ForwardProxy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    index_behind_proxy: IndexServer,
+    proxy: _ForwardProxy,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    server = make_index()
-    server.add(make_wheel("foo", "1.0"))
-    _clear_proxy_environment(monkeypatch)
-    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.server_address[1]}")
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-    with make_client([server.simple_url], cache_dir=tmp_path) as client:
+    with make_client([index_behind_proxy.simple_url], cache_dir=tmp_path) as client:
         assert isinstance(client.project("foo"), ProjectPage)
     assert proxy.seen == []
-    assert server.count() >= 1
+    assert index_behind_proxy.count() >= 1

@@ -21,10 +21,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from lockctl.config.find import find_pyproject
 from lockctl.config.model import LockEntry, OverrideEntry, ProjectConfig
+from lockctl.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from lockctl.config.edit import add_override, list_overrides, remove_override
@@ -40,16 +41,9 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    # PEP 562: reading or editing pyproject.toml loads tomlkit; finding it does not, and a
-    # plain compile in a directory without a project only ever finds nothing.
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(name)
-    import importlib
-
-    return getattr(importlib.import_module(f"lockctl.config.{module}"), name)
-
+# PEP 562: reading or editing pyproject.toml loads tomlkit; finding it does not, and a plain
+# compile in a directory without a project only ever finds nothing.
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 __all__ = [
     "LockEntry",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from lockctl.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from lockctl.index.cache import Cache, default_cache_dir
@@ -30,17 +32,10 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    # PEP 562: the page worker process (python -m lockctl.index.pageworker) imports this
-    # package first; loaded eagerly, it pulled in the HTTP client the worker never uses and
-    # delayed the first page it could parse.
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(name)
-    import importlib
-
-    return getattr(importlib.import_module(f"lockctl.index.{module}"), name)
-
+# PEP 562: the page worker process (python -m lockctl.index.pageworker) imports this package
+# first; loaded eagerly, it pulled in the HTTP client the worker never uses and delayed the
+# first page it could parse.
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 __all__ = [
     "Cache",

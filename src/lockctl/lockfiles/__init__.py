@@ -3,9 +3,10 @@ and read back), PEP 751 ``pylock.toml`` export, and atomic writes."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from lockctl.atomic import write_atomically
+from lockctl.lazy import lazy_attributes
 
 from .comments import ParsedOverride, format_override, parse_override
 from .options import UNSAFE_PACKAGES, AnnotationStyle, LockWriteOptions, UnsafeStyle
@@ -43,10 +44,5 @@ if TYPE_CHECKING:
     from .pylock import render_pylock
 
 
-def __getattr__(name: str) -> Any:
-    # PEP 562: the pylock writer pulls in tomlkit, which a .txt compile never needs.
-    if name == "render_pylock":
-        from .pylock import render_pylock
-
-        return render_pylock
-    raise AttributeError(name)
+# PEP 562: the pylock writer pulls in tomlkit, which a .txt compile never needs.
+__getattr__ = lazy_attributes(__name__, {"render_pylock": "pylock"})
