@@ -16,6 +16,14 @@ from lockctl.urls import SecretURL
 
 PAGE = SecretURL("https://user:pw@index.test/simple/demo/")
 NAME = canonicalize_name("demo")
+_WHEEL = {  # a PEP 691 file dict, with the PEP 658 field under its old name
+    "filename": "demo-1.0-py3-none-any.whl",
+    "url": "../../files/demo-1.0-py3-none-any.whl",
+    "hashes": {"sha256": "ab"},
+    "dist-info-metadata": {"sha256": "cd"},
+    "yanked": False,
+    "size": 10,
+}
 
 
 def test_html_base_href_hashes_and_old_metadata_attribute() -> None:
@@ -38,16 +46,7 @@ def test_json_relative_urls_keep_credentials_on_the_same_host() -> None:
         {
             "meta": {"api-version": "1.1"},
             "name": "demo",
-            "files": [
-                {
-                    "filename": "demo-1.0-py3-none-any.whl",
-                    "url": "../../files/demo-1.0-py3-none-any.whl",
-                    "hashes": {"sha256": "ab"},
-                    "dist-info-metadata": {"sha256": "cd"},
-                    "yanked": False,
-                    "size": 10,
-                }
-            ],
+            "files": [_WHEEL],
         }
     ).encode()
     page = parse_project_page(
@@ -75,15 +74,7 @@ def test_bodies_that_are_not_pages(content_type: str, body: bytes) -> None:
 # -- json_page_chunks: what the page worker stores, cut from the body ------------------------
 
 _FILES = [
-    {
-        "filename": "demo-1.0-py3-none-any.whl",
-        "url": "../../files/demo-1.0-py3-none-any.whl",
-        "hashes": {"sha256": "ab"},
-        "dist-info-metadata": {"sha256": "cd"},
-        "yanked": False,
-        "size": 10,
-        "upload-time": "2024-01-01T00:00:00Z",
-    },
+    {**_WHEEL, "upload-time": "2024-01-01T00:00:00Z"},
     {"filename": "demo-1.0.tar.gz", "url": "https://u:secret@files.test/demo-1.0.tar.gz"},
     {"filename": "Demo-2.0rc1.tar.gz", "url": "d.tgz", "yanked": 'broken \u00e9 "quoted" }]'},
     {
