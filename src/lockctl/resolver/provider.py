@@ -39,6 +39,9 @@ Preference = tuple[bool, bool, int, str]
 # metadata fetched on a cold run, and a cold run is CPU-bound: it cost 0.4 s on 118 pins.
 _PREFETCH_PER_IDENTIFIER = 1
 _COUNT_CAP = 64  # "fewest candidates" needs no exact count beyond this
+# The remembered answers start over past this many: a long backtracking search makes new
+# candidates every round, and what it asked thousands of rounds ago is rarely asked again.
+_MEMORY_CAP = 100_000
 
 
 class LockProvider(AbstractProvider[Dependency, Candidate, str]):
@@ -131,6 +134,8 @@ class LockProvider(AbstractProvider[Dependency, Candidate, str]):
             name = info.requirement.name
         count = self._rough_count(identifier, name, specifier)
         preference = (not pinned, not root, count, identifier)
+        if len(self._preferences) >= _MEMORY_CAP:
+            self._preferences.clear()
         self._preferences[key] = (tuple(info.requirement for info in infos), preference)
         return preference
 
@@ -223,6 +228,8 @@ class LockProvider(AbstractProvider[Dependency, Candidate, str]):
         if known is not None:
             return known[2]
         satisfied = requirement.specifier.contains(candidate.version, prereleases=True)
+        if len(self._satisfied) >= _MEMORY_CAP:
+            self._satisfied.clear()
         self._satisfied[key] = (requirement, candidate, satisfied)
         return satisfied
 
