@@ -13,8 +13,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from lockctl.errors import IndexResponseError
-from lockctl.index import Cache, ProjectPage
-from lockctl.index import client as client_module
+from lockctl.index import Cache, ProjectPage, pagereader
 from lockctl.index.pageworker import PageWorker, worth_a_worker
 from lockctl.index.simple import PageFormatError
 from lockctl.urls import SecretURL
@@ -35,14 +34,14 @@ def _pages(
     client_dir: Path, server: IndexServer, *, worker: bool, monkeypatch: pytest.MonkeyPatch
 ) -> dict[str, list[str]]:
     monkeypatch.setenv("LOCKCTL_PAGE_WORKER", "1" if worker else "0")
-    monkeypatch.setattr(client_module, "WORKER_MIN_BYTES", 0)  # test pages are small
+    monkeypatch.setattr(pagereader, "WORKER_MIN_BYTES", 0)  # test pages are small
     with make_client([server.simple_url], cache_dir=client_dir) as client:
         seen: dict[str, list[str]] = {}
         for name in ("alpha", "beta"):
             page = client.project(name)
             assert isinstance(page, ProjectPage)
             seen[name] = [f"{f.filename} {f.sha256} {f.url.secret}" for f in page.files]
-        assert (client._page_worker is not None) == (worker and worth_a_worker(client.cache))
+        assert (client._page_reader.worker is not None) == (worker and worth_a_worker(client.cache))
     return seen
 
 
@@ -62,13 +61,13 @@ def test_a_bad_page_is_still_an_index_error(
     index_server: IndexServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("LOCKCTL_PAGE_WORKER", "1")
-    monkeypatch.setattr(client_module, "WORKER_MIN_BYTES", 0)
+    monkeypatch.setattr(pagereader, "WORKER_MIN_BYTES", 0)
     index_server.add(make_wheel("odd", "1.0"))
     index_server.inject("/simple/odd/", Garbage(content_type="application/vnd.pypi.simple.v1+json"))
     with make_client([index_server.simple_url], cache_dir=tmp_path) as client:
         with pytest.raises(IndexResponseError, match="neither a PEP 691 JSON page"):
             client.project("odd")
-        assert client._page_worker is not None
+        assert client._page_reader.worker is not None
 
 
 def test_a_dead_worker_leaves_parsing_to_the_caller(tmp_path: Path) -> None:
@@ -129,7 +128,7 @@ def test_file_indexes_are_parsed_in_process(
     simple = write_file_index(tmp_path / "tree", [(make_wheel("local", "1.0"), {})])
     with make_client([simple.as_uri()], cache_dir=tmp_path / "cache") as client:
         assert isinstance(client.project("local"), ProjectPage)
-        assert client._page_worker is None
+        assert client._page_reader.worker is None
 
 
 def test_small_pages_are_parsed_where_they_were_fetched(

@@ -26,20 +26,13 @@ from packaging.utils import NormalizedName, canonicalize_name
 from lockctl.errors import IndexResponseError, LockctlError, OfflineMiss
 from lockctl.index.cache import Cache, CachedPage
 from lockctl.index.coremeta import CoreMetadata
-from lockctl.index.fetcher import Fetcher, Response
+from lockctl.index.fetcher import Fetcher
 from lockctl.index.findlinks import FindLinks
 from lockctl.index.metadata import MetadataReader
 from lockctl.index.models import DistributionFile, ProjectNotFound, ProjectPage
-from lockctl.index.pageworker import WORKER_MIN_BYTES, PageWorker, worth_a_worker
+from lockctl.index.pagereader import PageReader, page_from_cache
 from lockctl.index.settings import IndexSettings
-from lockctl.index.simple import (
-    ACCEPT_HEADER,
-    PageFormatError,
-    is_json_page,
-    json_page_chunks,
-    list_project_names,
-    parse_project_page,
-)
+from lockctl.index.simple import ACCEPT_HEADER, list_project_names
 from lockctl.urls import SecretURL
 
 __all__ = ["ClientOptions", "IndexClient"]
@@ -74,16 +67,15 @@ class IndexClient:
         self._pages: dict[NormalizedName, Future[ProjectPage | ProjectNotFound]] = {}
         self._metadata: dict[str, Future[CoreMetadata]] = {}
         self._pool: ThreadPoolExecutor | None = None
-        self._page_worker: PageWorker | None = None
-        self._wants_worker = True  # until worth_a_worker says otherwise
+        self._page_reader = PageReader(cache)
 
     # -- projects -----------------------------------------------------------------------------
 
     def project(self, name: str) -> ProjectPage | ProjectNotFound:
         """The files of ``name``: from the first index that has it, plus find-links files."""
         future = self._page_future(canonicalize_name(name))
-        if not future.done() and self._page_worker is not None:
-            self._page_worker.hurry(canonicalize_name(name))
+        if not future.done():
+            self._page_reader.hurry(canonicalize_name(name))
         return future.result()
 
     def project_future(self, name: str) -> Future[ProjectPage | ProjectNotFound]:
@@ -161,11 +153,11 @@ class IndexClient:
                 raise OfflineMiss(
                     f"{name} is not in the cache and --offline is set", url=url.redacted
                 )
-            return _from_cache(name, url, cached)
+            return page_from_cache(name, url, cached)
         refresh = self.options.refresh or name in self.options.refresh_projects
         if cached is not None and not refresh and self.cache.is_fresh(cached):
-            return _from_cache(name, url, cached)
-        self._start_page_worker()  # the first page to fetch: start it while the request runs
+            return page_from_cache(name, url, cached)
+        self._page_reader.expect_pages()
         if cache_only:
             raise _NeedsNetwork
         return self._fetch_page(url, name, cached=cached)
@@ -180,7 +172,7 @@ class IndexClient:
         key = url.without_credentials().secret
         if response.status == 304 and cached is not None:
             self.cache.touch_page(key, cached)
-            return _from_cache(name, url, cached)
+            return page_from_cache(name, url, cached)
         if response.status in (404, 410):
             if url.scheme != "file":
                 self.cache.put_page(key, base=key, groups={}, etag=None, found=False)
@@ -196,71 +188,7 @@ class IndexClient:
             raise IndexResponseError(
                 f"unexpected HTTP {response.status}", url=url.redacted, status=response.status
             )
-        if (
-            url.scheme != "file"
-            and self._page_worker is not None
-            and len(response.body) >= WORKER_MIN_BYTES
-        ):
-            page_from_worker = self._parse_in_worker(url, name, key, response)
-            if page_from_worker is not None:
-                return page_from_worker
-        try:
-            if url.scheme != "file" and is_json_page(response.content_type):
-                # As the worker does: the index's own file dicts, cut out and cached as they are.
-                chunks = json_page_chunks(name, response.body)
-                base = response.url.without_credentials().secret
-                etag = response.headers.get("etag")
-                groups = self.cache.put_page_chunks(
-                    key, base=base, chunks=chunks, etag=etag, found=True
-                )
-                return ProjectPage(
-                    name=name, source=response.url.redacted, base=response.url, groups=groups
-                )
-            page = parse_project_page(
-                name=name,
-                page_url=response.url,
-                content_type=response.content_type,
-                body=response.body,
-            )
-        except PageFormatError as exc:
-            raise _not_a_page(url, response.status, exc) from None
-        if url.scheme != "file":
-            self.cache.put_page(
-                key,
-                base=page.base.without_credentials().secret,
-                groups=page.groups,
-                etag=response.headers.get("etag"),
-                found=True,
-            )
-        return page
-
-    def _start_page_worker(self) -> None:
-        with self._lock:
-            if self._page_worker is None and self._wants_worker:
-                self._wants_worker = worth_a_worker(self.cache)
-                if self._wants_worker:
-                    self._page_worker = PageWorker(self.cache)
-
-    def _parse_in_worker(
-        self, url: SecretURL, name: NormalizedName, key: str, response: Response
-    ) -> ProjectPage | None:
-        """The page as the worker process cached it; None to parse it here instead."""
-        assert self._page_worker is not None
-        try:
-            done = self._page_worker.cache_page(
-                key,
-                name=name,
-                page_url=response.url,
-                content_type=response.content_type,
-                body=response.body,
-                etag=response.headers.get("etag"),
-            )
-        except PageFormatError as exc:
-            raise _not_a_page(url, response.status, exc) from None
-        cached = self.cache.get_page(key, allow_stale=True) if done else None
-        if cached is None:  # no worker, or a cache that cannot be written
-            return None
-        return _from_cache(name, url, cached)
+        return self._page_reader.read(url, name, response)
 
     def project_names(self) -> list[str]:
         """Every project name the indexes list (their root pages): for "did you mean"."""
@@ -355,8 +283,7 @@ class IndexClient:
         """Stop fetching what nobody waits for."""
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
-        if self._page_worker is not None:
-            self._page_worker.close()
+        self._page_reader.close()
         self.fetcher.close()
 
     def __enter__(self) -> IndexClient:
@@ -368,22 +295,6 @@ class IndexClient:
 
 class _NeedsNetwork(Exception):
     """The cache cannot answer on its own: the work goes to the pool."""
-
-
-def _not_a_page(url: SecretURL, status: int, problem: PageFormatError) -> IndexResponseError:
-    return IndexResponseError(
-        f"the answer is neither a PEP 691 JSON page nor a PEP 503 HTML page ({problem})",
-        url=url.redacted,
-        status=status,
-    )
-
-
-def _from_cache(name: NormalizedName, url: SecretURL, cached: CachedPage) -> ProjectPage | None:
-    if not cached.found:
-        return None
-    return ProjectPage(
-        name=name, source=url.redacted, base=SecretURL(cached.base), groups=cached.groups
-    )
 
 
 def _metadata_key(dist: DistributionFile) -> str:
