@@ -1,10 +1,10 @@
 """Parse project pages and write them to the cache in a worker process, off the GIL.
 
 On a cold run the main process is CPU-bound under the GIL: its threads fetch pages while the
-resolver works, and decoding tens of megabytes of PEP 691 JSON, grouping the files by release
-and encoding the cache entries took about 0.4 s of that time. A second process does this work
-on the other core; the thread that fetched a page then reads the entry back from the cache,
-which decodes only the releases a caller looks at (``LazyGroups``).
+resolver works, and cutting tens of megabytes of PEP 691 JSON into per-release cache entries
+(``json_page_chunks``) would take a third of a second of that time. A second process does this
+for the large pages, on the other core; the thread that fetched a page then reads the entry
+back from the cache, which decodes only the releases a caller looks at (``LazyGroups``).
 
 The worker is a plain ``python -m lockctl.index.pageworker`` child speaking a small protocol on
 its pipes (a JSON line, then the body; a JSON line back), not ``multiprocessing``: that would
