@@ -13,7 +13,7 @@ import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["SecretURL", "file_url_path", "redact_text"]
+__all__ = ["SecretURL", "file_url_path", "redact_text", "strip_credentials"]
 
 _MASK = "****"
 # scheme://userinfo@ inside arbitrary text (error messages of HTTP libraries, for instance).
@@ -97,6 +97,16 @@ class SecretURL:
 
     def with_trailing_slash(self) -> SecretURL:
         return self if self.secret.endswith("/") else SecretURL(self.secret + "/")
+
+
+def strip_credentials(href: str) -> str:
+    """An absolute URL without its user info; a relative one, or one without any, as it is.
+
+    For URLs a page lists, which the cache keeps: credentials are never written to disk.
+    """
+    if "@" not in href or "://" not in href:
+        return href
+    return SecretURL(href).without_credentials().secret
 
 
 def file_url_path(url: SecretURL) -> Path:

@@ -25,7 +25,7 @@ from typing import Any
 from lockctl.events import CacheEntryCorrupt, Reporter, ignore_events
 from lockctl.index.coremeta import CoreMetadata
 from lockctl.index.models import FileRecord
-from lockctl.urls import SecretURL
+from lockctl.urls import strip_credentials
 
 __all__ = ["Cache", "CachedPage", "default_cache_dir"]
 
@@ -285,12 +285,9 @@ _RECORD_KEYS = ("filename", "url", "hashes", "requires-python", "yanked", "core-
 
 def _record(record: FileRecord) -> FileRecord:
     """The record as the cache keeps it, with any credentials taken out of an absolute URL."""
-    href = record["url"]
-    if "@" in href and "://" in href:
-        href = SecretURL(href).without_credentials().secret
     kept = {key: record[key] for key in _RECORD_KEYS if record.get(key) is not None}
     core = record.get("core-metadata", record.get("dist-info-metadata"))
     if core is not None:
         kept["core-metadata"] = core
-    kept["url"] = href
+    kept["url"] = strip_credentials(record["url"])
     return kept

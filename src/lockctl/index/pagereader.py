@@ -1,8 +1,8 @@
 """Turn a fetched project page into a ``ProjectPage`` and a cache entry, in the cheapest place.
 
 A large page (numpy's is 2 MB of JSON) goes to the page worker process, on another CPU; a small
-one is cut into the cache right here, as the worker would (``json_page_chunks``); an HTML page,
-or one from a ``file://`` index (never cached), is parsed here. A page that is neither JSON nor
+one is stored right here, as the worker stores pages (``store_page``); a page from a
+``file://`` index is parsed here and never cached. A page that is neither JSON nor
 HTML is an ``IndexResponseError`` wherever it was read.
 """
 
@@ -16,13 +16,8 @@ from lockctl.errors import IndexResponseError
 from lockctl.index.cache import Cache, CachedPage
 from lockctl.index.fetcher import Response
 from lockctl.index.models import ProjectPage
-from lockctl.index.pageworker import WORKER_MIN_BYTES, PageWorker, worth_a_worker
-from lockctl.index.simple import (
-    PageFormatError,
-    is_json_page,
-    json_page_chunks,
-    parse_project_page,
-)
+from lockctl.index.pageworker import WORKER_MIN_BYTES, PageWorker, store_page, worth_a_worker
+from lockctl.index.simple import PageFormatError, parse_project_page
 from lockctl.urls import SecretURL
 
 __all__ = ["PageReader", "page_from_cache"]
@@ -55,53 +50,38 @@ class PageReader:
     def read(self, url: SecretURL, name: NormalizedName, response: Response) -> ProjectPage:
         """The page the index sent for ``url``, cached unless it came from a ``file://`` URL."""
         key = url.without_credentials().secret
+        page: ProjectPage | None = None
         try:
-            if url.scheme != "file":
-                if self._worker is not None and len(response.body) >= WORKER_MIN_BYTES:
-                    page = self._read_in_worker(url, name, key, response)
-                    if page is not None:
-                        return page
-                if is_json_page(response.content_type):
-                    return self._cut_here(name, key, response)
-            page = parse_project_page(
-                name=name,
-                page_url=response.url,
-                content_type=response.content_type,
-                body=response.body,
-            )
+            if url.scheme == "file":
+                page = parse_project_page(
+                    name=name,
+                    page_url=response.url,
+                    content_type=response.content_type,
+                    body=response.body,
+                )
+            elif self._worker is not None and len(response.body) >= WORKER_MIN_BYTES:
+                page = self._read_in_worker(url, name, key, response)
+            if page is None:
+                page = store_page(
+                    self.cache,
+                    key,
+                    name=name,
+                    page_url=response.url,
+                    content_type=response.content_type,
+                    body=response.body,
+                    etag=response.headers.get("etag"),
+                )
         except PageFormatError as exc:
             raise IndexResponseError(
                 f"the answer is neither a PEP 691 JSON page nor a PEP 503 HTML page ({exc})",
                 url=url.redacted,
                 status=response.status,
             ) from None
-        if url.scheme != "file":
-            self.cache.put_page(
-                key,
-                base=page.base.without_credentials().secret,
-                groups=page.groups,
-                etag=response.headers.get("etag"),
-                found=True,
-            )
         return page
 
     def close(self) -> None:
         if self._worker is not None:
             self._worker.close()
-
-    def _cut_here(self, name: NormalizedName, key: str, response: Response) -> ProjectPage:
-        # As the worker does: the index's own file dicts, cut out and cached as they are; the
-        # page returned reads its releases from the entry just written.
-        groups = self.cache.put_page_chunks(
-            key,
-            base=response.url.without_credentials().secret,
-            chunks=json_page_chunks(name, response.body),
-            etag=response.headers.get("etag"),
-            found=True,
-        )
-        return ProjectPage(
-            name=name, source=response.url.redacted, base=response.url, groups=groups
-        )
 
     def _read_in_worker(
         self, url: SecretURL, name: NormalizedName, key: str, response: Response

@@ -32,6 +32,7 @@ from typing import IO, Any
 from packaging.utils import NormalizedName, canonicalize_name
 
 from lockctl.index.cache import Cache
+from lockctl.index.models import ProjectPage
 from lockctl.index.simple import (
     PageFormatError,
     is_json_page,
@@ -40,7 +41,7 @@ from lockctl.index.simple import (
 )
 from lockctl.urls import SecretURL
 
-__all__ = ["WORKER_MIN_BYTES", "PageWorker", "worth_a_worker"]
+__all__ = ["WORKER_MIN_BYTES", "PageWorker", "store_page", "worth_a_worker"]
 
 # A page smaller than this is parsed where it was fetched: for most projects the page is a few
 # kilobytes, cheaper to parse than to send across, and it need not wait behind numpy's 2 MB.
@@ -179,19 +180,35 @@ class PageWorker:
                 process.wait()
 
 
-def _cache_page(cache: Cache, request: dict[str, Any], body: bytes) -> None:
-    name = canonicalize_name(str(request["name"]))
-    key, url, etag = str(request["key"]), str(request["url"]), request["etag"]
-    if is_json_page(str(request["content_type"])):
-        # The page's own file dicts, cut out rather than decoded and encoded again.
-        chunks = json_page_chunks(name, body)
-        cache.put_page_chunks(key, base=url, chunks=chunks, etag=etag, found=True)
-        return
-    page = parse_project_page(
-        name=name, page_url=SecretURL(url), content_type=str(request["content_type"]), body=body
-    )
+def store_page(
+    cache: Cache,
+    key: str,
+    *,
+    name: NormalizedName,
+    page_url: SecretURL,
+    content_type: str,
+    body: bytes,
+    etag: str | None,
+) -> ProjectPage:
+    """Turn a fetched page into its cache entry, and the page as read from that entry.
+
+    What the worker does with every page it is sent, and the calling process with the pages
+    it keeps. A PEP 691 page keeps the index's own file dicts, cut out of the body rather than
+    decoded and encoded again; an HTML page is parsed. Raises ``PageFormatError``.
+    """
+    if is_json_page(content_type):
+        groups = cache.put_page_chunks(
+            key,
+            base=page_url.without_credentials().secret,
+            chunks=json_page_chunks(name, body),
+            etag=etag,
+            found=True,
+        )
+        return ProjectPage(name=name, source=page_url.redacted, base=page_url, groups=groups)
+    page = parse_project_page(name=name, page_url=page_url, content_type=content_type, body=body)
     base = page.base.without_credentials().secret
     cache.put_page(key, base=base, groups=page.groups, etag=etag, found=True)
+    return page
 
 
 def _widen_pipe(process: subprocess.Popen[bytes]) -> None:
@@ -210,7 +227,15 @@ def _serve(cache: Cache, requests: IO[bytes], replies: IO[bytes]) -> None:
         request: dict[str, Any] = json.loads(line)
         body = requests.read(int(request["size"]))
         try:
-            _cache_page(cache, request, body)
+            store_page(
+                cache,
+                str(request["key"]),
+                name=canonicalize_name(str(request["name"])),
+                page_url=SecretURL(str(request["url"])),
+                content_type=str(request["content_type"]),
+                body=body,
+                etag=request["etag"],
+            )
         except PageFormatError as exc:
             reply: dict[str, Any] = {"error": str(exc)}
         else:

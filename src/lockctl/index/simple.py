@@ -23,7 +23,7 @@ from lockctl.index.models import (
     build_file,
     release_key,
 )
-from lockctl.urls import SecretURL
+from lockctl.urls import SecretURL, strip_credentials
 
 __all__ = [
     "ACCEPT_HEADER",
@@ -144,9 +144,10 @@ def _file_pieces(
         key = release_key(record["filename"], name, memo)
         if key is not None:
             piece = text[position:end]
-            if "@" in record["url"] and "://" in record["url"]:
-                record["url"] = SecretURL(record["url"]).without_credentials().secret
-                piece = json.dumps(record, separators=(",", ":"))
+            if "@" in record["url"]:  # rare: checked here, as this runs once per file
+                clean = strip_credentials(record["url"])
+                if clean != record["url"]:
+                    piece = json.dumps({**record, "url": clean}, separators=(",", ":"))
             pieces.setdefault(key, []).append(piece)
         after = separator(text, end)
         if after is None:
