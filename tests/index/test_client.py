@@ -17,6 +17,7 @@ from lockctl.errors import (
 )
 from lockctl.events import CacheEntryCorrupt, Retrying
 from lockctl.index import DistributionFile, IndexClient, ProjectNotFound, ProjectPage
+from lockctl.index.cache import Cache, CachedPage
 from tests.index.helpers import EventLog, make_client
 from tests.support.dists import make_sdist, make_wheel
 from tests.support.faults import Garbage, Hang, Reset, Status, Truncate, WrongHash
@@ -313,6 +314,27 @@ def test_a_stale_page_is_revalidated_with_its_etag(
     (first, second) = [r for r in index_server.requests if r.path == "/simple/steady/"]
     assert first.status == 200 and second.status == 304
     assert second.headers.get("if-none-match") and second.body_bytes == 0
+
+
+def test_a_stale_page_is_read_from_the_cache_once(
+    index_server: IndexServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index_server.add(make_wheel("steady", "1.0"))
+    with make_client([index_server.simple_url], cache_dir=tmp_path) as client:
+        _page(client, "steady")
+    reads: list[str] = []
+    real = Cache.get_page
+
+    def counted(self: Cache, url: str, *, allow_stale: bool = False) -> CachedPage | None:
+        reads.append(url)
+        return real(self, url, allow_stale=allow_stale)
+
+    monkeypatch.setattr(Cache, "get_page", counted)
+    monkeypatch.setenv("LOCKCTL_PAGE_WORKER", "0")  # its read-back is another matter
+    with make_client([index_server.simple_url], cache_dir=tmp_path) as client:
+        client.cache.page_ttl = 0.0  # stale: checked in this thread, revalidated in the pool
+        assert sorted(_page(client, "steady").releases()) == [Version("1.0")]
+    assert reads == [index_server.project_url("steady")]
 
 
 def test_sdist_static_metadata_is_read_without_building(

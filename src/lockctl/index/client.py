@@ -98,11 +98,12 @@ class IndexClient:
         if future is not None:
             return future
         ready: Future[ProjectPage | ProjectNotFound] | None = None
+        read: dict[str, CachedPage | None] = {}  # what the cache held: not read twice
         if not self.settings.find_links:
             # Answered from the cache, a page costs a file read: cheaper here than in the pool.
             ready = Future()
             try:
-                ready.set_result(self._load_project(name, cache_only=True))
+                ready.set_result(self._load_project(name, cache_only=True, read=read))
             except _NeedsNetwork:
                 ready = None
             except LockctlError as error:
@@ -110,18 +111,22 @@ class IndexClient:
         with self._lock:
             future = self._pages.get(name)
             if future is None:
-                future = ready or self._executor().submit(self._load_project, name)
+                future = ready or self._executor().submit(self._load_project, name, read=read)
                 self._pages[name] = future
         return future
 
     def _load_project(
-        self, name: NormalizedName, *, cache_only: bool = False
+        self,
+        name: NormalizedName,
+        *,
+        cache_only: bool = False,
+        read: dict[str, CachedPage | None] | None = None,
     ) -> ProjectPage | ProjectNotFound:
         searched: list[str] = []
         linked = self._find_links.files_for(name)
         for index in self.settings.indexes:
             searched.append(index.redacted)
-            page = self._index_page(index, name, cache_only=cache_only)
+            page = self._index_page(index, name, cache_only=cache_only, read=read)
             if page is not None:
                 # The first index that has the project wins: no dependency confusion.
                 return ProjectPage(
@@ -139,7 +144,12 @@ class IndexClient:
         )
 
     def _index_page(
-        self, index: SecretURL, name: NormalizedName, *, cache_only: bool = False
+        self,
+        index: SecretURL,
+        name: NormalizedName,
+        *,
+        cache_only: bool = False,
+        read: dict[str, CachedPage | None] | None = None,
     ) -> ProjectPage | None:
         url = index.join(f"{name}/")
         if url.scheme == "file":
@@ -147,7 +157,12 @@ class IndexClient:
                 raise _NeedsNetwork
             return self._fetch_page(url, name, cached=None)
         key = url.without_credentials().secret
-        cached = self.cache.get_page(key, allow_stale=True)
+        if read is not None and key in read:
+            cached = read[key]  # a stale page is read once, not again for its revalidation
+        else:
+            cached = self.cache.get_page(key, allow_stale=True)
+            if read is not None:
+                read[key] = cached
         if self.options.offline:
             if cached is None:
                 raise OfflineMiss(
