@@ -1,22 +1,34 @@
 """The one exception tree of lockctl.
 
-Errors carry data; ``lockctl.cli.render`` turns them into messages and exit codes.
+Every error carries a ``message`` (one sentence, no location) and a ``hint`` (what to do, or
+""), plus its own data; ``lockctl.cli.render`` words them and ``lockctl.cli.main`` maps them to
+exit codes. An error is built whole where it is raised; a caller that adds context raises a new
+error once, at its boundary, and never changes one in flight. Classes that live in other
+modules are drawn with their module; ``tests/test_errors.py`` checks this drawing against the
+classes.
 
 ::
 
-    LockctlError
-    ├── InputError                  exit 2: the user's files or arguments are wrong
-    │   ├── RequirementsFileError   a line of a requirements file (file, line, column, text)
-    │   ├── RequirementsFileErrors  several of those and IncludeErrors, in the order found
-    │   ├── IncludeError            an -r/-c include that is missing, unreadable or a cycle
-    │   ├── ConfigError             [tool.lockctl] in pyproject.toml: every ConfigProblem at once
-    │   └── UsageError              a command-line or configuration problem
-    └── IndexFailure                exit 3: an index, the cache or the network failed us
-        ├── IndexUnreachable        connection refused, timed out, DNS, after retries
-        ├── IndexResponseError      an HTTP error status or a body that is neither HTML nor JSON
-        ├── HashMismatch            a downloaded file does not match the index's hash
-        ├── OfflineMiss             --offline and the answer is not in the cache
-        └── MetadataUnavailable     no static metadata, and building the sdist is not allowed
+    LockctlError                        exit 1 unless a subclass says otherwise
+    ├── ResolutionConflict              resolver.models: no versions satisfy every requirement
+    │   ├── ResolutionTooDeep           resolver.errors: the search gave up before proving it
+    │   └── LayerConflict               ops.layers: a lock cannot use the versions others pinned
+    ├── InputError                      exit 2: the user's files or arguments are wrong
+    │   ├── RequirementsFileError       a line of a requirements file (file, line, column, text)
+    │   ├── RequirementsFileErrors      several of those and IncludeErrors, in the order found
+    │   ├── IncludeError                an -r/-c include that is missing, unreadable or a cycle
+    │   ├── ConfigError                 [tool.lockctl] in pyproject.toml: every ConfigProblem
+    │   ├── UsageError                  a command-line or configuration problem
+    │   ├── InsecureIndex               plain HTTP to a host the user did not trust
+    │   ├── UnknownProject              resolver.errors: a project that no index has
+    │   └── UnsupportedRequirement      resolver.errors: a requirement the resolver cannot take
+    ├── IndexFailure                    exit 3: an index, the cache or the network failed us
+    │   ├── IndexUnreachable            connection refused, timed out, DNS, after retries
+    │   ├── IndexResponseError          an HTTP error status or a body that is neither HTML nor JSON
+    │   ├── HashMismatch                a downloaded file does not match the index's hash
+    │   ├── OfflineMiss                 --offline and the answer is not in the cache
+    │   └── MetadataUnavailable         no static metadata, and building the sdist is not allowed
+    └── ToolFailure                     exit 3: a program lockctl runs (pip) failed or is missing
 """
 
 from __future__ import annotations
@@ -33,12 +45,14 @@ __all__ = [
     "IndexResponseError",
     "IndexUnreachable",
     "InputError",
+    "InsecureIndex",
     "LockctlError",
     "MetadataUnavailable",
     "OfflineMiss",
     "RequirementsFileError",
     "RequirementsFileErrors",
     "SourceSpan",
+    "ToolFailure",
     "UsageError",
 ]
 
@@ -55,9 +69,14 @@ class SourceSpan:
 
 
 class LockctlError(Exception):
-    """Base of every error lockctl raises on purpose."""
+    """Base of every error lockctl raises on purpose: what went wrong, and what to do."""
 
     exit_code = 1
+
+    def __init__(self, message: str, *, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
 
 
 class InputError(LockctlError):
@@ -66,10 +85,8 @@ class InputError(LockctlError):
 
 class RequirementsFileError(InputError):
     def __init__(self, message: str, *, span: SourceSpan, hint: str = "") -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, hint=hint)
         self.span = span
-        self.hint = hint
 
 
 class IncludeError(InputError):
@@ -88,7 +105,6 @@ class IncludeError(InputError):
         chain: tuple[Path, ...] = (),
     ) -> None:
         super().__init__(message)
-        self.message = message
         self.path = path
         self.span = span
         self.chain = chain
@@ -98,9 +114,8 @@ class RequirementsFileErrors(InputError):
     """Several problems in one set of requirements files: every one is reported at once."""
 
     def __init__(self, errors: tuple[RequirementsFileError | IncludeError, ...]) -> None:
+        super().__init__(f"{len(errors)} problems in requirements files")
         self.errors = errors
-        self.message = f"{len(errors)} problems in requirements files"
-        super().__init__(self.message)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -125,19 +140,25 @@ class ConfigError(InputError):
     """The configuration is wrong; ``problems`` holds every problem found, in file order."""
 
     def __init__(self, problems: tuple[ConfigProblem, ...]) -> None:
-        self.problems = problems
         count = len(problems)
-        self.message = f"{count} problem{'s' if count != 1 else ''} in the lockctl configuration"
+        super().__init__(f"{count} problem{'s' if count != 1 else ''} in the lockctl configuration")
+        self.problems = problems
         # str() lists every problem, so an unwired caller that prints the exception still
         # shows the user all of them.
-        super().__init__("\n  ".join([f"{self.message}:", *map(str, problems)]))
+        self.args = ("\n  ".join([f"{self.message}:", *map(str, problems)]),)
 
 
 class UsageError(InputError):
-    def __init__(self, message: str, *, hint: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
+    """A command-line or configuration problem that has no file and line to point at."""
+
+
+class InsecureIndex(InputError):
+    """An index or find-links URL over plain HTTP to a host the user did not trust (pip's rule)."""
+
+    def __init__(self, message: str, *, url: str, host: str, hint: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.url = url
+        self.host = host
 
 
 class IndexFailure(LockctlError):
@@ -145,9 +166,8 @@ class IndexFailure(LockctlError):
 
     exit_code = 3
 
-    def __init__(self, message: str, *, url: str = "") -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, *, url: str = "", hint: str = "") -> None:
+        super().__init__(message, hint=hint)
         self.url = url
 
 
@@ -177,3 +197,16 @@ class MetadataUnavailable(IndexFailure):
     def __init__(self, message: str, *, url: str, filename: str) -> None:
         super().__init__(message, url=url)
         self.filename = filename
+
+
+class ToolFailure(LockctlError):
+    """A program lockctl runs (pip) is missing or failed: ``command`` and its last output lines."""
+
+    exit_code = 3
+
+    def __init__(
+        self, message: str, *, command: tuple[str, ...], output: str = "", hint: str = ""
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.command = command
+        self.output = output
