@@ -9,6 +9,5 @@ from __future__ import annotations
 __all__ = ["MAX_REQUESTS"]
 
 # Requests to the index at once (``--max-requests``): the HTTP client's thread pool and its
-# connection pool per host are both this size, as uv's default concurrency for downloads is
-# of the same order; more only queues at the index.
+# connection pool per host are both this size.
 MAX_REQUESTS = 16
