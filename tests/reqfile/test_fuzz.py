@@ -1,7 +1,9 @@
 """Property-style checks over generated text (no hypothesis: a seeded generator).
 
-Whatever the text, parsing either raises one of lockctl's input errors or gives entries
-that cover every physical line once, in order, and render back to the exact text.
+Whatever the text, parsing either gives entries that cover every physical line once, in
+order, and render back to the exact text, or raises a requirements-file error whose every
+problem points into the text: the file, a line that exists, a column on that line, that
+line as written, and a one-line message.
 """
 
 from __future__ import annotations
@@ -11,7 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from lockctl.errors import InputError
+from lockctl.errors import (
+    IncludeError,
+    InputError,
+    RequirementsFileError,
+    RequirementsFileErrors,
+    SourceSpan,
+)
 from lockctl.reqfile import parse_text
 
 # Lines that parse on their own; the generator glues them with awkward separators.
@@ -34,9 +42,26 @@ _LINES = (
     "cafe-pkg==1  # café ☕",
     "pkg @ https://h/${lower}/p.whl",
 )
-# Pieces that may break a line: each run of the parser must still end in a value or an
-# InputError, never another exception.
-_JUNK = ("\\", "#", " #", "'", '"', "${X", "-r", " --no-index=1", "[", "@", "--", "é")
+# Pieces that may break a line: each run of the parser must still end in a value or a
+# requirements-file error, never another exception.
+_JUNK = (
+    "\\",
+    "#",
+    " #",
+    "'",
+    '"',
+    "${X",
+    "${INDEX}",
+    "-r",
+    " -r https://h/r.txt",
+    " --no-index=1",
+    " --hash=md5:00",
+    " -e .",
+    "[",
+    "@",
+    "--",
+    "é",
+)
 _TERMINATORS = ("\n", "\n", "\n", "\r\n", "\r", "\x0c", "\u2028", "")
 
 
@@ -51,12 +76,38 @@ def _generate(rng: random.Random) -> str:
     return "".join(parts)
 
 
+# Characters that mangle a generated file: quotes, escapes, line breaks pip splits on, a NUL.
+_MANGLERS = "\\#'\" \t\n\r\x0c\u2028\x85${}[]@;=<>~!,.-:/é\ufeff\x00"
+
+
+def _mangle(rng: random.Random, text: str) -> str:
+    chars = list(text)
+    for _ in range(rng.randint(1, 6)):
+        position = rng.randint(0, len(chars))
+        if rng.random() < 0.5 or not chars:
+            chars.insert(position, rng.choice(_MANGLERS))
+        else:
+            del chars[min(position, len(chars) - 1)]
+    return "".join(chars)
+
+
 @pytest.mark.parametrize("seed", range(300))
-def test_parse_is_lossless_or_reports_input_error(seed: int, tmp_path: Path) -> None:
-    text = _generate(random.Random(seed))
+def test_generated_text(seed: int, tmp_path: Path) -> None:
+    _check_parse(_generate(random.Random(seed)), tmp_path / "r.in")
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_mangled_text(seed: int, tmp_path: Path) -> None:
+    rng = random.Random(seed)
+    _check_parse(_mangle(rng, _generate(rng)), tmp_path / "r.in")
+
+
+def _check_parse(text: str, path: Path) -> None:
+    """Lossless entries over every line, or an error whose every problem is placed."""
     try:
-        parsed = parse_text(text, path=tmp_path / "r.in", environ={"INDEX": "https://i/s"})
-    except InputError:
+        parsed = parse_text(text, path=path, environ={"INDEX": "https://i/s"})
+    except InputError as error:
+        _assert_points_into(error, text, path)
         return
     assert parsed.render() == text
     covered: list[int] = []
@@ -65,3 +116,33 @@ def test_parse_is_lossless_or_reports_input_error(seed: int, tmp_path: Path) -> 
         if covered[-len(span) :] != span:
             covered.extend(span)
     assert covered == list(range(1, len(text.splitlines()) + 1))
+
+
+def _problems(error: InputError) -> tuple[RequirementsFileError | IncludeError, ...]:
+    if isinstance(error, RequirementsFileErrors):
+        assert len(error.errors) >= 2  # a single problem is raised as itself
+        return error.errors
+    assert isinstance(error, RequirementsFileError | IncludeError), repr(error)
+    return (error,)
+
+
+def _assert_points_into(error: InputError, text: str, path: Path) -> None:
+    # The parser splits as str.splitlines() does; a byte-order mark is not part of line 1.
+    lines = text.removeprefix("\ufeff").splitlines()
+    spans: list[SourceSpan] = []
+    for problem in _problems(error):
+        assert problem.message.strip() and len(problem.message.splitlines()) == 1
+        span = problem.span
+        assert span is not None  # only a file named on the command line has no span
+        assert span.path == path
+        assert 1 <= span.line <= len(lines)
+        # The physical line the problem starts on, as written, even when it continues a
+        # logical line (SourceLine.text holds the joined lines; a caret needs just one).
+        line = lines[span.line - 1]
+        assert span.text == line
+        assert 1 <= span.column <= len(line) + 1
+        # The caret stays on that line: at most one place past its end.
+        assert span.length >= 1 and span.column + span.length - 1 <= len(line) + 1
+        spans.append(span)
+    # Every problem is reported, in file order.
+    assert [span.line for span in spans] == sorted(span.line for span in spans)
