@@ -102,6 +102,17 @@ def test_mangled_text(seed: int, tmp_path: Path) -> None:
     _check_parse(_mangle(rng, _generate(rng)), tmp_path / "r.in")
 
 
+def test_a_nul_in_an_include_is_reported_where_it_is(tmp_path: Path) -> None:
+    # Found by mangling generated text as test_mangled_text does (over more seeds): the NUL
+    # reached realpath() and escaped as a ValueError.
+    text = "rich\n -r http\x00s://h/r.txt\n"
+    with pytest.raises(RequirementsFileError) as info:
+        parse_text(text, path=tmp_path / "r.in", environ={})
+    span = info.value.span
+    assert (span.line, span.column, span.length) == (2, 5, 16)
+    _assert_points_into(info.value, text, tmp_path / "r.in")
+
+
 def _check_parse(text: str, path: Path) -> None:
     """Lossless entries over every line, or an error whose every problem is placed."""
     try:

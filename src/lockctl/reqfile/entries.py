@@ -259,6 +259,11 @@ def _include(context: _Context, options: list[ParsedOption], base_dir: Path) -> 
         # pip joins a local include onto the including file's directory (os.path.join, so
         # an absolute target stays absolute).
         path = base_dir / target
+    if "\0" in str(path):
+        # No file system takes a NUL in a name; open() and realpath() raise ValueError.
+        raise RequirementsFileError(
+            "an included file's name cannot hold a NUL character", span=span
+        )
     kind: Literal["requirement", "constraint"] = (
         "constraint" if option.spec.name == "constraint" else "requirement"
     )
