@@ -135,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         IndexSettings.from_pip(cache_dir=cache_dir),
         fetcher=fetcher,
         cache=Cache(cache_dir),
-        options=ClientOptions(max_workers=16),
+        options=ClientOptions(),  # max_workers: lockctl's default, defaults.MAX_REQUESTS
     )
     try:
         with client:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from packaging.utils import NormalizedName, canonicalize_name
 
+from lockctl.defaults import MAX_REQUESTS
 from lockctl.errors import IndexResponseError, LockctlError, OfflineMiss
 from lockctl.index.cache import Cache, CachedPage
 from lockctl.index.coremeta import CoreMetadata
@@ -44,7 +45,7 @@ class ClientOptions:
     refresh: bool = False  # refetch project pages even when the cache holds fresh ones
     refresh_projects: frozenset[str] = frozenset()  # the same, for these (normalised) names
     allow_build: bool = False  # build sdists without static metadata (runs their code)
-    max_workers: int = 16
+    max_workers: int = MAX_REQUESTS
 
 
 class IndexClient:

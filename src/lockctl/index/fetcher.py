@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from lockctl import __version__
+from lockctl.defaults import MAX_REQUESTS
 from lockctl.errors import IndexResponseError, IndexUnreachable, UsageError
 from lockctl.events import Reporter, Retrying, ignore_events
 from lockctl.index.auth import CredentialStore
@@ -75,7 +76,7 @@ class FetchPolicy:
     read_timeout: float = 30.0
     retries: int = 3
     backoff: float = 0.25  # first delay in seconds; doubles each retry, with jitter
-    max_connections: int = 16
+    max_connections: int = MAX_REQUESTS
     cafile: str | None = None  # pip's --cert / PIP_CERT; SSL_CERT_FILE is honoured by default
     trusted_hosts: tuple[str, ...] = ()  # pip's --trusted-host: plain HTTP or unverified TLS
 
