@@ -12,6 +12,7 @@ from lockctl.errors import (
     HashMismatch,
     IndexResponseError,
     IndexUnreachable,
+    InsecureIndex,
     MetadataUnavailable,
     OfflineMiss,
 )
@@ -168,6 +169,20 @@ def test_an_unreachable_index_is_an_index_error(tmp_path: Path) -> None:
     ):
         client.project("anything")
     assert caught.value.url == dead + "anything/"
+
+
+def test_plain_http_to_an_untrusted_host_is_refused(tmp_path: Path) -> None:
+    plain = "http://me:s3cret@index.invalid/simple/"
+    with (
+        make_client([plain], cache_dir=tmp_path) as client,
+        pytest.raises(InsecureIndex) as caught,
+    ):
+        client.project("anything")  # refused before any connection: the host does not resolve
+    assert caught.value.exit_code == 2
+    assert caught.value.url == "http://me:****@index.invalid/simple/anything/"
+    assert caught.value.host == "index.invalid"
+    assert "uses plain HTTP" in caught.value.message
+    assert caught.value.hint == "use HTTPS, or add --trusted-host index.invalid if you mean it"
 
 
 def test_an_answer_that_is_neither_html_nor_json(index_server: IndexServer, tmp_path: Path) -> None:

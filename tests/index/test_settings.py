@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
+from lockctl.errors import ToolFailure
 from lockctl.index.pipconfig import pip_default_index_url
 from lockctl.index.settings import IndexOptions, IndexSettings
 
@@ -17,6 +20,36 @@ def test_pip_default_index_is_read_from_pip_and_remembered(tmp_path: Path) -> No
     (remembered,) = tmp_path.glob("pip-default-index-*.txt")
     remembered.write_text("https://remembered.test/simple")
     assert pip_default_index_url(tmp_path) == "https://remembered.test/simple"
+
+
+def test_no_pip_is_a_tool_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name: None if name == "pip" else find_spec(name)
+    )
+    monkeypatch.setenv("PATH", str(tmp_path / "nothing-here"))
+    with pytest.raises(ToolFailure) as caught:
+        pip_default_index_url(tmp_path)
+    assert caught.value.exit_code == 3
+    assert caught.value.message.startswith("pip is not installed")
+    assert caught.value.command == ("pip", "install", "--help")
+    assert caught.value.hint == "pass --index-url or set PIP_INDEX_URL"
+
+
+def test_pip_help_without_a_default_is_a_tool_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = tmp_path / "python"  # stands in for ``python -m pip install --help``
+    fake.write_text("#!/bin/sh\necho 'Usage: pip install [options]'\necho 'pip broke' >&2\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(fake))
+    with pytest.raises(ToolFailure) as caught:
+        pip_default_index_url(tmp_path / "cache")
+    assert caught.value.exit_code == 3
+    assert caught.value.message == "could not read pip's default index from 'pip install --help'"
+    assert caught.value.command == (str(fake), "-m", "pip", "install", "--help")
+    assert caught.value.output == "Usage: pip install [options]\npip broke"
+    assert caught.value.hint == "pass --index-url or set PIP_INDEX_URL"
 
 
 def test_layers_apply_in_pip_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

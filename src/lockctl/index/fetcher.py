@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from lockctl import __version__
 from lockctl.defaults import MAX_REQUESTS
-from lockctl.errors import IndexResponseError, IndexUnreachable, UsageError
+from lockctl.errors import IndexResponseError, IndexUnreachable, InsecureIndex
 from lockctl.events import Reporter, Retrying, ignore_events
 from lockctl.index.auth import CredentialStore
 from lockctl.urls import SecretURL, file_url_path, redact_text
@@ -152,8 +152,10 @@ class HttpFetcher:
             raise IndexResponseError(f"unsupported URL scheme {url.scheme!r}", url=url.redacted)
         if url.scheme == "http" and not self._trusted(url) and not _is_loopback(url):
             # pip ignores an insecure origin unless the user vouched for it.
-            raise UsageError(
+            raise InsecureIndex(
                 f"{url.redacted} uses plain HTTP, which anyone on the network can tamper with",
+                url=url.redacted,
+                host=url.netloc_host,
                 hint=f"use HTTPS, or add --trusted-host {url.netloc_host} if you mean it",
             )
         self.stats.started(1)

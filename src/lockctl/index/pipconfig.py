@@ -15,7 +15,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from lockctl.errors import UsageError
+from lockctl.errors import ToolFailure
 
 __all__ = ["pip_config_values", "pip_default_index_url"]
 
@@ -58,21 +58,11 @@ def _pip_identity() -> str:
 
 
 def _ask_pip() -> str:
-    import importlib.util
-    import shutil
     import subprocess
 
-    pip = [sys.executable, "-m", "pip"]
-    if importlib.util.find_spec("pip") is None:
-        found = shutil.which("pip") or shutil.which("pip3")
-        if found is None:
-            raise UsageError(
-                "pip is not installed, so lockctl cannot learn pip's default index",
-                hint="pass --index-url or set PIP_INDEX_URL",
-            )
-        pip = [found]
+    command = (*_pip(), "install", "--help")
     result = subprocess.run(
-        [*pip, "install", "--help"],
+        command,
         capture_output=True,
         text=True,
         check=False,
@@ -80,11 +70,37 @@ def _ask_pip() -> str:
     )
     match = _DEFAULT_IN_HELP.search(" ".join(result.stdout.split()))
     if match is None:
-        raise UsageError(
+        raise ToolFailure(
             "could not read pip's default index from 'pip install --help'",
-            hint="pass --index-url or set PIP_INDEX_URL",
+            command=command,
+            output=_last_lines(result.stdout + result.stderr),
+            hint=_PASS_AN_INDEX,
         )
     return match.group(1)
+
+
+def _pip() -> tuple[str, ...]:
+    """How to run pip: this interpreter's own, else the first ``pip`` on ``PATH``."""
+    import importlib.util
+    import shutil
+
+    if importlib.util.find_spec("pip") is not None:
+        return (sys.executable, "-m", "pip")
+    found = shutil.which("pip") or shutil.which("pip3")
+    if found is None:
+        raise ToolFailure(
+            "pip is not installed, so lockctl cannot learn pip's default index",
+            command=("pip", "install", "--help"),
+            hint=_PASS_AN_INDEX,
+        )
+    return (found,)
+
+
+_PASS_AN_INDEX = "pass --index-url or set PIP_INDEX_URL"
+
+
+def _last_lines(output: str, count: int = 10) -> str:
+    return "\n".join(output.strip().splitlines()[-count:])
 
 
 def _config_files(environ: Mapping[str, str]) -> list[Path]:
