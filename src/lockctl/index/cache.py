@@ -1,14 +1,29 @@
-"""The persistent cache in the user's cache directory.
+"""The persistent cache: ``$LOCKCTL_CACHE_DIR``, else the platform's user cache directory.
 
-Two kinds of entry, each a small JSON file written atomically (temp file + rename):
+Each entry is a file ``v2/<kind>/<hh>/<sha256 of its key>.json`` (``hh``: the digest's first two
+hex digits). ``v2`` names the entry format (``_FORMAT``): a new format starts a new folder, and
+an old folder is never read again. Three kinds of entry:
 
-- metadata, keyed by the sha256 of the distribution file it came from: a file with that hash
-  has that metadata forever, so these never expire;
-- project pages, keyed by URL, with a time-to-live and the server's ETag for revalidation.
+- ``metadata``: a distribution file's core metadata, under the key the client gives it
+  (``sha256:<the file's hash>``, or ``url:<its URL>`` when the index lists no hash). These
+  never expire: a file with that hash has that metadata forever (a URL key is kept as long).
+- ``pages``: a project page, keyed by the page URL without credentials: its base URL, its files
+  grouped by release, the server's ETag, when it was fetched, and whether the index had the
+  project at all (a 404 is remembered too). Fresh for ``page_ttl`` seconds (600 unless the
+  caller says otherwise); a stale one is returned only with ``allow_stale``, for revalidation
+  with its ETag, and a 304 (``touch_page``) makes it fresh again.
+- ``names``: the project names an index's root page lists (for "did you mean"), fresh for a day.
 
-Every entry carries a checksum of its payload. An entry that does not parse or does not match
-is reported (with its path), deleted and fetched again: the cache is never trusted blindly.
-Credentials are never written: page URLs are stored without them.
+An entry file is a JSON line with the format and a sha256 checksum of everything after it, a
+JSON line of metadata (a page's base, ETag, fetch time, found flag and where each release's
+files sit in the body; empty for the other kinds), then the body: a JSON document for
+metadata and names; for a page, each release's JSON array of file dicts, back to back, decoded
+only when a caller asks for that release (``LazyGroups``). An entry that cannot be read, does
+not parse or does not match its checksum is reported (``CacheEntryCorrupt``, with its path),
+deleted and answered as a miss, so it is fetched again. Entries are written atomically (temp
+file + rename); a cache that cannot be written (read-only, full disk) is skipped silently.
+Credentials are never written: keys are hashed, callers pass page URLs without them, and a
+file URL in a record the cache encodes itself is stripped of them.
 """
 
 from __future__ import annotations
