@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
 from packaging.version import Version
 
+from lockctl.errors import RequirementsFileError
 from lockctl.lockfiles import (
     LockedRoot,
     LockWriteOptions,
@@ -15,6 +17,7 @@ from lockctl.lockfiles import (
     render_piptools,
     write_atomically,
 )
+from lockctl.lockfiles.format import HASH_ALGORITHMS
 from lockctl.urls import SecretURL
 from tests.lockfiles.builders import dist, override, pin, resolution, root
 
@@ -108,3 +111,13 @@ def test_unpinned_lines_and_unsafe_names(tmp_path: Path) -> None:
     [extra] = locked.options.extra_index_urls
     assert str(extra) == "http://user:****@127.0.0.1:9/simple/"  # the secret is kept, not shown
     assert locked.options.find_links == (str(tmp_path / "wheels"),)
+
+
+def test_the_reader_takes_every_hash_the_writer_writes(tmp_path: Path) -> None:
+    text = "".join(f"p{i}==1 --hash={name}:00\n" for i, name in enumerate(HASH_ALGORITHMS))
+    locked = parse_lockfile(text, path=tmp_path / "requirements.txt", environ={})
+    assert [p.hashes for p in locked.pins] == [(f"{name}:00",) for name in HASH_ALGORITHMS]
+    # and no weaker one: pip refuses them too (STRONG_HASHES)
+    for name in sorted(hashlib.algorithms_guaranteed - set(HASH_ALGORITHMS)):
+        with pytest.raises(RequirementsFileError):
+            parse_lockfile(f"p==1 --hash={name}:00\n", path=tmp_path / "r.txt", environ={})

@@ -40,6 +40,8 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from lockctl.resolver.models import Origin, OverrideNote, ResolvedPin, RootRequirement
 
+from .format import VIA, VIA_ITEM
+
 __all__ = [
     "OVERRIDE_PREFIX",
     "ParsedOverride",
@@ -93,11 +95,11 @@ def format_via(sources: Iterable[str], *, style: str, strip_extras: bool) -> str
     """The annotation, lines after the first indented as pip-tools indents them."""
     ordered = sorted(sources)
     if style == "line":
-        text = "# via " + ", ".join(ordered)
+        text = f"{VIA} " + ", ".join(ordered)
     elif len(ordered) == 1:
-        text = "# via " + ordered[0]
+        text = f"{VIA} {ordered[0]}"
     else:
-        text = "\n".join(["# via", *(f"    #   {source}" for source in ordered)])
+        text = "\n".join([VIA, *(f"    {VIA_ITEM}{source}" for source in ordered)])
     return _STRIP_EXTRAS.sub("", text) if strip_extras else text
 
 
