@@ -113,6 +113,24 @@ def test_unpinned_lines_and_unsafe_names(tmp_path: Path) -> None:
     assert locked.options.find_links == (str(tmp_path / "wheels"),)
 
 
+def test_pins_parsed_from_text_know_their_lines() -> None:
+    options = LockWriteOptions(
+        python_version="3.11", custom_command=None, strip_extras=False, generate_hashes=True
+    )
+    text = render_piptools(RESOLUTION, options)
+    locked = parse_lockfile(text, path=Path("locks/requirements.txt"), environ={})
+
+    lines = {p.name: (p.source.line, p.source.end_line) for p in locked.pins}
+    # Six header lines; in a hashed lock pip-tools puts a two-line warning above each pin
+    # without a hash (fastmcp, typer; not in the unsafe section); rich's hashes continue its
+    # line onto two more; the unsafe heading follows a blank line.
+    assert lines == {"fastmcp": (9, 9), "rich": (11, 13), "typer": (22, 22), "setuptools": (26, 26)}
+    physical = text.splitlines()
+    for locked_pin in locked.pins:
+        assert locked_pin.source.path == Path("locks/requirements.txt")
+        assert physical[locked_pin.source.line - 1].startswith(locked_pin.name)
+
+
 def test_the_reader_takes_every_hash_the_writer_writes(tmp_path: Path) -> None:
     text = "".join(f"p{i}==1 --hash={name}:00\n" for i, name in enumerate(HASH_ALGORITHMS))
     locked = parse_lockfile(text, path=tmp_path / "requirements.txt", environ={})
