@@ -1,4 +1,9 @@
-"""Find pyproject.toml, read ``[tool.lockctl]`` from it, and find the locks it does not list."""
+"""A project's configuration: ``[tool.lockctl]`` read from a pyproject.toml, or the defaults
+when there is none, with the locks discovered on disk when the configuration lists none.
+
+``find_pyproject`` (from ``lockctl.config.find``) is exported here too, for callers that find
+the file and then load it.
+"""
 
 from __future__ import annotations
 
@@ -13,14 +18,14 @@ from lockctl.errors import ConfigError
 
 __all__ = ["default_config", "discover_locks", "find_pyproject", "load_config"]
 
-# A directory holding one of these is the top of a checkout: the search stops there, so a
-# pyproject.toml above the repository (in a home directory, say) is never picked up by accident.
-
 
 def load_config(path: Path) -> ProjectConfig:
-    """Read ``path`` (a pyproject.toml); raise ConfigError with every problem found.
+    """Read ``path`` (a pyproject.toml) into a ``ProjectConfig``.
 
-    Without ``[tool.lockctl]``, or with no ``lock`` key in it, the locks are discovered.
+    Raise ConfigError when the file cannot be read or is not TOML (that one problem), or with
+    every problem found in ``[tool.lockctl]``, lock inputs and a Dockerfile that do not exist
+    included. Without ``[tool.lockctl]``, or with no ``lock`` key in it, the locks are
+    discovered in the file's directory (``discover_locks``); ``lock = []`` means no locks.
     """
     config, problems = read_config(read_pyproject(path))
     if problems:
@@ -31,7 +36,10 @@ def load_config(path: Path) -> ProjectConfig:
 
 
 def default_config(root: Path) -> ProjectConfig:
-    """The configuration of a directory that has no pyproject.toml: defaults, discovered locks."""
+    """The configuration of a directory that has no pyproject.toml: defaults, and the locks
+    discovered in ``root`` (resolved). Its ``path`` is ``root/pyproject.toml``, which does
+    not exist.
+    """
     root = root.resolve()
     return ProjectConfig(
         path=root / "pyproject.toml", root=root, locks=discover_locks(root), discovered=True
@@ -39,8 +47,9 @@ def default_config(root: Path) -> ProjectConfig:
 
 
 def discover_locks(root: Path) -> tuple[LockEntry, ...]:
-    """Every ``requirements*.in`` and ``requirements/*.in`` under ``root``, sorted by path,
-    each locked into the ``.txt`` file of the same name beside it."""
+    """The files ``requirements*.in`` in ``root`` and ``*.in`` in ``root/requirements`` (no
+    deeper), sorted by POSIX path, each locked into the ``.txt`` file of the same name beside it.
+    """
     found = [*root.glob("requirements*.in"), *root.glob("requirements/*.in")]
     inputs = sorted((path for path in found if path.is_file()), key=lambda p: p.as_posix())
     return tuple(LockEntry(input=path, output=default_output(path)) for path in inputs)
