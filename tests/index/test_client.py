@@ -236,6 +236,20 @@ def test_file_index_and_find_links_are_merged(tmp_path: Path) -> None:
     assert [f.filename for f in only_linked.files] == ["x-1.tar.gz"]
 
 
+def test_a_file_index_is_never_cached_and_read_offline_too(tmp_path: Path) -> None:
+    simple = write_file_index(tmp_path / "tree", [(make_wheel("local", "1.0"), {})])
+    cache_dir = tmp_path / "cache"
+    with make_client([simple.as_uri()], cache_dir=cache_dir) as client:
+        assert sorted(_page(client, "local").releases()) == [Version("1.0")]
+        assert isinstance(client.project("absent"), ProjectNotFound)
+        assert client.project_names() == ["local"]
+    assert not list(cache_dir.rglob("pages/**/*.json"))
+    assert not list(cache_dir.rglob("names/**/*.json"))
+    write_file_index(tmp_path / "tree", [(make_wheel("local", "1.1"), {})])
+    with make_client([simple.as_uri()], cache_dir=cache_dir, offline=True) as client:
+        assert sorted(_page(client, "local").releases()) == [Version("1.1")]
+
+
 def test_credentials_are_sent_and_never_shown(make_index: IndexFactory, tmp_path: Path) -> None:
     server = make_index(auth=("alice", "s3cret"))
     server.add(make_wheel("private", "1.0", requires_dist=["six"]))

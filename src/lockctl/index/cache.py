@@ -40,9 +40,9 @@ from typing import Any
 from lockctl.events import CacheEntryCorrupt, Reporter, ignore_events
 from lockctl.index.coremeta import CoreMetadata
 from lockctl.index.models import FileRecord
-from lockctl.urls import strip_credentials
+from lockctl.urls import SecretURL, strip_credentials
 
-__all__ = ["Cache", "CachedPage", "default_cache_dir"]
+__all__ = ["Cache", "CachedPage", "default_cache_dir", "is_cacheable", "url_key"]
 
 _FORMAT = 2  # 2: page entries keep the index's own file dicts (1 kept rows of seven fields)
 
@@ -55,6 +55,20 @@ def default_cache_dir() -> Path:
     import platformdirs  # imported here: a cached run should not pay for what it does not use
 
     return Path(platformdirs.user_cache_dir("lockctl", appauthor=False))
+
+
+def is_cacheable(url: SecretURL) -> bool:
+    """Whether what is fetched from ``url`` (a project page, a project list) is cached.
+
+    Everything but ``file://``: a local index is read from the disk as cheaply as the cache
+    would be, and a cached copy would hide a file added to it until the entry expired.
+    """
+    return url.scheme != "file"
+
+
+def url_key(url: SecretURL) -> str:
+    """The key of a page or project list: its URL without credentials."""
+    return url.without_credentials().secret
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -9,15 +9,17 @@ core metadata the cheapest way that is safe:
 3. a full download, checked against the index's sha256 before anything is read from it;
    for an sdist, only static PEP 643 metadata, unless the user allows builds.
 
-Everything goes through the persistent cache, and work for many files runs on a bounded
-thread pool, one request per file in flight at most.
+A project page is asked of the cache first (``PageReader.look_up``: fresh, stale or a miss),
+then fetched if that does not settle it, a stale page revalidated with its ETag. What the cache
+settles is answered in the calling thread; the rest runs on a bounded thread pool, one request
+per page or file in flight at most. Metadata goes through the cache the same way.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
@@ -25,13 +27,20 @@ from packaging.utils import NormalizedName, canonicalize_name
 
 from lockctl.defaults import MAX_REQUESTS
 from lockctl.errors import IndexResponseError, LockctlError, OfflineMiss
-from lockctl.index.cache import Cache, CachedPage
+from lockctl.index.cache import Cache, CachedPage, is_cacheable, url_key
 from lockctl.index.coremeta import CoreMetadata
 from lockctl.index.fetcher import Fetcher
 from lockctl.index.findlinks import FindLinks
 from lockctl.index.metadata import MetadataReader
 from lockctl.index.models import DistributionFile, ProjectNotFound, ProjectPage
-from lockctl.index.pagereader import PageReader, page_from_cache
+from lockctl.index.pagereader import (
+    Fresh,
+    Miss,
+    PageLookup,
+    PageReader,
+    Stale,
+    page_from_cache,
+)
 from lockctl.index.settings import IndexSettings
 from lockctl.index.simple import ACCEPT_HEADER, list_project_names
 from lockctl.urls import SecretURL
@@ -99,35 +108,53 @@ class IndexClient:
         if future is not None:
             return future
         ready: Future[ProjectPage | ProjectNotFound] | None = None
-        read: dict[str, CachedPage | None] = {}  # what the cache held: not read twice
+        lookups: tuple[PageLookup, ...] = ()
         if not self.settings.find_links:
             # Answered from the cache, a page costs a file read: cheaper here than in the pool.
-            ready = Future()
-            try:
-                ready.set_result(self._load_project(name, cache_only=True, read=read))
-            except _NeedsNetwork:
-                ready = None
-            except LockctlError as error:
-                ready.set_exception(error)
+            lookups, settled = self._look_up_pages(name)
+            if settled:
+                ready = _run_now(self._load_project, name, lookups)
         with self._lock:
             future = self._pages.get(name)
             if future is None:
-                future = ready or self._executor().submit(self._load_project, name, read=read)
+                # What the cache said travels with the work: a stale page is read once.
+                future = ready or self._executor().submit(self._load_project, name, lookups)
                 self._pages[name] = future
         return future
 
+    def _look_up_pages(self, name: NormalizedName) -> tuple[tuple[PageLookup, ...], bool]:
+        """The cache's answers, index by index, and whether they settle the project.
+
+        The answers go as far as ``_load_project`` would read them: to the first index whose
+        page must be fetched (then they do not settle it), or that has the project.
+        """
+        lookups: list[PageLookup] = []
+        for index in self.settings.indexes:
+            url = index.join(f"{name}/")
+            lookup = self._look_up(url, name)
+            lookups.append(lookup)
+            if self._needs_request(url, lookup):
+                self._page_reader.expect_page(url)  # the worker starts while the work queues
+                return tuple(lookups), False
+            if isinstance(lookup, Miss) or lookup.entry.found:
+                break  # an offline miss, or the first index that has the project: done
+        return tuple(lookups), True
+
     def _load_project(
-        self,
-        name: NormalizedName,
-        *,
-        cache_only: bool = False,
-        read: dict[str, CachedPage | None] | None = None,
+        self, name: NormalizedName, lookups: Sequence[PageLookup] = ()
     ) -> ProjectPage | ProjectNotFound:
+        """The project from the first index that has it, plus its find-links files.
+
+        ``lookups`` are the cache's answers for the first indexes, already asked for; the
+        cache is asked here for the others.
+        """
         searched: list[str] = []
         linked = self._find_links.files_for(name)
-        for index in self.settings.indexes:
+        for position, index in enumerate(self.settings.indexes):
             searched.append(index.redacted)
-            page = self._index_page(index, name, cache_only=cache_only, read=read)
+            url = index.join(f"{name}/")
+            lookup = lookups[position] if position < len(lookups) else self._look_up(url, name)
+            page = self._index_page(url, name, lookup)
             if page is not None:
                 # The first index that has the project wins: no dependency confusion.
                 return ProjectPage(
@@ -144,53 +171,49 @@ class IndexClient:
             name=name, source=searched[-1], base=linked[0].url, groups={}, extra=linked
         )
 
+    def _look_up(self, url: SecretURL, name: NormalizedName) -> PageLookup:
+        refresh = self.options.refresh or name in self.options.refresh_projects
+        return self._page_reader.look_up(url, refresh=refresh)
+
+    def _needs_request(self, url: SecretURL, lookup: PageLookup) -> bool:
+        """Whether the page must be fetched, after what the cache said.
+
+        A fresh page is the answer. Offline, whatever the cache holds is the answer, and a
+        miss is an error; only a page that is never cached (``file://``) is still read.
+        """
+        if isinstance(lookup, Fresh):
+            return False
+        return not (self.options.offline and is_cacheable(url))
+
     def _index_page(
-        self,
-        index: SecretURL,
-        name: NormalizedName,
-        *,
-        cache_only: bool = False,
-        read: dict[str, CachedPage | None] | None = None,
+        self, url: SecretURL, name: NormalizedName, lookup: PageLookup
     ) -> ProjectPage | None:
-        url = index.join(f"{name}/")
-        if url.scheme == "file":
-            if cache_only:
-                raise _NeedsNetwork
-            return self._fetch_page(url, name, cached=None)
-        key = url.without_credentials().secret
-        if read is not None and key in read:
-            cached = read[key]  # a stale page is read once, not again for its revalidation
-        else:
-            cached = self.cache.get_page(key, allow_stale=True)
-            if read is not None:
-                read[key] = cached
-        if self.options.offline:
-            if cached is None:
+        """The index's page for ``name`` (None: not there): from the cache, or fetched."""
+        if not self._needs_request(url, lookup):
+            if isinstance(lookup, Miss):
                 raise OfflineMiss(
                     f"{name} is not in the cache and --offline is set", url=url.redacted
                 )
-            return page_from_cache(name, url, cached)
-        refresh = self.options.refresh or name in self.options.refresh_projects
-        if cached is not None and not refresh and self.cache.is_fresh(cached):
-            return page_from_cache(name, url, cached)
-        self._page_reader.expect_pages()
-        if cache_only:
-            raise _NeedsNetwork
-        return self._fetch_page(url, name, cached=cached)
+            return page_from_cache(name, url, lookup.entry)
+        self._page_reader.expect_page(url)
+        return self._fetch_page(
+            url, name, stale=lookup.entry if isinstance(lookup, Stale) else None
+        )
 
     def _fetch_page(
-        self, url: SecretURL, name: NormalizedName, *, cached: CachedPage | None
+        self, url: SecretURL, name: NormalizedName, *, stale: CachedPage | None
     ) -> ProjectPage | None:
+        """Fetch the page; a stale entry is revalidated with its ETag (304: it stands)."""
         headers = {"Accept": ACCEPT_HEADER}
-        if cached is not None and cached.etag:
-            headers["If-None-Match"] = cached.etag
+        if stale is not None and stale.etag:
+            headers["If-None-Match"] = stale.etag
         response = self.fetcher.get(url, headers=headers)
-        key = url.without_credentials().secret
-        if response.status == 304 and cached is not None:
-            self.cache.touch_page(key, cached)
-            return page_from_cache(name, url, cached)
+        if response.status == 304 and stale is not None:
+            self.cache.touch_page(url_key(url), stale)
+            return page_from_cache(name, url, stale)
         if response.status in (404, 410):
-            if url.scheme != "file":
+            if is_cacheable(url):
+                key = url_key(url)
                 self.cache.put_page(key, base=key, groups={}, etag=None, found=False)
             return None
         if response.status in (401, 403):
@@ -210,15 +233,15 @@ class IndexClient:
         """Every project name the indexes list (their root pages): for "did you mean"."""
         names: list[str] = []
         for index in self.settings.indexes:
-            key = index.without_credentials().secret
-            cached = None if index.scheme == "file" else self.cache.get_names(key)
+            cacheable = is_cacheable(index)
+            cached = self.cache.get_names(url_key(index)) if cacheable else None
             if cached is None:
                 response = self.fetcher.get(index, headers={"Accept": ACCEPT_HEADER})
                 cached = (
                     list_project_names(response.content_type, response.body) if response.ok else []
                 )
-                if index.scheme != "file":
-                    self.cache.put_names(key, cached)
+                if cacheable:
+                    self.cache.put_names(url_key(index), cached)
             names += cached
         return names
 
@@ -272,6 +295,7 @@ class IndexClient:
         return future
 
     def _load_metadata(self, dist: DistributionFile, key: str) -> CoreMetadata:
+        # A local file is no request: it is read offline too (and its metadata cached).
         if self.options.offline and dist.url.scheme != "file":
             raise OfflineMiss(
                 f"metadata of {dist.filename} is not in the cache and --offline is set",
@@ -309,8 +333,18 @@ class IndexClient:
         self.close()
 
 
-class _NeedsNetwork(Exception):
-    """The cache cannot answer on its own: the work goes to the pool."""
+def _run_now(
+    load: Callable[[NormalizedName, Sequence[PageLookup]], ProjectPage | ProjectNotFound],
+    name: NormalizedName,
+    lookups: Sequence[PageLookup],
+) -> Future[ProjectPage | ProjectNotFound]:
+    """The outcome of ``load`` in this thread, as a finished future (an error included)."""
+    ready: Future[ProjectPage | ProjectNotFound] = Future()
+    try:
+        ready.set_result(load(name, lookups))
+    except LockctlError as error:
+        ready.set_exception(error)
+    return ready
 
 
 def _metadata_key(dist: DistributionFile) -> str:

@@ -1,26 +1,54 @@
-"""Turn a fetched project page into a ``ProjectPage`` and a cache entry, in the cheapest place.
+"""Project pages and the cache: what it holds for a page, and where a fetched page is read.
 
-A large page (numpy's is 2 MB of JSON) goes to the page worker process, on another CPU; a small
-one is stored right here, as the worker stores pages (``store_page``); a page from a
-``file://`` index is parsed here and never cached. A page that is neither JSON nor
-HTML is an ``IndexResponseError`` wherever it was read.
+``look_up`` answers with a value: ``Fresh`` (use it), ``Stale`` (revalidate it with its ETag;
+also a fresh page under ``--refresh``) or ``Miss``. ``read`` turns a fetched page into a
+``ProjectPage`` and a cache entry in the cheapest place: a large page (numpy's is 2 MB of JSON)
+goes to the page worker process, on another CPU; a small one is stored right here, as the
+worker stores pages (``store_page``). Pages that are not cached (``is_cacheable``: those of a
+``file://`` index) are never looked up, never sent to the worker, and only parsed. A page that
+is neither JSON nor HTML is an ``IndexResponseError`` wherever it was read.
 """
 
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
+from typing import TypeAlias
 
 from packaging.utils import NormalizedName
 
 from lockctl.errors import IndexResponseError
-from lockctl.index.cache import Cache, CachedPage
+from lockctl.index.cache import Cache, CachedPage, is_cacheable, url_key
 from lockctl.index.fetcher import Response
 from lockctl.index.models import ProjectPage
 from lockctl.index.pageworker import WORKER_MIN_BYTES, PageWorker, store_page, worth_a_worker
 from lockctl.index.simple import PageFormatError, parse_project_page
 from lockctl.urls import SecretURL
 
-__all__ = ["PageReader", "page_from_cache"]
+__all__ = ["MISS", "Fresh", "Miss", "PageLookup", "PageReader", "Stale", "page_from_cache"]
+
+
+@dataclass(frozen=True, slots=True)
+class Fresh:
+    """The cache holds the page, within its time to live: the answer as it stands."""
+
+    entry: CachedPage
+
+
+@dataclass(frozen=True, slots=True)
+class Stale:
+    """The cache holds the page, to be revalidated: expired, or its project is refreshed."""
+
+    entry: CachedPage
+
+
+@dataclass(frozen=True, slots=True)
+class Miss:
+    """The cache holds nothing for the page (or never caches it)."""
+
+
+MISS = Miss()
+PageLookup: TypeAlias = Fresh | Stale | Miss
 
 
 class PageReader:
@@ -30,8 +58,21 @@ class PageReader:
         self._worker: PageWorker | None = None
         self._wants_worker = True  # until worth_a_worker says otherwise
 
-    def expect_pages(self) -> None:
-        """Pages will be fetched: start the worker now, while the first request runs."""
+    def look_up(self, url: SecretURL, *, refresh: bool) -> PageLookup:
+        """What the cache holds for the page at ``url``; ``refresh``: revalidate even if fresh."""
+        if not is_cacheable(url):
+            return MISS
+        entry = self.cache.get_page(url_key(url), allow_stale=True)
+        if entry is None:
+            return MISS
+        if refresh or not self.cache.is_fresh(entry):
+            return Stale(entry)
+        return Fresh(entry)
+
+    def expect_page(self, url: SecretURL) -> None:
+        """A page will be fetched from ``url``: start the worker now, while the request runs."""
+        if not is_cacheable(url):
+            return  # read() only parses it: no worker needed
         with self._lock:
             if self._worker is None and self._wants_worker:
                 self._wants_worker = worth_a_worker(self.cache)
@@ -48,11 +89,11 @@ class PageReader:
             self._worker.hurry(name)
 
     def read(self, url: SecretURL, name: NormalizedName, response: Response) -> ProjectPage:
-        """The page the index sent for ``url``, cached unless it came from a ``file://`` URL."""
-        key = url.without_credentials().secret
+        """The page the index sent for ``url``, cached if ``url`` is (``is_cacheable``)."""
+        key = url_key(url)
         page: ProjectPage | None = None
         try:
-            if url.scheme == "file":
+            if not is_cacheable(url):
                 page = parse_project_page(
                     name=name,
                     page_url=response.url,
