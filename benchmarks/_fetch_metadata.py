@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,11 +30,13 @@ from lockctl.errors import IndexFailure, IndexUnreachable, LockctlError
 from lockctl.index import (
     Cache,
     ClientOptions,
+    CoreMetadata,
     DistributionFile,
     HttpFetcher,
     IndexClient,
     IndexSettings,
     ProjectNotFound,
+    ProjectPage,
     default_cache_dir,
 )
 
@@ -95,6 +98,36 @@ def choose_file(files: Sequence[DistributionFile]) -> DistributionFile | None:
     return min(files, key=lambda dist: (file_preference(dist), dist.filename))
 
 
+def projects_as_ready(
+    client: IndexClient, names: Iterable[str]
+) -> Iterator[ProjectPage | ProjectNotFound]:
+    """Every project's page, in the order they arrive, so work on one can start at once."""
+    futures = [client.project_future(name) for name in names]
+    for future in as_completed(futures):
+        yield future.result()
+
+
+def prefetch_metadata(client: IndexClient, dists: Iterable[DistributionFile]) -> None:
+    """Start fetching what the cache does not hold; cached entries are read when asked."""
+    for dist in dists:
+        if not client.has_cached_metadata(dist):
+            client.metadata_future(dist)
+
+
+def metadata_many(
+    client: IndexClient, dists: Iterable[DistributionFile]
+) -> list[CoreMetadata | LockctlError]:
+    """Metadata for every file, in order; a failure is returned in its place."""
+    futures = [client.metadata_future(dist) for dist in dists]
+    results: list[CoreMetadata | LockctlError] = []
+    for future in futures:
+        try:
+            results.append(future.result())
+        except LockctlError as exc:
+            results.append(exc)
+    return results
+
+
 def fetch(pins: Sequence[Pin], client: IndexClient) -> tuple[list[DistributionFile], list[str]]:
     """One file per pin, and an error message for each pin that has none.
 
@@ -104,7 +137,7 @@ def fetch(pins: Sequence[Pin], client: IndexClient) -> tuple[list[DistributionFi
     wanted = {pin.name: pin for pin in pins}
     chosen: dict[str, DistributionFile] = {}
     errors: list[str] = []
-    for page in client.projects_as_ready(wanted):
+    for page in projects_as_ready(client, wanted):
         pin = wanted[page.name]
         if isinstance(page, ProjectNotFound):
             errors.append(f"{pin}: {page}")
@@ -114,7 +147,7 @@ def fetch(pins: Sequence[Pin], client: IndexClient) -> tuple[list[DistributionFi
             errors.append(f"{pin}: the index lists no file of this release")
         else:
             chosen[pin.name] = dist
-            client.prefetch_metadata([dist])
+            prefetch_metadata(client, [dist])
     return [chosen[p.name] for p in pins if p.name in chosen], errors
 
 
@@ -140,7 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with client:
             chosen, errors = fetch(pins, client)
-            results = client.metadata_many(chosen)
+            results = metadata_many(client, chosen)
     except IndexFailure as exc:
         print(f"error: the index failed: {exc}", file=sys.stderr)
         return 3

@@ -402,9 +402,9 @@ def test_metadata_for_many_files_in_parallel(index_server: IndexServer, tmp_path
     with make_client([index_server.simple_url], cache_dir=tmp_path, max_workers=8) as client:
         names = [f"pkg{n}" for n in range(40)]
         client.prefetch_projects(names)
-        files = [_file(client, name, "1.0") for name in names]
-        results = client.metadata_many(files)
-    assert [str(r.requires_dist[0]) for r in results] == [f"dep{n}" for n in range(40)]  # type: ignore[union-attr]
+        futures = [client.metadata_future(_file(client, name, "1.0")) for name in names]
+        results = [future.result(timeout=30) for future in futures]
+    assert [str(r.requires_dist[0]) for r in results] == [f"dep{n}" for n in range(40)]
 
 
 @pytest.mark.live

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from packaging.utils import NormalizedName, canonicalize_name
@@ -95,12 +95,6 @@ class IndexClient:
     def prefetch_projects(self, names: Iterable[str]) -> None:
         for name in names:
             self._page_future(canonicalize_name(name))
-
-    def projects_as_ready(self, names: Iterable[str]) -> Iterator[ProjectPage | ProjectNotFound]:
-        """Every project's page, in the order they arrive, so work on one can start at once."""
-        futures = [self._page_future(canonicalize_name(name)) for name in names]
-        for future in as_completed(futures):
-            yield future.result()
 
     def _page_future(self, name: NormalizedName) -> Future[ProjectPage | ProjectNotFound]:
         with self._lock:
@@ -250,29 +244,12 @@ class IndexClient:
     def metadata(self, dist: DistributionFile) -> CoreMetadata:
         return self._metadata_future(dist).result()
 
-    def prefetch_metadata(self, dists: Iterable[DistributionFile]) -> None:
-        """Start fetching what the cache does not hold; cached entries are read when asked."""
-        for dist in dists:
-            if not self.cache.has_metadata(_metadata_key(dist)):
-                self._metadata_future(dist)
-
     def has_cached_metadata(self, dist: DistributionFile) -> bool:
         return self.cache.has_metadata(_metadata_key(dist))
 
     def metadata_future(self, dist: DistributionFile) -> Future[CoreMetadata]:
         """The metadata as a future, for callers that chain more work onto it."""
         return self._metadata_future(dist)
-
-    def metadata_many(self, dists: Iterable[DistributionFile]) -> list[CoreMetadata | LockctlError]:
-        """Metadata for every file, in order; a failure is returned in its place."""
-        futures = [self._metadata_future(dist) for dist in dists]
-        results: list[CoreMetadata | LockctlError] = []
-        for future in futures:
-            try:
-                results.append(future.result())
-            except LockctlError as exc:
-                results.append(exc)
-        return results
 
     def _metadata_future(self, dist: DistributionFile) -> Future[CoreMetadata]:
         key = _metadata_key(dist)
