@@ -16,8 +16,9 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from lockctl.index import ProjectNotFound
+from lockctl.ops.commands import IndexRequest
 from lockctl.ops.package_source import IndexPackageSource
-from lockctl.ops.session import IndexRequest, open_index
+from lockctl.ops.session import open_index
 from lockctl.reqfile import parse_file
 from lockctl.resolver import TargetEnvironment
 from tests.differential.peers import run_lockctl, run_pip_compile, run_uv

@@ -12,7 +12,8 @@ import pytest
 from packaging.version import Version
 
 from lockctl.index import DistributionFile, IndexClient, ProjectPage
-from lockctl.ops.session import IndexRequest, open_index
+from lockctl.ops.commands import IndexRequest
+from lockctl.ops.session import open_index
 
 pytestmark = pytest.mark.live
 

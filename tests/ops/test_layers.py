@@ -9,10 +9,10 @@ import pytest
 from lockctl.errors import InputError
 from lockctl.index import IndexOptions
 from lockctl.lockfiles import LockWriteOptions, read_lockfile
+from lockctl.ops.commands import IndexRequest
 from lockctl.ops.compile import CompileRequest
 from lockctl.ops.inputs import parse_overrides
 from lockctl.ops.layers import LayerConflict, compile_layers
-from lockctl.ops.session import IndexRequest
 from lockctl.resolver import TargetEnvironment
 from tests.support.dists import make_wheel
 from tests.support.indexserver import IndexServer

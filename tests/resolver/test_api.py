@@ -10,6 +10,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
+from lockctl.cli.conflicts import render_fix
 from lockctl.errors import InputError
 from lockctl.resolver import (
     ConflictCause,
@@ -51,7 +52,7 @@ def test_story_fixes_are_verified_with_the_changed_roots() -> None:
         tried.append([f"{r.kind} {r.requirement}" for r in changed])
         return STORY.run(changed)
 
-    fixes = suggest_fixes(conflict, roots, resolve_again)
+    fixes = [render_fix(fix) for fix in suggest_fixes(conflict, roots, resolve_again)]
 
     assert fixes == [
         "relax rich==13.7.0 in requirements-core.in line 5 (rich would resolve to 14.1.0)",
@@ -77,7 +78,8 @@ def test_the_relaxed_root_keeps_its_origin_extras_and_marker() -> None:
         seen.extend(changed)
         return Resolution(pins=())
 
-    assert suggest_fixes(ResolutionConflict([cause]), [root], resolve_again) == [
+    fixes = suggest_fixes(ResolutionConflict([cause]), [root], resolve_again)
+    assert [render_fix(fix) for fix in fixes] == [
         'relax rich[jupyter]==13.7.0; python_version >= "3.8" in requirements.in line 1'
     ]
     assert [str(r.requirement) for r in seen] == ['rich[jupyter]; python_version >= "3.8"']
@@ -93,7 +95,8 @@ def test_changes_that_do_not_resolve_are_not_suggested() -> None:
             raise conflict
         return STORY.run(changed)
 
-    assert suggest_fixes(conflict, roots, still_conflicting) == [
+    fixes = suggest_fixes(conflict, roots, still_conflicting)
+    assert [render_fix(fix) for fix in fixes] == [
         "relax rich==13.7.0 in requirements-core.in line 5 (rich would resolve to 14.1.0)"
     ]
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from lockctl.cli.conflicts import render_fix
 from lockctl.resolver import (
     Resolution,
     ResolutionConflict,
@@ -85,4 +86,5 @@ def _check_conflict(
         assert chain in chains
     assert list(conflict.unavailable) == expected.get("unavailable", [])
     if "fixes" in expected:
-        assert suggest_fixes(conflict, roots, case.run) == expected["fixes"]
+        fixes = suggest_fixes(conflict, roots, case.run)
+        assert [render_fix(fix) for fix in fixes] == expected["fixes"]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 
 from packaging.version import Version
 
-from lockctl.resolver import ConflictCause, ResolutionConflict
+from lockctl.resolver import ConflictCause, Fix, ResolutionConflict
 
-__all__ = ["render_conflict"]
+__all__ = ["render_conflict", "render_fix"]
 
 
 def _versions(versions: Sequence[Version]) -> str:
@@ -54,12 +55,37 @@ def _fold(chains: Sequence[Sequence[ConflictCause]]) -> list[str]:
     return sentences
 
 
+def render_fix(fix: Fix) -> str:
+    """A fix as a person would carry it out: the line to edit, or the command to run."""
+    where = "the command line" if fix.location is None else fix.location.describe()
+    if fix.kind == "relax":
+        text = f"relax {fix.requirement} in {where}"
+    elif fix.kind == "drop-constraint":
+        text = f"drop the constraint {fix.requirement} in {where}"
+    elif fix.lock is not None:  # in a project, an override belongs in pyproject.toml
+        lock = shlex.quote(str(fix.lock))
+        text = f"run: lockctl override add {shlex.quote(str(fix.requirement))} --lock {lock}"
+    else:
+        text = f"add --override '{fix.requirement}'"
+    if fix.kind == "override" and fix.asked_by is not None:
+        text += f", as {fix.asked_by} asks"
+    if fix.resolves_to is not None:
+        name, version = fix.resolves_to
+        text += f" ({name} would resolve to {version})"
+    return text
+
+
 def render_conflict(error: ResolutionConflict) -> str:
-    lines = [f"error: {error.args[0] if error.args else 'no versions satisfy every requirement'}"]
+    lines = [f"error: {error.message}"]
     chains = error.chains or tuple((cause,) for cause in error.causes)
     lines += [f"  {sentence}" for sentence in _fold(chains)]
     lines += [f"  {reason}" for reason in error.unavailable]
-    if error.fixes:
+    checked = [fix for fix in error.fixes if fix.checked]
+    unchecked = [fix for fix in error.fixes if not fix.checked]
+    if checked:
         lines.append("  fixes that resolve (each checked by resolving again):")
-        lines += [f"    - {fix}" for fix in error.fixes]
+        lines += [f"    - {render_fix(fix)}" for fix in checked]
+    if unchecked:
+        lines.append("  changes that may fix it (not checked):")
+        lines += [f"    - {render_fix(fix)}" for fix in unchecked]
     return "\n".join(lines)

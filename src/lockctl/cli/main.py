@@ -1,8 +1,11 @@
 """``main(argv) -> int``: the one place that maps exceptions to exit codes.
 
 0 ok; 1 out of sync, drift, verification failed, or a lookup that found nothing;
-2 bad input or usage; 3 the index, the network or the container engine failed;
+2 bad input or usage; 3 the index, the network, pip or the container engine failed;
 4 an internal error (a bug in lockctl: please report it); 130 interrupted.
+
+Each command's module is imported only when that command runs, so ``lockctl --version``
+and ``lockctl --help`` load neither the resolver nor the HTTP client.
 """
 
 from __future__ import annotations
@@ -10,43 +13,37 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from lockctl.cli.commands import CompileCommand, InputsCommand, MetadataCommand, OverrideCommand
-from lockctl.cli.compile_cmd import run_compile
-from lockctl.cli.override_cmd import run_override
-from lockctl.cli.parser import parse_argv
-from lockctl.cli.render import render_error
+from lockctl.cli.parser import GlobalOptions, parse_argv
 from lockctl.errors import LockctlError
+from lockctl.ops.commands import (
+    Command,
+    CompileCommand,
+    InputsCommand,
+    MetadataCommand,
+    OverrideCommand,
+)
 from lockctl.urls import redact_text
 
 __all__ = ["main"]
 
 EXIT_INTERNAL = 4
+EXIT_INTERRUPTED = 130
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     options, command = parse_argv(sys.argv[1:] if argv is None else argv)
     try:
-        if isinstance(command, OverrideCommand):
-            return run_override(command, sys.stdout)
-        if isinstance(command, CompileCommand):
-            return run_compile(command, sys.stdout, quiet=options.quiet, verbose=options.verbose)
-        if isinstance(command, InputsCommand):
-            from lockctl.cli.show import run_inputs
-
-            return run_inputs(command, sys.stdout)
-        if isinstance(command, MetadataCommand):
-            from lockctl.cli.show import run_metadata
-
-            return run_metadata(command, sys.stdout, quiet=options.quiet, verbose=options.verbose)
-        raise AssertionError(f"unhandled command {command!r}")
+        return _run(command, options)
     except LockctlError as error:
         if options.debug:
             _print_traceback()
+        from lockctl.cli.render import render_error
+
         print(render_error(error), file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as error:  # a bug: say so plainly, keep the traceback behind --debug
         if options.debug:
             _print_traceback()
@@ -56,6 +53,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL
+
+
+def _run(command: Command, options: GlobalOptions) -> int:
+    if isinstance(command, CompileCommand):
+        from lockctl.cli.compile_cmd import run_compile
+
+        return run_compile(command, sys.stdout, quiet=options.quiet, verbose=options.verbose)
+    if isinstance(command, OverrideCommand):
+        from lockctl.cli.override_cmd import run_override
+
+        return run_override(command, sys.stdout)
+    if isinstance(command, InputsCommand):
+        from lockctl.cli.show import run_inputs
+
+        return run_inputs(command, sys.stdout)
+    if isinstance(command, MetadataCommand):
+        from lockctl.cli.show import run_metadata
+
+        return run_metadata(command, sys.stdout, quiet=options.quiet, verbose=options.verbose)
+    raise AssertionError(f"unhandled command {command!r}")
 
 
 def _print_traceback() -> None:

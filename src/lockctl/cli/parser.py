@@ -1,19 +1,37 @@
-"""argv -> one command dataclass. No work is done here."""
+"""argv -> one command dataclass of ``lockctl.ops.commands``. No work is done here.
+
+Every option's ``dest`` is the name of its field in the command's dataclass, and an option
+that is not given is left out of the namespace (``argparse.SUPPRESS``), so the dataclass's
+default is the only default. This module imports no layer below ``ops.commands``: building
+the parser for ``--help`` or ``--version`` loads neither the resolver nor the HTTP client.
+"""
 
 from __future__ import annotations
 
 import argparse
+import shlex
 from collections.abc import Sequence
+from dataclasses import fields
 from pathlib import Path
+from typing import Any, TypeVar
 
 from lockctl import __version__
-from lockctl.cli.commands import Command, InputsCommand, MetadataCommand
-from lockctl.cli.compile_cmd import add_compile_parser, compile_command
-from lockctl.cli.override_cmd import add_override_parser, override_command
-from lockctl.index import IndexOptions
-from lockctl.ops.session import IndexRequest
+from lockctl.defaults import MAX_REQUESTS
+from lockctl.index.settings import IndexOptions
+from lockctl.ops.commands import (
+    Command,
+    CompileCommand,
+    IndexRequest,
+    InputsCommand,
+    MetadataCommand,
+    OverrideCommand,
+)
+from lockctl.target import PLATFORMS
+from lockctl.urls import redact_text
 
-__all__ = ["GlobalOptions", "parse_argv"]
+__all__ = ["GlobalOptions", "build_parser", "parse_argv"]
+
+_Built = TypeVar("_Built")
 
 
 class GlobalOptions(argparse.Namespace):
@@ -22,13 +40,26 @@ class GlobalOptions(argparse.Namespace):
     verbose: bool
 
 
+def _add_global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """-q, -v and --debug, before the command or after it (a command's parser suppresses
+    their defaults, so ``lockctl -q compile`` is not undone by the command's own -q)."""
+    default: Any = False if top else argparse.SUPPRESS
+    parser.add_argument("--debug", action="store_true", default=default, help="show tracebacks")
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", default=default, help="print only results and errors"
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", default=default, help="print retries and more"
+    )
+
+
 def _add_index_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("index options (as pip's)")
     group.add_argument("-i", "--index-url", help="base URL of the simple index (default: pip's)")
     group.add_argument(
         "--extra-index-url",
+        dest="extra_index_urls",
         action="append",
-        default=[],
         metavar="URL",
         help="more indexes, asked after --index-url (first that has a project wins)",
     )
@@ -36,17 +67,14 @@ def _add_index_options(parser: argparse.ArgumentParser) -> None:
         "-f",
         "--find-links",
         action="append",
-        default=[],
         metavar="PATH_OR_URL",
         help="a directory or HTML page of distribution files",
     )
-    group.add_argument(
-        "--no-index", action="store_true", default=None, help="ask no index, only --find-links"
-    )
+    group.add_argument("--no-index", action="store_true", help="ask no index, only --find-links")
     group.add_argument(
         "--trusted-host",
+        dest="trusted_hosts",
         action="append",
-        default=[],
         metavar="HOST",
         help="allow plain HTTP or an unverified certificate for HOST (as pip does)",
     )
@@ -60,52 +88,177 @@ def _add_index_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--max-requests",
-        type=int,
-        default=16,
+        type=_positive,
         metavar="N",
-        help="requests to the index at once (default: 16)",
+        help=f"requests to the index at once (default: {MAX_REQUESTS})",
     )
 
 
-def _index_request(ns: argparse.Namespace) -> IndexRequest:
-    return IndexRequest(
-        options=IndexOptions(
-            index_url=ns.index_url,
-            extra_index_urls=tuple(ns.extra_index_url),
-            find_links=tuple(ns.find_links),
-            no_index=ns.no_index,
-            trusted_hosts=tuple(ns.trusted_host),
-        ),
-        cache_dir=ns.cache_dir,
-        offline=ns.offline,
-        refresh=ns.refresh,
-        allow_build=ns.allow_build,
-        max_workers=max(1, ns.max_requests),
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    return max(1, value)
+
+
+def _add_compile(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "compile",
+        help="resolve .in files into a pinned lockfile in the pip-tools format",
+        argument_default=argparse.SUPPRESS,
+        allow_abbrev=False,
     )
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="lockctl",
-        description="Compile, prove and guard pip requirement lockfiles.",
+    parser.add_argument(
+        "inputs",
+        nargs="*",
+        type=Path,
+        metavar="IN",
+        help="input files (default: every lock of the project's [tool.lockctl])",
     )
-    parser.add_argument("--version", action="version", version=f"lockctl {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks")
-    parser.add_argument("-q", "--quiet", action="store_true", help="print only results and errors")
-    parser.add_argument("-v", "--verbose", action="store_true", help="print retries and more")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    parser.add_argument(
+        "-j",
+        "--jobs",
+        type=_positive,
+        metavar="N",
+        help="locks compiled at once (default: the number of CPUs)",
+    )
+    parser.add_argument(
+        "-o",
+        "--output-file",
+        type=Path,
+        metavar="OUT",
+        help="the lock to write (default: IN with .txt, for one input)",
+    )
+    target = parser.add_argument_group("target environment (default: this machine's)")
+    target.add_argument("--python-version", metavar="X.Y", help="the Python the lock is for")
+    target.add_argument(
+        "--platform", choices=sorted(PLATFORMS), help="the platform the lock is for"
+    )
+    target.add_argument(
+        "--from-dockerfile",
+        type=Path,
+        metavar="DOCKERFILE",
+        help="take the Python from the Dockerfile's 'FROM python:X.Y' line",
+    )
+    change = parser.add_argument_group("what to resolve")
+    change.add_argument(
+        "--override",
+        dest="overrides",
+        action="append",
+        metavar="REQ",
+        help="replace every requirement on REQ's project (repeatable)",
+    )
+    change.add_argument(
+        "--override-file",
+        dest="override_files",
+        action="append",
+        type=Path,
+        metavar="FILE",
+        help="overrides, one requirement per line",
+    )
+    change.add_argument(
+        "-U", "--upgrade", action="store_true", help="ignore the pins of the existing lock"
+    )
+    change.add_argument(
+        "-P",
+        "--upgrade-package",
+        dest="upgrade_packages",
+        action="append",
+        metavar="NAME[==VER]",
+        help="free one project from the existing lock (optionally to VER)",
+    )
+    change.add_argument("--pre", action="store_true", help="allow pre-releases")
+    output = parser.add_argument_group("output")
+    output.add_argument(
+        "--generate-hashes",
+        action="store_true",
+        help="write --hash lines for every file of each pinned release",
+    )
+    output.add_argument(
+        "--strip-extras",
+        action=argparse.BooleanOptionalAction,
+        help="leave extras out of the pins (default, as pip-tools 8)",
+    )
+    output.add_argument(
+        "--no-emit-index-url",
+        dest="emit_index_url",
+        action="store_false",
+        help="do not write index options into the lock",
+    )
+    output.add_argument(
+        "--no-header", dest="header", action="store_false", help="leave out the header"
+    )
+    output.add_argument(
+        "--no-annotate", dest="annotate", action="store_false", help="leave out the '# via' lines"
+    )
+    output.add_argument(
+        "--format",
+        choices=("txt", "pylock"),
+        help="pip-tools .txt (default) or a PEP 751 pylock.toml",
+    )
+    output.add_argument("--dry-run", action="store_true", help="print the lock, write nothing")
+    output.add_argument(
+        "--json",
+        dest="json_output",
+        type=Path,
+        metavar="FILE",
+        help="also write the resolution as JSON to FILE",
+    )
+    _add_index_options(parser)
+    _add_global_options(parser, top=False)
 
-    _add_index_options(add_compile_parser(commands))
-    add_override_parser(commands)
 
+def _add_override(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "override", help="add, remove or list the overrides in pyproject.toml", allow_abbrev=False
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    add = actions.add_parser(
+        "add",
+        help="add an override (replacing one on the same project)",
+        argument_default=argparse.SUPPRESS,
+        allow_abbrev=False,
+    )
+    add.add_argument("value", metavar="REQUIREMENT", help="for example 'rich>=13.9.4'")
+    add.add_argument("--reason", help="why: written beside the pin in the lock")
+    remove = actions.add_parser(
+        "remove",
+        help="remove the override on a project",
+        argument_default=argparse.SUPPRESS,
+        allow_abbrev=False,
+    )
+    remove.add_argument("value", metavar="NAME")
+    listing = actions.add_parser(
+        "list", help="list every override", argument_default=argparse.SUPPRESS, allow_abbrev=False
+    )
+    for sub in (add, remove, listing):
+        sub.add_argument("--pyproject", type=Path, help="default: the nearest pyproject.toml")
+        _add_global_options(sub, top=False)
+    for sub in (add, remove):
+        sub.add_argument(
+            "--lock", metavar="OUTPUT", help="only for the lock that writes OUTPUT (default: all)"
+        )
+
+
+def _add_inputs(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     inputs = commands.add_parser(
-        "inputs", help="list the requirements of .in/.txt files, with the file and line of each"
+        "inputs",
+        help="list the requirements of .in/.txt files, with the file and line of each",
+        argument_default=argparse.SUPPRESS,
+        allow_abbrev=False,
     )
     inputs.add_argument("files", nargs="+", type=Path, metavar="FILE")
     inputs.add_argument("--constraints", action="store_true", help="list -c constraints too")
+    _add_global_options(inputs, top=False)
 
+
+def _add_metadata(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     metadata = commands.add_parser(
-        "metadata", help="show the newest matching release of requirements and its dependencies"
+        "metadata",
+        help="show the newest matching release of requirements and its dependencies",
+        argument_default=argparse.SUPPRESS,
+        allow_abbrev=False,
     )
     metadata.add_argument("requirements", nargs="*", metavar="REQUIREMENT")
     metadata.add_argument(
@@ -113,7 +266,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--requirement",
         dest="files",
         action="append",
-        default=[],
         type=Path,
         metavar="FILE",
         help="take requirements from a file",
@@ -129,7 +281,38 @@ def build_parser() -> argparse.ArgumentParser:
         help="also list the requirements of each extra",
     )
     _add_index_options(metadata)
+    _add_global_options(metadata, top=False)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lockctl",
+        description="Compile, prove and guard pip requirement lockfiles.",
+        allow_abbrev=False,
+    )
+    parser.add_argument("--version", action="version", version=f"lockctl {__version__}")
+    _add_global_options(parser, top=True)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_compile(commands)
+    _add_override(commands)
+    _add_inputs(commands)
+    _add_metadata(commands)
     return parser
+
+
+def _build(kind: type[_Built], ns: argparse.Namespace, **given: Any) -> _Built:
+    """The dataclass ``kind`` from the options that were given; a list becomes a tuple."""
+    names = {field.name for field in fields(kind)}  # type: ignore[arg-type]
+    values = {
+        key: tuple(value) if isinstance(value, list) else value
+        for key, value in vars(ns).items()
+        if key in names
+    }
+    return kind(**{**values, **given})
+
+
+def _index_request(ns: argparse.Namespace) -> IndexRequest:
+    return _build(IndexRequest, ns, options=_build(IndexOptions, ns))
 
 
 def parse_argv(argv: Sequence[str]) -> tuple[GlobalOptions, Command]:
@@ -138,22 +321,21 @@ def parse_argv(argv: Sequence[str]) -> tuple[GlobalOptions, Command]:
     ns = parser.parse_args(argv, namespace=GlobalOptions())
     command: Command
     if ns.command == "override":
-        command = override_command(ns)
+        command = _build(OverrideCommand, ns)
     elif ns.command == "compile":
-        command = compile_command(ns, argv, _index_request(ns))
-    elif ns.command == "inputs":
-        command = InputsCommand(files=tuple(ns.files), constraints=ns.constraints)
-    elif ns.command == "metadata":
-        if not ns.requirements and not ns.files:
-            parser.error("metadata: give at least one REQUIREMENT or -r FILE")
-        command = MetadataCommand(
-            requirements=tuple(ns.requirements),
-            files=tuple(ns.files),
+        after = list(argv[list(argv).index("compile") + 1 :]) if "compile" in argv else []
+        command = _build(
+            CompileCommand,
+            ns,
             index=_index_request(ns),
-            python_version=ns.python_version,
-            as_json=ns.as_json,
-            show_extras=ns.show_extras,
+            command_line=redact_text(shlex.join(["lockctl", "compile", *after])),
         )
+    elif ns.command == "inputs":
+        command = _build(InputsCommand, ns)
+    elif ns.command == "metadata":
+        if not getattr(ns, "requirements", None) and not getattr(ns, "files", None):
+            parser.error("metadata: give at least one REQUIREMENT or -r FILE")
+        command = _build(MetadataCommand, ns, index=_index_request(ns))
     else:  # pragma: no cover - argparse rejects unknown commands first
         parser.error(f"unknown command {ns.command}")
     return ns, command

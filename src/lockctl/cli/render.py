@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 from lockctl.cli.conflicts import render_conflict
 from lockctl.errors import (
     ConfigError,
@@ -12,7 +14,7 @@ from lockctl.errors import (
     RequirementsFileError,
     RequirementsFileErrors,
     SourceSpan,
-    UsageError,
+    ToolFailure,
 )
 from lockctl.events import CacheEntryCorrupt, Event, PreviousLockIgnored, Retrying
 from lockctl.resolver import ResolutionConflict, UnknownProject
@@ -33,12 +35,15 @@ def render_span(span: SourceSpan) -> str:
 
 
 def render_error(error: LockctlError) -> str:
-    """One paragraph: what went wrong, where, and what to do."""
+    """One paragraph: what went wrong, where, and what to do (the error's hint, if any)."""
+    return _with_hint(_what_and_where(error), _hint(error))
+
+
+def _what_and_where(error: LockctlError) -> str:
     if isinstance(error, ResolutionConflict):
         return render_conflict(error)
     if isinstance(error, RequirementsFileError):
-        text = f"error: {error.message}\n  --> {render_span(error.span)}"
-        return _with_hint(text, error.hint)
+        return f"error: {error.message}\n  --> {render_span(error.span)}"
     if isinstance(error, RequirementsFileErrors):
         parts = [f"error: {error.message}:"]
         parts += [render_error(each).replace("\n", "\n  ") for each in error.errors]
@@ -48,30 +53,35 @@ def render_error(error: LockctlError) -> str:
         if error.span is not None:
             text += f"\n  --> {render_span(error.span)}"
         return text
-    if isinstance(error, UnknownProject):
-        hint = (
-            f"did you mean {' or '.join(error.suggestions)}?"
-            if error.suggestions
-            else ("check the spelling, or add the index that has it with --extra-index-url")
-        )
-        return _with_hint(f"error: {error}", hint)
     if isinstance(error, ConfigError):
         lines = [f"error: {error.message}:"]
         lines += [f"  {problem}" for problem in error.problems]
         return "\n".join(lines)
-    if isinstance(error, UsageError):
-        return _with_hint(f"error: {error.message}", error.hint)
     if isinstance(error, HashMismatch):
         return (
             f"error: {error.message}\n  url: {error.url}\n"
             f"  expected {error.algorithm}:{error.expected}\n"
-            f"  got      {error.algorithm}:{error.actual}\n"
-            "  hint: the file changed on the index or was corrupted in transit; nothing was used"
+            f"  got      {error.algorithm}:{error.actual}"
         )
     if isinstance(error, IndexFailure):
         where = f"\n  url: {error.url}" if error.url else ""
         return f"error: {redact_text(error.message)}{where}"
-    return f"error: {redact_text(str(error))}"
+    if isinstance(error, ToolFailure):
+        text = f"error: {redact_text(error.message)}\n  command: {shlex.join(error.command)}"
+        if error.output:
+            text += "".join(f"\n  | {line}" for line in redact_text(error.output).splitlines())
+        return text
+    return f"error: {redact_text(error.message)}"
+
+
+def _hint(error: LockctlError) -> str:
+    if isinstance(error, UnknownProject):
+        if error.suggestions:
+            return f"did you mean {' or '.join(error.suggestions)}?"
+        return "check the spelling, or add the index that has it with --extra-index-url"
+    if isinstance(error, HashMismatch):
+        return "the file changed on the index or was corrupted in transit; nothing was used"
+    return error.hint
 
 
 def render_event(event: Event) -> str:

@@ -8,10 +8,10 @@ from typing import Any, TextIO
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from lockctl.cli.commands import InputsCommand, MetadataCommand
 from lockctl.cli.render import render_event
 from lockctl.errors import UsageError
 from lockctl.events import Event
+from lockctl.ops.commands import InputsCommand, MetadataCommand
 from lockctl.ops.lookup import LookupFailure, ReleaseFound, lookup_releases
 from lockctl.ops.session import open_index
 from lockctl.reqfile import SourceLine, parse_file

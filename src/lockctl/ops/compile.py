@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
@@ -20,11 +20,13 @@ from lockctl.lockfiles import (
     render_piptools,
     write_atomically,
 )
+from lockctl.ops.commands import CompileCommand, IndexRequest
 from lockctl.ops.inputs import CompileInputs, parse_overrides, read_inputs
 from lockctl.ops.lookahead import Lookahead
 from lockctl.ops.package_source import IndexPackageSource
-from lockctl.ops.session import IndexRequest, open_index
+from lockctl.ops.session import open_index
 from lockctl.resolver import (
+    Fix,
     Preferences,
     Resolution,
     ResolutionConflict,
@@ -47,21 +49,30 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CompileRequest:
+    """One lock to compile: the command as given, and what ``ops.plan`` decided for this lock.
+
+    ``index`` is the command's, with the project's index settings below it; ``write`` has the
+    target's Python; ``project_root`` is set when the lock is one of a project's (a fix that
+    adds an override then names the lock as ``pyproject.toml`` does).
+    """
+
+    command: CompileCommand = field(default_factory=CompileCommand)
     inputs: tuple[Path, ...]
     output: Path
     target: TargetEnvironment
     index: IndexRequest = field(default_factory=IndexRequest)
-    overrides: tuple[str, ...] = ()
-    override_files: tuple[Path, ...] = ()
-    upgrade: bool = False
-    upgrade_packages: tuple[str, ...] = ()  # NAME or NAME==VERSION
-    pre: bool = False
-    format: Literal["txt", "pylock"] = "txt"
-    write: LockWriteOptions  # its python_version must be the target's
-    dry_run: bool = False
-    json_output: Path | None = None
+    write: LockWriteOptions
     extra_overrides: tuple[RootRequirement, ...] = ()  # from [tool.lockctl], with their lines
     other_locks: tuple[Path, ...] = ()  # sibling layers: their pins are preferences too
+    project_root: Path | None = None
+
+    @property
+    def pre(self) -> bool:
+        return self.command.pre
+
+    @property
+    def dry_run(self) -> bool:
+        return self.command.dry_run
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -104,13 +115,14 @@ class PreparedLock:
 
 
 def prepare(request: CompileRequest, *, reporter: Reporter = ignore_events) -> PreparedLock:
+    command = request.command
     inputs = read_inputs(request.inputs)
-    overrides = parse_overrides(request.overrides, request.override_files)
-    upgrade_names, upgrade_pins = _upgrade_packages(request.upgrade_packages)
+    overrides = parse_overrides(command.overrides, command.override_files)
+    upgrade_names, upgrade_pins = _upgrade_packages(command.upgrade_packages)
     # Asking for the newest means asking the index now, not a page cached minutes ago.
     index = replace(
         request.index,
-        refresh=request.index.refresh or request.upgrade,
+        refresh=request.index.refresh or command.upgrade,
         refresh_projects=request.index.refresh_projects | upgrade_names,
     )
     return PreparedLock(
@@ -166,20 +178,29 @@ def resolve_lock(
     try:
         resolution = run(roots)
     except UnknownProject as unknown:
-        unknown.suggestions = close_names(unknown.name, client.project_names())
-        raise
+        raise unknown.with_suggestions(close_names(unknown.name, client.project_names())) from None
     except ResolutionConflict as conflict:
-        if explain:
-            conflict.fixes = tuple(suggest_fixes(conflict, roots, run))
-        raise
+        fixes = suggest_fixes(conflict, roots, run) if explain else []
+        raise conflict.explained(fixes=_in_project(request, fixes), lock=request.output) from None
     return resolution, _render(request, resolution, client.settings)
+
+
+def _in_project(request: CompileRequest, fixes: Sequence[Fix]) -> list[Fix]:
+    """In a project, an override belongs in this lock's table of ``[tool.lockctl]``."""
+    root = request.project_root
+    if root is None:
+        return list(fixes)
+    output = request.output
+    lock = output.relative_to(root) if output.is_relative_to(root) else output
+    return [replace(fix, lock=lock) if fix.kind == "override" else fix for fix in fixes]
 
 
 def finish(request: CompileRequest, resolution: Resolution, text: str) -> CompileResult:
     """Write the lock (and its JSON) atomically, unless this is a dry run."""
-    if request.json_output is not None and not request.dry_run:
+    json_output = request.command.json_output
+    if json_output is not None and not request.dry_run:
         write_atomically(
-            request.json_output,
+            json_output,
             json.dumps(resolution_json(resolution, request.target), indent=2) + "\n",
         )
     if not request.dry_run:
@@ -188,7 +209,7 @@ def finish(request: CompileRequest, resolution: Resolution, text: str) -> Compil
 
 
 def _render(request: CompileRequest, resolution: Resolution, settings: IndexSettings) -> str:
-    if request.format == "pylock":
+    if request.command.format == "pylock":
         from lockctl.lockfiles.pylock import render_pylock
 
         first = settings.indexes[0] if settings.indexes else None
@@ -241,8 +262,9 @@ def _preferences(
     A lock that cannot be read (a hand edit gone wrong) only costs the preferences: the point
     of compiling is to replace it.
     """
-    if request.upgrade or request.format != "txt":
-        return Preferences(upgrade_all=request.upgrade, upgrade=upgrade)
+    command = request.command
+    if command.upgrade or command.format != "txt":
+        return Preferences(upgrade_all=command.upgrade, upgrade=upgrade)
     pins: dict[NormalizedName, Version] = {}
     # Sibling layers first, the lock's own pins over them: one layer compiled alone keeps
     # the versions the others chose where it can.
@@ -252,8 +274,7 @@ def _preferences(
         try:
             pins.update(read_lockfile(path).versions())
         except InputError as error:
-            reason = getattr(error, "message", str(error))
-            reporter(PreviousLockIgnored(path=path, reason=reason))
+            reporter(PreviousLockIgnored(path=path, reason=error.message))
     return Preferences(pins=pins, upgrade=upgrade)
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName
 
-from lockctl.errors import UsageError
-from lockctl.reqfile import RequirementsFile, parse_file
+from lockctl.errors import RequirementsFileError, SourceSpan, UsageError
+from lockctl.reqfile import RequirementsFile, SourceLine, parse_file
 from lockctl.resolver import Origin, RootRequirement
 
 __all__ = ["CompileInputs", "parse_overrides", "read_inputs"]
@@ -30,9 +30,9 @@ def read_inputs(paths: Sequence[Path]) -> CompileInputs:
         for located in parsed.iter_requirements(constraints=True):
             entry = located.entry
             if entry.requirement is None or entry.editable:
-                raise UsageError(
-                    f"{entry.source.path} line {entry.source.line}: editable requirements "
-                    f"({entry.source.text.strip()}) cannot be compiled yet",
+                raise RequirementsFileError(
+                    "editable requirements cannot be compiled yet",
+                    span=_whole_line(entry.source),
                     hint="list the project's own dependencies instead, or pin it by name",
                 )
             roots.append(
@@ -68,8 +68,8 @@ def parse_overrides(texts: Iterable[str], files: Iterable[Path]) -> tuple[RootRe
         for located in parse_file(path).iter_requirements():
             entry = located.entry
             if entry.requirement is None:
-                raise UsageError(
-                    f"{path} line {entry.source.line}: an override needs a project name"
+                raise RequirementsFileError(
+                    "an override needs a project name", span=_whole_line(entry.source)
                 )
             overrides.append(
                 RootRequirement(
@@ -98,3 +98,15 @@ def _reject_contradictions(overrides: Sequence[RootRequirement]) -> None:
                 f"({override.origin.describe()})",
                 hint="keep one of them",
             )
+
+
+def _whole_line(source: SourceLine) -> SourceSpan:
+    first = source.text.splitlines()[0] if source.text else ""
+    indent = len(first) - len(first.lstrip())
+    return SourceSpan(
+        path=source.path,
+        line=source.line,
+        column=indent + 1,
+        text=source.text,
+        length=max(len(first.strip()), 1),
+    )

@@ -13,26 +13,30 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from packaging.requirements import Requirement
-from packaging.utils import NormalizedName
+from packaging.utils import NormalizedName, canonicalize_name
 
 from lockctl.errors import UsageError
 from lockctl.events import Reporter, ignore_events
+from lockctl.lockfiles import parse_lockfile
 from lockctl.ops.compile import (
     CompileRequest,
     CompileResult,
     PreparedLock,
+    ProgressSnapshot,
+    compile_lock,
     finish,
     prepare,
     resolve_lock,
 )
 from lockctl.ops.package_source import IndexPackageSource
 from lockctl.ops.session import open_index
-from lockctl.reqfile import IncludeEntry, RequirementsFile, SourceLine
+from lockctl.reqfile import IncludeEntry, RequirementsFile, shown_path
 from lockctl.resolver import (
+    Fix,
     Origin,
     Preferences,
     Resolution,
@@ -40,22 +44,35 @@ from lockctl.resolver import (
     RootRequirement,
 )
 
-__all__ = ["LayerConflict", "compile_layers", "layer_order"]
+__all__ = ["LayerConflict", "compile_all", "compile_layers", "layer_order"]
 
 
 class LayerConflict(ResolutionConflict):
-    """A lock resolves on its own but not with the versions other locks pinned (exit 1)."""
+    """A lock resolves on its own but not with the versions other locks pinned (exit 1).
 
-    def __init__(self, lock: Path, others: Sequence[Path], conflict: ResolutionConflict) -> None:
-        super().__init__(conflict.causes, chains=conflict.chains, unavailable=conflict.unavailable)
-        self.lock = lock
-        self.others = tuple(others)
-        names = ", ".join(str(path) for path in self.others)
-        self.args = (f"{lock} cannot use the versions pinned in {names}: the layers disagree",)
-        self.fixes = (
-            f"override the disagreeing project for {lock} only "
-            "(an override in its [[tool.lockctl.lock]] table), or relax the lower layer",
+    ``lock`` could not use the pins of ``others``; ``conflict`` is what resolving it with
+    those pins ran into; ``fixes`` are per-lock overrides, checked where they resolved.
+    """
+
+    def __init__(
+        self,
+        *,
+        lock: Path,
+        others: Sequence[Path],
+        conflict: ResolutionConflict,
+        fixes: Sequence[Fix],
+    ) -> None:
+        names = ", ".join(shown_path(path) for path in others)
+        super().__init__(
+            conflict.causes,
+            chains=conflict.chains,
+            unavailable=conflict.unavailable,
+            fixes=fixes,
+            lock=lock,
+            message=f"{shown_path(lock)} cannot use the versions pinned in {names}: "
+            "the layers disagree",
         )
+        self.others = tuple(others)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -99,34 +116,35 @@ def layer_order(layers: Sequence[_Layer]) -> list[list[_Layer]]:
 
 
 def _pins_as_constraints(
-    resolution: Resolution, output: Path, text: str, exempt: frozenset[NormalizedName]
+    output: Path, text: str, exempt: frozenset[NormalizedName]
 ) -> list[RootRequirement]:
     """Another lock's pins as constraints, each pointing at its line in that lock."""
-    lines = {
-        line.split("==", 1)[0].split("[", 1)[0]: number
-        for number, line in enumerate(text.splitlines(), start=1)
-        if "==" in line and not line.startswith((" ", "#", "-"))
-    }
-    constraints = []
-    for pin in resolution.pins:
-        if pin.name in exempt:
-            continue
-        pinned = f"{pin.name}=={pin.version}"
-        number = lines.get(pin.name, 1)
-        constraints.append(
-            RootRequirement(
-                requirement=Requirement(pinned),
-                origin=Origin(
-                    line=SourceLine(path=output, line=number, end_line=number, text=pinned)
-                ),
-                kind="constraint",
-            )
+    return [
+        RootRequirement(
+            requirement=Requirement(f"{pin.name}=={pin.version}"),
+            origin=Origin(line=pin.source),
+            kind="constraint",
         )
-    return constraints
+        for pin in parse_lockfile(text, path=output).pins
+        if pin.name not in exempt
+    ]
 
 
 def _overridden(prepared: PreparedLock) -> frozenset[NormalizedName]:
     return frozenset(root.name for root in prepared.roots if root.kind == "override")
+
+
+def compile_all(
+    requests: Sequence[CompileRequest],
+    *,
+    jobs: int,
+    reporter: Reporter = ignore_events,
+    on_progress: Callable[[ProgressSnapshot], None] | None = None,
+) -> list[CompileResult]:
+    """Compile the locks of a plan: one on its own (with progress), several together."""
+    if len(requests) == 1:
+        return [compile_lock(requests[0], reporter=reporter, on_progress=on_progress)]
+    return compile_layers(requests, jobs=jobs, reporter=reporter)
 
 
 def compile_layers(
@@ -145,42 +163,45 @@ def compile_layers(
     resolved: dict[Path, Resolution] = {}
     texts: dict[Path, str] = {}
     with open_index(first, files=all_files, reporter=reporter) as client:
-        sources = {}
+        # One source per target, made here before any thread runs: the pool only reads it.
+        sources: dict[tuple[str, str], IndexPackageSource] = {}
+        for layer in layers:
+            target = layer.request.target
+            key = (target.python_minor, target.platform)
+            sources.setdefault(key, IndexPackageSource(client, target))
 
         def source_for(layer: _Layer) -> IndexPackageSource:
-            key = (layer.request.target.python_minor, layer.request.target.platform)
-            if key not in sources:
-                sources[key] = IndexPackageSource(client, layer.request.target)
-            return sources[key]
+            return sources[(layer.request.target.python_minor, layer.request.target.platform)]
+
+        def resolve_with(
+            layer: _Layer, prepared: PreparedLock, earlier: Sequence[Path]
+        ) -> tuple[Resolution, str]:
+            """Resolve with the pins of the ``earlier`` locks as constraints."""
+            exempt = _overridden(prepared)
+            constraints = [
+                c for path in earlier for c in _pins_as_constraints(path, texts[path], exempt)
+            ]
+            return resolve_lock(
+                layer.request,
+                prepared,
+                source_for(layer),
+                constraints=constraints,
+                preferences=_merged_preferences(prepared.preferences, resolved.values()),
+                explain=not constraints,
+            )
 
         def run(layer: _Layer, earlier: Sequence[Path]) -> tuple[Resolution, str]:
-            exempt = _overridden(layer.prepared)
-            constraints = [
-                c
-                for path in earlier
-                for c in _pins_as_constraints(resolved[path], path, texts[path], exempt)
-            ]
-            preferences = _merged_preferences(layer.prepared.preferences, resolved.values())
             try:
-                return resolve_lock(
-                    layer.request,
-                    layer.prepared,
-                    source_for(layer),
-                    constraints=constraints,
-                    preferences=preferences,
-                    explain=not constraints,
-                )
+                return resolve_with(layer, layer.prepared, earlier)
             except ResolutionConflict as conflict:
-                conflict.lock = layer.request.output
-                if not constraints:
+                if not earlier:
                     raise
                 # Alone it may resolve: then the layers disagree, and that is the message.
-                try:
-                    resolve_lock(layer.request, layer.prepared, source_for(layer))
-                except ResolutionConflict as alone:
-                    alone.lock = layer.request.output
-                    raise
-                raise LayerConflict(layer.request.output, earlier, conflict) from None
+                resolve_lock(layer.request, layer.prepared, source_for(layer))
+                fixes = _layer_fixes(layer, conflict, earlier, resolve_with)
+                raise LayerConflict(
+                    lock=layer.request.output, others=earlier, conflict=conflict, fixes=fixes
+                ) from None
 
         for wave in layer_order(layers):
             earlier = list(resolved)
@@ -198,6 +219,72 @@ def compile_layers(
 
 
 _Run = Callable[[_Layer, Sequence[Path]], tuple[Resolution, str]]
+_ResolveWith = Callable[[_Layer, PreparedLock, Sequence[Path]], tuple[Resolution, str]]
+
+
+def _layer_fixes(
+    layer: _Layer,
+    conflict: ResolutionConflict,
+    earlier: Sequence[Path],
+    resolve_with: _ResolveWith,
+) -> list[Fix]:
+    """Per-lock overrides that let ``layer`` differ from the other locks, each tried.
+
+    For every project whose pin from another lock took part in the conflict, the lock's own
+    requirement on it becomes an override for this lock only; it is kept as a checked fix
+    when the lock then resolves beside the others, and as an unchecked one otherwise.
+    """
+    others = {path.resolve() for path in earlier}
+    their_pins = _pins_of_others(conflict, others)
+    pinned_elsewhere = {root.name for root in their_pins}
+    fixes: list[Fix] = []
+    seen: set[str] = set()
+    for cause in conflict.causes:
+        wanted = cause.requirement
+        if canonicalize_name(wanted.name) not in pinned_elsewhere or cause.root in their_pins:
+            continue
+        extras = f"[{','.join(sorted(wanted.extras))}]" if wanted.extras else ""
+        override = Requirement(f"{wanted.name}{extras}{wanted.specifier}")
+        if str(override) in seen:
+            continue
+        seen.add(str(override))
+        fix = Fix(
+            kind="override",
+            requirement=override,
+            asked_by=cause.parent[0] if cause.parent else None,
+            lock=_as_named(layer.request),
+            checked=False,
+        )
+        root = RootRequirement(requirement=override, origin=Origin(line=None), kind="override")
+        prepared = replace(layer.prepared, roots=(*layer.prepared.roots, root))
+        try:
+            resolution, _ = resolve_with(layer, prepared, earlier)
+        except ResolutionConflict:
+            fixes.append(fix)
+            continue
+        pin = resolution.get(override.name)
+        outcome = None if pin is None else (pin.name, pin.version)
+        fixes.append(replace(fix, checked=True, resolves_to=outcome))
+    return sorted(fixes, key=lambda fix: not fix.checked)
+
+
+def _pins_of_others(conflict: ResolutionConflict, others: set[Path]) -> set[RootRequirement]:
+    """The causes that are pins of the other locks, not requirements of this one."""
+    return {
+        cause.root
+        for cause in conflict.causes
+        if cause.root is not None
+        and cause.root.kind == "constraint"
+        and cause.root.origin.line is not None
+        and cause.root.origin.line.path.resolve() in others
+    }
+
+
+def _as_named(request: CompileRequest) -> Path:
+    """The lock's output as ``pyproject.toml`` names it: relative to the project."""
+    root = request.project_root
+    output = request.output
+    return output.relative_to(root) if root is not None and output.is_relative_to(root) else output
 
 
 def _settle_wave(

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import replace
 
 from lockctl.events import Reporter, ignore_events
 from lockctl.index import (
@@ -18,26 +17,10 @@ from lockctl.index import (
     default_cache_dir,
 )
 from lockctl.index.auth import CredentialStore
+from lockctl.ops.commands import IndexRequest
 from lockctl.reqfile import RequirementsFile
 
-__all__ = ["IndexRequest", "file_index_options", "open_index"]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class IndexRequest:
-    """What the user asked for on the command line (None or empty: not said)."""
-
-    options: IndexOptions = field(default_factory=IndexOptions)
-    config_options: IndexOptions = field(
-        default_factory=IndexOptions
-    )  # [tool.lockctl], below the CLI
-    cache_dir: Path | None = None
-    offline: bool = False
-    refresh: bool = False
-    refresh_projects: frozenset[str] = frozenset()
-    allow_build: bool = False
-    max_workers: int = 16
-    policy: FetchPolicy = field(default_factory=FetchPolicy)
+__all__ = ["file_index_options", "open_index"]
 
 
 def file_index_options(files: Iterable[RequirementsFile]) -> IndexOptions:
@@ -86,7 +69,7 @@ def open_index(
         request.config_options, request.options, file_index_options(files), cache_dir=cache_dir
     )
     credentials = CredentialStore((*settings.indexes, *settings.find_links))
-    policy = replace(request.policy, trusted_hosts=settings.trusted_hosts)
+    policy = replace(request.policy or FetchPolicy(), trusted_hosts=settings.trusted_hosts)
     fetcher = HttpFetcher(policy=policy, credentials=credentials, reporter=reporter)
     return IndexClient(
         settings,
@@ -97,6 +80,6 @@ def open_index(
             refresh=request.refresh,
             refresh_projects=request.refresh_projects,
             allow_build=request.allow_build,
-            max_workers=request.max_workers,
+            max_workers=request.max_requests,
         ),
     )

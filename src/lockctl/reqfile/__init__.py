@@ -20,6 +20,7 @@ from .model import (
     RequirementEntry,
     RequirementsFile,
     SourceLine,
+    shown_path,
 )
 from .options import OPTIONS, OptionSpec
 from .parser import parse_file, parse_text
@@ -39,4 +40,5 @@ __all__ = [
     "SourceLine",
     "parse_file",
     "parse_text",
+    "shown_path",
 ]

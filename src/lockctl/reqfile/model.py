@@ -27,7 +27,18 @@ __all__ = [
     "RequirementEntry",
     "RequirementsFile",
     "SourceLine",
+    "shown_path",
 ]
+
+
+def shown_path(path: Path) -> str:
+    """A path as a person typed it: relative to the working directory when it is inside it."""
+    if path.is_absolute():
+        try:
+            return str(path.relative_to(Path.cwd()))
+        except ValueError:
+            return str(path)
+    return str(path)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -45,6 +56,10 @@ class SourceLine:
     end_line: int
     text: str
     raw: str = ""
+
+    def describe(self) -> str:
+        """Where the line is, as every message says it: ``requirements-core.in line 5``."""
+        return f"{shown_path(self.path)} line {self.line}"
 
     def __repr__(self) -> str:
         # The text may hold an index URL with a password: show it redacted, as SecretURL does.

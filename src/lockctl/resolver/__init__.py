@@ -2,6 +2,7 @@
 
 from lockctl.resolver.errors import ResolutionTooDeep, UnknownProject, UnsupportedRequirement
 from lockctl.resolver.explain import suggest_fixes
+from lockctl.resolver.fixes import Fix, FixKind
 from lockctl.resolver.models import (
     ConflictCause,
     Origin,
@@ -21,6 +22,8 @@ from lockctl.target import PLATFORMS, TargetEnvironment
 __all__ = [
     "PLATFORMS",
     "ConflictCause",
+    "Fix",
+    "FixKind",
     "LockProvider",
     "Origin",
     "OverrideNote",

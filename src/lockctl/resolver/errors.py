@@ -8,11 +8,13 @@ resolution that gave up before it could prove a conflict.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from packaging.requirements import Requirement
 from packaging.utils import NormalizedName
 
 from lockctl.errors import InputError
+from lockctl.resolver.fixes import Fix
 from lockctl.resolver.models import ConflictCause, ResolutionConflict
 
 __all__ = ["ResolutionTooDeep", "UnknownProject", "UnsupportedRequirement"]
@@ -32,6 +34,7 @@ class UnknownProject(InputError):
         requirement: Requirement,
         required_by: str,
         searched: Sequence[str],
+        suggestions: Sequence[str] = (),
     ) -> None:
         where = ", ".join(searched) or "any index"
         super().__init__(f"{name} was not found on {where} (required by {required_by})")
@@ -39,7 +42,17 @@ class UnknownProject(InputError):
         self.requirement = requirement
         self.required_by = required_by
         self.searched = tuple(searched)
-        self.suggestions: tuple[str, ...] = ()  # close names on the index, when someone looked
+        self.suggestions = tuple(suggestions)  # close names on the index, when someone looked
+
+    def with_suggestions(self, suggestions: Sequence[str]) -> UnknownProject:
+        """The same error with the close names found on the index: a new error to raise."""
+        return UnknownProject(
+            name=self.name,
+            requirement=self.requirement,
+            required_by=self.required_by,
+            searched=self.searched,
+            suggestions=suggestions,
+        )
 
 
 class UnsupportedRequirement(InputError):
@@ -56,7 +69,8 @@ class ResolutionTooDeep(ResolutionConflict):
     """resolvelib gave up after ``rounds`` rounds without proving a conflict.
 
     It is a conflict for every caller (exit code 1), and carries the requirements of the last
-    backtrack as its causes: they are where the search was stuck.
+    backtrack as its causes: they are where the search was stuck. No fix is ever checked for
+    it (each attempt could run as long again).
     """
 
     def __init__(
@@ -65,7 +79,15 @@ class ResolutionTooDeep(ResolutionConflict):
         causes: Sequence[ConflictCause],
         *,
         chains: Sequence[Sequence[ConflictCause]] = (),
+        lock: Path | None = None,
     ) -> None:
-        super().__init__(causes, chains=chains)
+        super().__init__(
+            causes,
+            chains=chains,
+            lock=lock,
+            message=f"gave up after {rounds} rounds of backtracking without a resolution",
+        )
         self.rounds = rounds
-        self.args = (f"gave up after {rounds} rounds of backtracking without a resolution",)
+
+    def explained(self, *, fixes: Sequence[Fix], lock: Path | None) -> ResolutionTooDeep:
+        return ResolutionTooDeep(self.rounds, self.causes, chains=self.chains, lock=lock)

@@ -4,26 +4,25 @@ Two kinds of change are tried, cheapest first: relax a root requirement that tak
 conflict (drop its specifier, or drop a -c line: one input line edited), then override the
 clashing project with the requirement that lost (``--override``, which replaces every
 requirement on the project, as uv's does). Only changes that resolve are suggested, and the
-number of re-resolutions is capped.
+number of re-resolutions is capped. A fix is a value (``Fix``); the CLI words it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
-from packaging.utils import NormalizedName, canonicalize_name
 
 from lockctl.resolver.errors import ResolutionTooDeep, UnknownProject
+from lockctl.resolver.fixes import Fix
 from lockctl.resolver.models import (
     ConflictCause,
     Origin,
     Resolution,
     ResolutionConflict,
     RootRequirement,
-    shown_path,
 )
 
 __all__ = ["MAX_ATTEMPTS", "suggest_fixes"]
@@ -33,40 +32,46 @@ MAX_ATTEMPTS = 6  # each attempt is a full resolution; a suggestion must stay ch
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _Attempt:
-    text: str
-    project: NormalizedName
+    fix: Fix  # not yet checked
     roots: tuple[RootRequirement, ...]
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        """What tells two attempts apart, and orders them stably within a kind."""
+        where = self.fix.location
+        place = "" if where is None else f"{where.path}:{where.line:09d}"
+        return (self.fix.kind, str(self.fix.requirement), place, self.fix.asked_by or "")
 
 
 def suggest_fixes(
     conflict: ResolutionConflict,
     roots: Sequence[RootRequirement],
     resolve_again: Callable[[Sequence[RootRequirement]], Resolution],
-) -> list[str]:
+) -> list[Fix]:
     """The changes that were verified to resolve, cheapest first."""
     if isinstance(conflict, ResolutionTooDeep):
         return []  # each attempt could run as long again; nothing is proven cheaply
-    fixes: list[str] = []
+    fixes: list[Fix] = []
     for attempt in _attempts(conflict, tuple(roots)):
         try:
             resolution = resolve_again(attempt.roots)
         except (ResolutionConflict, UnknownProject):
             continue
-        pin = resolution.get(attempt.project)
-        outcome = f" ({pin.name} would resolve to {pin.version})" if pin else ""
-        fixes.append(attempt.text + outcome)
+        pin = resolution.get(attempt.fix.requirement.name)
+        outcome = None if pin is None else (pin.name, pin.version)
+        fixes.append(replace(attempt.fix, checked=True, resolves_to=outcome))
     return fixes
 
 
 def _attempts(conflict: ResolutionConflict, roots: tuple[RootRequirement, ...]) -> list[_Attempt]:
     attempts: list[_Attempt] = []
-    seen: set[str] = set()
+    seen: set[tuple[str, str, str, str]] = set()
     # Within each kind, a stable order (resolvelib's order of causes is an accident of search).
-    relaxations = sorted(_relaxations(conflict.causes, roots), key=lambda a: a.text)
-    overrides = sorted(_overrides(conflict.causes, roots), key=lambda a: a.text)
+    relaxations = sorted(_relaxations(conflict.causes, roots), key=lambda a: a.key)
+    overrides = sorted(_overrides(conflict.causes, roots), key=lambda a: a.key)
     for attempt in (*relaxations, *overrides):
-        if attempt.text not in seen and len(attempts) < MAX_ATTEMPTS:
-            seen.add(attempt.text)
+        if attempt.key not in seen and len(attempts) < MAX_ATTEMPTS:
+            seen.add(attempt.key)
             attempts.append(attempt)
     return attempts
 
@@ -81,21 +86,21 @@ def _relaxations(
             continue
         if root not in roots or not root.requirement.specifier:
             continue
+        fix = Fix(
+            kind="drop-constraint" if root.kind == "constraint" else "relax",
+            requirement=root.requirement,
+            location=root.origin.line,
+            checked=False,
+        )
         if root.kind == "constraint":
             # A constraint without a specifier says nothing (pip's -c adds no requirement).
             changed = tuple(r for r in roots if r != root)
-            text = f"drop the constraint {root.requirement} in {_where(root.origin)}"
         else:
             loose = RootRequirement(
                 requirement=_without_specifier(root.requirement), origin=root.origin, kind=root.kind
             )
             changed = tuple(loose if r == root else r for r in roots)
-            text = f"relax {root.requirement} in {_where(root.origin)}"
-        yield _Attempt(
-            text=text,
-            project=root.name,
-            roots=changed,
-        )
+        yield _Attempt(fix=fix, roots=changed)
 
 
 def _overrides(
@@ -109,20 +114,11 @@ def _overrides(
         extras = f"[{','.join(sorted(wanted.extras))}]" if wanted.extras else ""
         override = Requirement(f"{wanted.name}{extras}{wanted.specifier}")
         line = RootRequirement(requirement=override, origin=Origin(line=None), kind="override")
-        yield _Attempt(
-            text=f"add --override '{override}', as {cause.parent[0]} asks",
-            project=canonicalize_name(wanted.name),
-            roots=(*roots, line),
-        )
+        fix = Fix(kind="override", requirement=override, asked_by=cause.parent[0], checked=False)
+        yield _Attempt(fix=fix, roots=(*roots, line))
 
 
 def _without_specifier(requirement: Requirement) -> Requirement:
     loose = Requirement(str(requirement))
     loose.specifier = SpecifierSet()
     return loose
-
-
-def _where(origin: Origin) -> str:
-    if origin.line is None:
-        return "the command line"
-    return f"{shown_path(origin.line.path)} line {origin.line.line}"

@@ -23,6 +23,7 @@ from lockctl.errors import LockctlError
 from lockctl.index.coremeta import CoreMetadata
 from lockctl.index.models import DistributionFile, ProjectNotFound
 from lockctl.reqfile import SourceLine
+from lockctl.resolver.fixes import Fix
 
 __all__ = [
     "ConflictCause",
@@ -55,23 +56,11 @@ class Origin:
     def describe(self) -> str:
         if self.line is None:
             return "the command line"
-        text = f"{shown_path(self.line.path)} line {self.line.line}"
+        text = self.line.describe()
         if self.via:
-            chain = ", ".join(
-                f"{shown_path(step.path)} line {step.line}" for step in reversed(self.via)
-            )
+            chain = ", ".join(step.describe() for step in reversed(self.via))
             text += f", reached through -r from {chain}"
         return text
-
-
-def shown_path(path: Path) -> str:
-    """A path as a person typed it: relative to the working directory when it is inside it."""
-    if path.is_absolute():
-        try:
-            return str(path.relative_to(Path.cwd()))
-        except ValueError:
-            return str(path)
-    return str(path)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -201,8 +190,10 @@ class ResolutionConflict(LockctlError):
     """No set of versions satisfies every requirement. Exit code 1, as a failed check.
 
     ``causes`` is the data (resolvelib's ``ResolutionImpossible.causes``, with origins);
-    ``chains`` paths from a root requirement down to each clashing requirement; ``fixes``
-    the smallest changes that were verified to resolve (filled in by the caller that checked).
+    ``chains`` paths from a root requirement down to each clashing requirement;
+    ``unavailable`` why each near release was rejected; ``fixes`` the changes that were
+    checked to resolve; ``lock`` the lock being compiled. The resolver raises it without
+    fixes or lock; the caller that checked fixes raises ``explained(...)`` in its place.
     """
 
     exit_code = 1
@@ -212,15 +203,28 @@ class ResolutionConflict(LockctlError):
         causes: Sequence[ConflictCause],
         *,
         chains: Sequence[Sequence[ConflictCause]] = (),
-        fixes: Sequence[str] = (),
         unavailable: Sequence[str] = (),
+        fixes: Sequence[Fix] = (),
+        lock: Path | None = None,
+        message: str = "no versions satisfy every requirement",
     ) -> None:
-        super().__init__("no versions satisfy every requirement")
+        super().__init__(message)
         self.causes = tuple(causes)
         self.chains = tuple(tuple(chain) for chain in chains)
-        self.fixes = tuple(fixes)
         self.unavailable = tuple(unavailable)  # "why each candidate was rejected" lines
-        self.lock: Path | None = None  # the lock being compiled, when several are
+        self.fixes = tuple(fixes)
+        self.lock = lock
+
+    def explained(self, *, fixes: Sequence[Fix], lock: Path | None) -> ResolutionConflict:
+        """This conflict with the fixes found for it and its lock: a new error to raise."""
+        return ResolutionConflict(
+            self.causes,
+            chains=self.chains,
+            unavailable=self.unavailable,
+            fixes=fixes,
+            lock=lock,
+            message=self.message,
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

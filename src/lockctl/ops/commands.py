@@ -1,0 +1,109 @@
+"""One frozen dataclass per command: what the user asked for, and the request ``ops`` takes.
+
+The command line builds these straight from argparse (an option's ``dest`` is the field's
+name; an option not given keeps the field's default, which is the one place each default is
+written). Nothing here imports more than the standard library and the small option values of
+the layers below, so ``lockctl --help`` and ``lockctl check`` stay light.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from lockctl.defaults import MAX_REQUESTS
+from lockctl.index.settings import IndexOptions
+
+if TYPE_CHECKING:
+    from lockctl.index.fetcher import FetchPolicy
+
+__all__ = [
+    "Command",
+    "CompileCommand",
+    "IndexRequest",
+    "InputsCommand",
+    "MetadataCommand",
+    "OverrideCommand",
+]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IndexRequest:
+    """Which indexes to ask and how: the index options of a command.
+
+    ``options`` are the command line's; ``config_options`` the project's ``[tool.lockctl]``,
+    a layer below them (pip's order: configuration, command line, then requirement files).
+    """
+
+    options: IndexOptions = field(default_factory=IndexOptions)
+    config_options: IndexOptions = field(default_factory=IndexOptions)
+    cache_dir: Path | None = None
+    offline: bool = False
+    refresh: bool = False
+    refresh_projects: frozenset[str] = frozenset()  # refetch these pages (--upgrade-package)
+    allow_build: bool = False
+    max_requests: int = MAX_REQUESTS
+    policy: FetchPolicy | None = None  # timeouts and retries; None: the fetcher's defaults
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CompileCommand:
+    """``lockctl compile [IN...]``: every option, with pip-compile's meaning where it has one."""
+
+    inputs: tuple[Path, ...] = ()  # none: every lock of the project
+    output_file: Path | None = None
+    python_version: str | None = None
+    platform: str | None = None
+    from_dockerfile: Path | None = None
+    overrides: tuple[str, ...] = ()
+    override_files: tuple[Path, ...] = ()
+    upgrade: bool = False
+    upgrade_packages: tuple[str, ...] = ()  # NAME or NAME==VERSION
+    pre: bool = False
+    generate_hashes: bool = False
+    strip_extras: bool = True
+    emit_index_url: bool = True
+    header: bool = True
+    annotate: bool = True
+    dry_run: bool = False
+    json_output: Path | None = None
+    format: Literal["txt", "pylock"] = "txt"
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 2)
+    index: IndexRequest = field(default_factory=IndexRequest)
+    command_line: str = "lockctl compile"  # for the lock header, credentials redacted
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InputsCommand:
+    """``lockctl inputs FILE...``: every requirement of the files, with where it came from."""
+
+    files: tuple[Path, ...]
+    constraints: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MetadataCommand:
+    """``lockctl metadata [REQ...] [-r FILE]``: newest matching release and its dependencies."""
+
+    requirements: tuple[str, ...] = ()
+    files: tuple[Path, ...] = ()
+    index: IndexRequest = field(default_factory=IndexRequest)
+    python_version: str | None = None
+    as_json: bool = False
+    show_extras: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OverrideCommand:
+    """``lockctl override add|remove|list``: edit the overrides in pyproject.toml."""
+
+    action: Literal["add", "remove", "list"]
+    value: str | None = None  # the requirement to add, or the project to remove
+    lock: str | None = None  # the output of the lock whose own overrides to edit; None: global
+    reason: str | None = None
+    pyproject: Path | None = None
+
+
+Command = CompileCommand | InputsCommand | MetadataCommand | OverrideCommand

@@ -1,0 +1,201 @@
+"""Which locks a compile command writes, for which target, with which settings.
+
+A plain compile names its inputs (and ``-o``). With no inputs, the project's locks are
+compiled: those listed in ``[tool.lockctl]`` of the nearest ``pyproject.toml``, or every
+``requirements*.in``. Inputs that are all inputs of configured locks compile just those
+layers, with the project's settings; anything else is a plain compile.
+
+The command line wins over the file: a target given there replaces the file's, index options
+stack on the file's (the file is a layer below), and ``--override`` adds to the file's
+overrides. In the file, an explicit ``python-version`` wins over the Dockerfile's FROM line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from packaging.utils import NormalizedName
+
+from lockctl.config import LockEntry, OverrideEntry, ProjectConfig, find_pyproject
+from lockctl.errors import UsageError
+from lockctl.index import IndexOptions
+from lockctl.lockfiles import LockWriteOptions
+from lockctl.ops.commands import CompileCommand
+from lockctl.ops.compile import CompileRequest
+from lockctl.reqfile import SourceLine
+from lockctl.resolver import Origin, Resolution, RootRequirement, TargetEnvironment
+
+__all__ = ["CompilePlan", "plan_compile", "unused_overrides"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CompilePlan:
+    """The locks to compile, in the project's order, and what they were chosen from.
+
+    ``config`` is None for a plain compile; ``whole_project`` says every lock of the project
+    is compiled (so an override that no lock uses is worth a warning).
+    """
+
+    requests: tuple[CompileRequest, ...]
+    target: TargetEnvironment
+    config: ProjectConfig | None = None
+    whole_project: bool = False
+
+
+def plan_compile(command: CompileCommand, cwd: Path) -> CompilePlan:
+    project = _project(command, cwd)
+    if project is None:
+        target = _command_target(command)
+        output = _output(command)
+        request = CompileRequest(
+            command=command,
+            inputs=command.inputs,
+            output=output,
+            target=target,
+            index=command.index,
+            write=_write_options(command, target, cwd, generate_hashes=command.generate_hashes),
+        )
+        return CompilePlan(requests=(request,), target=target)
+    config, only = project
+    target = project_target(config, command)
+    write = _write_options(
+        command,
+        target,
+        cwd,
+        generate_hashes=command.generate_hashes or bool(config.generate_hashes),
+    )
+    index = replace(command.index, config_options=config_index_options(config))
+    chosen = config.locks if only is None else only
+    outputs = {lock.output for lock in config.locks}
+    requests = tuple(
+        CompileRequest(
+            command=command,
+            inputs=(lock.input,),
+            output=lock.output,
+            target=target,
+            index=index,
+            write=write,
+            extra_overrides=tuple(as_root(entry) for entry in config.overrides_for(lock)),
+            # A layer compiled alone keeps the versions its siblings chose where it can.
+            other_locks=tuple(sorted(outputs - {lock.output})) if only is not None else (),
+            project_root=config.root,
+        )
+        for lock in chosen
+    )
+    return CompilePlan(requests=requests, target=target, config=config, whole_project=only is None)
+
+
+def _project(
+    command: CompileCommand, cwd: Path
+) -> tuple[ProjectConfig, tuple[LockEntry, ...] | None] | None:
+    """The project config and the locks to compile (None: all), or None for a plain compile."""
+    if command.output_file is not None and command.inputs:
+        return None
+    from lockctl.config.load import default_config, load_config  # tomlkit: only for projects
+
+    found = find_pyproject(cwd)
+    if not command.inputs:
+        if command.output_file is not None or command.json_output is not None:
+            raise UsageError(
+                "--output-file and --json name one lock: give its input too",
+                hint="for example: lockctl compile requirements-mlflow.in --json resolution.json",
+            )
+        config = load_config(found) if found is not None else default_config(cwd)
+        if not config.locks:
+            raise UsageError(
+                "nothing to compile: no [[tool.lockctl.lock]] in pyproject.toml and no "
+                "requirements*.in here",
+                hint="name the input: lockctl compile requirements.in",
+            )
+        return config, None
+    if found is None:
+        return None
+    config = load_config(found)
+    wanted = {path.resolve() for path in command.inputs}
+    chosen = tuple(lock for lock in config.locks if lock.input.resolve() in wanted)
+    return (config, chosen) if len(chosen) == len(wanted) else None
+
+
+def _command_target(command: CompileCommand) -> TargetEnvironment:
+    if command.from_dockerfile is not None:
+        if command.python_version:
+            raise UsageError("give --from-dockerfile or --python-version, not both")
+        return TargetEnvironment.from_dockerfile(command.from_dockerfile, platform=command.platform)
+    return TargetEnvironment.create(
+        python_version=command.python_version, platform=command.platform
+    )
+
+
+def project_target(config: ProjectConfig, command: CompileCommand) -> TargetEnvironment:
+    if command.from_dockerfile is not None or command.python_version is not None:
+        return _command_target(command)
+    platform = command.platform or config.platform
+    if config.python_version is None and config.dockerfile is not None:
+        return TargetEnvironment.from_dockerfile(config.dockerfile, platform=platform)
+    return TargetEnvironment.create(python_version=config.python_version, platform=platform)
+
+
+def _output(command: CompileCommand) -> Path:
+    if command.output_file is not None:
+        return command.output_file
+    if command.format == "pylock":
+        return command.inputs[0].parent / "pylock.toml"
+    if len(command.inputs) == 1 and command.inputs[0].suffix == ".in":
+        return command.inputs[0].with_suffix(".txt")
+    raise UsageError(
+        "several inputs (or one that is not a .in file) need an explicit --output-file",
+        hint="for example: lockctl compile a.in b.in -o requirements.txt",
+    )
+
+
+def _write_options(
+    command: CompileCommand, target: TargetEnvironment, cwd: Path, *, generate_hashes: bool
+) -> LockWriteOptions:
+    return LockWriteOptions(
+        command=command.command_line,
+        python_version=target.python_minor,
+        generate_hashes=generate_hashes,
+        strip_extras=command.strip_extras,
+        emit_index_url=command.emit_index_url,
+        emit_header=command.header,
+        annotate=command.annotate,
+        paths_relative_to=cwd,  # pip-tools shows -r paths as named from its working directory
+    )
+
+
+def config_index_options(config: ProjectConfig) -> IndexOptions:
+    return IndexOptions(
+        index_url=config.index_url,
+        extra_index_urls=config.extra_index_urls,
+        # A relative find-links directory in pyproject.toml is relative to the project.
+        find_links=tuple(
+            link if "://" in link else str(config.root / link) for link in config.find_links
+        ),
+        no_index=config.no_index,
+        trusted_hosts=config.trusted_hosts,
+    )
+
+
+def as_root(entry: OverrideEntry) -> RootRequirement:
+    line = SourceLine(
+        path=entry.file, line=entry.line, end_line=entry.line, text=str(entry.requirement)
+    )
+    return RootRequirement(
+        requirement=entry.requirement,
+        origin=Origin(line=line),
+        kind="override",
+        reason=entry.reason,
+    )
+
+
+def unused_overrides(
+    config: ProjectConfig, results: Sequence[tuple[LockEntry, Resolution]]
+) -> list[OverrideEntry]:
+    """Overrides naming a project that no compiled lock pins: worth a warning, not an error."""
+    pinned: set[NormalizedName] = set()
+    for _, resolution in results:
+        pinned |= {pin.name for pin in resolution.pins}
+    entries = [*config.overrides, *(e for lock, _ in results for e in lock.overrides)]
+    return [entry for entry in entries if entry.name not in pinned]

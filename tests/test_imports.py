@@ -1,0 +1,65 @@
+"""What the command line loads: ``--version`` and ``--help`` stay off the heavy layers.
+
+Each case runs the real entry point in a fresh interpreter and lists the modules it imported.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+_PROBE = """
+import json, sys
+from lockctl.cli.main import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print(json.dumps(sorted(sys.modules)), file=sys.stderr)
+"""
+
+# What parsing a command line needs: the parser, the command dataclasses, the option values of
+# the index settings, the target's platform names, and the base modules they stand on.
+LIGHT = {
+    "lockctl",
+    "lockctl.cli",
+    "lockctl.cli.main",
+    "lockctl.cli.parser",
+    "lockctl.defaults",
+    "lockctl.errors",
+    "lockctl.index",
+    "lockctl.index.pipconfig",
+    "lockctl.index.settings",
+    "lockctl.lazy",
+    "lockctl.ops",
+    "lockctl.ops.commands",
+    "lockctl.target",
+    "lockctl.urls",
+}
+HEAVY_THIRD_PARTY = {"urllib3", "resolvelib", "tomlkit", "docker", "platformdirs", "certifi"}
+
+
+def _imported(*argv: str) -> set[str]:
+    result = subprocess.run(
+        [sys.executable, "-c", _PROBE, *argv], capture_output=True, text=True, check=True
+    )
+    return set(json.loads(result.stderr.strip().splitlines()[-1]))
+
+
+@pytest.mark.parametrize(
+    "argv", [("--version",), ("--help",), ("compile", "--help"), ("metadata", "--help")]
+)
+def test_the_command_line_alone_loads_only_the_light_modules(argv: tuple[str, ...]) -> None:
+    modules = _imported(*argv)
+    ours = {name for name in modules if name == "lockctl" or name.startswith("lockctl.")}
+    assert ours == LIGHT
+    assert not {name.split(".")[0] for name in modules} & HEAVY_THIRD_PARTY
+
+
+def test_the_probe_sees_a_command_that_does_load_the_resolver(tmp_path: object) -> None:
+    # The same probe on a command that runs: proves the probe would notice heavy imports.
+    modules = _imported("inputs", "/nonexistent/requirements.in")
+    assert "lockctl.reqfile" in modules
