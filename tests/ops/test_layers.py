@@ -88,6 +88,19 @@ def test_disagreeing_layers_write_nothing(tmp_path: Path, index: str) -> None:
     assert "the layers disagree" in str(caught.value)
     assert (tmp_path / "core.txt").read_text() == "numpy==1.0\n"  # all or nothing
     assert not (tmp_path / "mlflow.txt").exists()
+    # The fix is data: mlflow's own numpy requirement as an override for its lock, tried.
+    assert [fix.to_dict() for fix in caught.value.fixes] == [
+        {
+            "kind": "override",
+            "requirement": "numpy<1.25",
+            "file": None,
+            "line": None,
+            "asked_by": None,
+            "lock": str(tmp_path / "mlflow.txt"),
+            "checked": True,
+            "resolves_to": {"name": "numpy", "version": "1.24.0"},
+        }
+    ]
 
 
 def test_a_cycle_between_layers_is_bad_input(tmp_path: Path, index: str) -> None:
