@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from packaging.metadata import parse_email
 
-from lockctl.index.coremeta import _TITLES, _WANTED, _read_fields, parse_core_metadata
+from lockctl.index.coremeta import parse_core_metadata
+from lockctl.index.metaheaders import FIELD_TITLES, WANTED_FIELDS, read_fields
 
 
 def _installed_metadata() -> list[Path]:
@@ -50,14 +51,16 @@ def _packaging_fields(data: bytes) -> tuple[dict[str, list[str]], list[str]]:
     fields: dict[str, list[str]] = {}
     for key, value in raw.items():
         name = key.replace("_", "-")
-        if name in _WANTED:
+        if name in WANTED_FIELDS:
             fields[name] = list(value) if isinstance(value, list) else [str(value)]
-    wanted_unparsed = sorted(_TITLES[n.lower()] for n in unparsed if n.lower() in _WANTED)
+    wanted_unparsed = sorted(
+        FIELD_TITLES[n.lower()] for n in unparsed if n.lower() in WANTED_FIELDS
+    )
     return fields, wanted_unparsed
 
 
 def _ours(data: bytes) -> tuple[dict[str, list[str]], list[str]]:
-    fields, unparsed = _read_fields(data)
+    fields, unparsed = read_fields(data)
     return fields, sorted(unparsed)
 
 

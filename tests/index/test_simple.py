@@ -10,8 +10,9 @@ from packaging.utils import canonicalize_name
 
 from lockctl.index.cache import Cache
 from lockctl.index.models import build_file
+from lockctl.index.pageslicer import json_page_chunks
 from lockctl.index.simple import JSON_CONTENT_TYPE as JSON
-from lockctl.index.simple import PageFormatError, json_page_chunks, parse_project_page
+from lockctl.index.simple import PageFormatError, parse_project_page
 from lockctl.urls import SecretURL
 
 PAGE = SecretURL("https://user:pw@index.test/simple/demo/")
@@ -71,7 +72,7 @@ def test_bodies_that_are_not_pages(content_type: str, body: bytes) -> None:
         parse_project_page(name=NAME, page_url=PAGE, content_type=content_type, body=body)
 
 
-# -- json_page_chunks: what the page worker stores, cut from the body ------------------------
+# -- pageslicer.json_page_chunks: the same files as the parser, cut from the body ------------
 
 _FILES = [
     {**_WHEEL, "upload-time": "2024-01-01T00:00:00Z"},

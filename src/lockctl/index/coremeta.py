@@ -1,16 +1,14 @@
 """Core metadata (METADATA / PKG-INFO) reduced to what resolution needs.
 
-The file is in email header format. Only the fields resolution reads are taken from it, the
-way ``packaging.metadata.parse_email`` reads them (header lines up to the first blank or
-non-header line, folded lines kept with their newline, a field that is not UTF-8 unreadable,
-a single-use field given twice unreadable), without importing the ``email`` package: that
-import alone cost about 90 ms of a cold compile, before the first metadata could be read.
-Fields that do not parse are collected as problems instead of sinking the whole release.
+Only the fields resolution reads are kept: name, version, Requires-Dist, Requires-Python,
+Provides-Extra and Dynamic (PEP 643). Fields that do not parse are collected as problems
+instead of sinking the whole release; a file without a usable Name or Version is refused. The
+header lines are read by ``metaheaders.read_fields``, an optimisation that stands in for the
+``email`` package (see there).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +17,8 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
+
+from lockctl.index.metaheaders import read_fields
 
 __all__ = ["CoreMetadata", "MetadataParseError", "parse_core_metadata"]
 
@@ -66,7 +66,7 @@ class CoreMetadata:
 
 
 def parse_core_metadata(data: bytes) -> CoreMetadata:
-    raw, unparsed = _read_fields(data)
+    raw, unparsed = read_fields(data)
     problems = [f"{field}: could not be read" for field in unparsed]
     name, version = _single(raw, "name"), _single(raw, "version")
     if not name or not version:
@@ -100,60 +100,6 @@ def parse_core_metadata(data: bytes) -> CoreMetadata:
     )
 
 
-_SINGLE_USE = frozenset(["metadata-version", "name", "version", "requires-python"])
-_LINE_BREAK = re.compile(r"(\r\n|\r|\n)")  # what the email package splits on, no more
-_HEADER = re.compile(r"([\x21-\x39\x3b-\x7e]+):[ \t]*(.*)", re.DOTALL)
-
-
-def _read_fields(data: bytes) -> tuple[dict[str, list[str]], list[str]]:
-    """The wanted fields (lower-case names) and the names of those that could not be read."""
-    text = data.decode("utf-8", "surrogateescape")
-    fields: dict[str, list[str]] = {}
-    current: str | None = None
-    parts = _LINE_BREAK.split(text)  # line, its line break, line, ...
-    for index in range(0, len(parts), 2):
-        line = parts[index]
-        if line[:1] in (" ", "\t"):
-            if current is not None:  # folded: kept with its line break, as email keeps it
-                fields[current][-1] += parts[index - 1] + line
-            continue
-        header = _HEADER.match(line)
-        if header is None:  # a blank line, or the first line that is no header: the body
-            break
-        current = header.group(1).lower()
-        if current in _WANTED:
-            fields.setdefault(current, []).append(header.group(2))
-        else:
-            current = None
-    unparsed = []
-    for name, values in list(fields.items()):
-        not_utf8 = any(_has_surrogates(value) for value in values)
-        if not_utf8 or (name in _SINGLE_USE and len(values) > 1):
-            unparsed.append(_TITLES[name])
-            del fields[name]
-    return fields, unparsed
-
-
-def _has_surrogates(value: str) -> bool:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
 def _single(fields: Mapping[str, list[str]], name: str) -> str | None:
     values = fields.get(name)
     return values[0] if values else None
-
-
-_TITLES = {
-    "metadata-version": "Metadata-Version",
-    "name": "Name",
-    "version": "Version",
-    "requires-dist": "Requires-Dist",
-    "requires-python": "Requires-Python",
-    "provides-extra": "Provides-Extra",
-    "dynamic": "Dynamic",
-}
-_WANTED = frozenset(_TITLES)

@@ -1,12 +1,16 @@
-"""Look each host up once per run, and let every connection use the answer.
+"""Look each host up once per run, and let every connection use the answer: an optimisation.
 
-A cold run opens a dozen connections to the same two hosts at once. Each would ask the system
-resolver on its own, and a burst of identical queries is exactly what some resolvers drop:
-glibc then waits its 5-second timeout before asking again (measured on the CI machines: one
-burst in three stalled for 5.0 s). Looking a host up once, under a lock, removes the burst.
+The plain way is urllib3's own: each new connection asks the system resolver for its host.
+A cold run opens a dozen connections to the same two hosts at once, and a burst of identical
+queries is exactly what some resolvers drop: glibc then waits its 5-second timeout before
+asking again (measured on the CI machines: one burst in three stalled for 5.0 s). Looking a
+host up once, under a lock, removes the burst. What it saves shows in the cold rounds of
+``benchmarks/compile.py``, where a stalled lookup adds those 5 seconds to a run; nothing turns
+it off, and ``fetcher.py`` is its only user.
 
 The connection classes below hand urllib3 the looked-up address for the socket only; the host
-name still goes into TLS (SNI and certificate checks) and the Host header.
+name still goes into TLS (SNI and certificate checks) and the Host header. If the lookup here
+fails, urllib3 looks the name up itself and reports the failure its own way.
 """
 
 from __future__ import annotations

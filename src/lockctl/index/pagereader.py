@@ -21,7 +21,8 @@ from lockctl.errors import IndexResponseError
 from lockctl.index.cache import Cache, CachedPage, is_cacheable, url_key
 from lockctl.index.fetcher import Response
 from lockctl.index.models import ProjectPage
-from lockctl.index.pageworker import WORKER_MIN_BYTES, PageWorker, store_page, worth_a_worker
+from lockctl.index.pageslicer import store_page
+from lockctl.index.pageworker import WORKER_MIN_BYTES, PageWorker, worth_a_worker
 from lockctl.index.simple import PageFormatError, parse_project_page
 from lockctl.urls import SecretURL
 

@@ -1,10 +1,15 @@
-"""Parse project pages and write them to the cache in a worker process, off the GIL.
+"""Cache large project pages in a worker process, on another CPU: an optimisation.
 
-On a cold run the main process is CPU-bound under the GIL: its threads fetch pages while the
-resolver works, and cutting tens of megabytes of PEP 691 JSON into per-release cache entries
-(``json_page_chunks``) would take a third of a second of that time. A second process does this
-for the large pages, on the other core; the thread that fetched a page then reads the entry
-back from the cache, which decodes only the releases a caller looks at (``LazyGroups``).
+The plain way is ``pageslicer.store_page`` in the process that fetched the page, which is what
+happens for small pages, with ``LOCKCTL_PAGE_WORKER=0``, on one CPU, and whenever the worker
+fails. On a cold run that process is CPU-bound under the GIL: its threads fetch pages while
+the resolver works, and cutting tens of megabytes of PEP 691 JSON into per-release cache
+entries took a third of a second of that time when the worker was written. Here a second
+process does it for pages of ``WORKER_MIN_BYTES`` and more: 30 of the data-science stack's 118
+pages, 28 of its 31 MB (README, "Performance"). The thread that fetched a page then reads the
+entry back from the cache, which decodes only the releases a caller looks at. The gain is the
+difference between the cold ``datascience`` runs of ``benchmarks/compile.py`` with and without
+``LOCKCTL_PAGE_WORKER=0`` in the environment (the benchmark passes it on to lockctl).
 
 The worker is a plain ``python -m lockctl.index.pageworker`` child speaking a small protocol on
 its pipes (a JSON line, then the body; a JSON line back), not ``multiprocessing``: that would
@@ -32,16 +37,11 @@ from typing import IO, Any
 from packaging.utils import NormalizedName, canonicalize_name
 
 from lockctl.index.cache import Cache
-from lockctl.index.models import ProjectPage
-from lockctl.index.simple import (
-    PageFormatError,
-    is_json_page,
-    json_page_chunks,
-    parse_project_page,
-)
+from lockctl.index.pageslicer import store_page
+from lockctl.index.simple import PageFormatError
 from lockctl.urls import SecretURL
 
-__all__ = ["WORKER_MIN_BYTES", "PageWorker", "store_page", "worth_a_worker"]
+__all__ = ["WORKER_MIN_BYTES", "PageWorker", "worth_a_worker"]
 
 # A page smaller than this is parsed where it was fetched: for most projects the page is a few
 # kilobytes, cheaper to parse than to send across, and it need not wait behind numpy's 2 MB.
@@ -178,37 +178,6 @@ class PageWorker:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-
-
-def store_page(
-    cache: Cache,
-    key: str,
-    *,
-    name: NormalizedName,
-    page_url: SecretURL,
-    content_type: str,
-    body: bytes,
-    etag: str | None,
-) -> ProjectPage:
-    """Turn a fetched page into its cache entry, and the page as read from that entry.
-
-    What the worker does with every page it is sent, and the calling process with the pages
-    it keeps. A PEP 691 page keeps the index's own file dicts, cut out of the body rather than
-    decoded and encoded again; an HTML page is parsed. Raises ``PageFormatError``.
-    """
-    if is_json_page(content_type):
-        groups = cache.put_page_chunks(
-            key,
-            base=page_url.without_credentials().secret,
-            chunks=json_page_chunks(name, body),
-            etag=etag,
-            found=True,
-        )
-        return ProjectPage(name=name, source=page_url.redacted, base=page_url, groups=groups)
-    page = parse_project_page(name=name, page_url=page_url, content_type=content_type, body=body)
-    base = page.base.without_credentials().secret
-    cache.put_page(key, base=base, groups=page.groups, etag=etag, found=True)
-    return page
 
 
 def _widen_pipe(process: subprocess.Popen[bytes]) -> None:

@@ -8,7 +8,6 @@ HTML pages carry the PEP 503 anchor attributes: ``data-requires-python`` (HTML-e
 from __future__ import annotations
 
 import json
-import re
 import urllib.parse
 from collections.abc import Mapping
 from html.parser import HTMLParser
@@ -23,7 +22,7 @@ from lockctl.index.models import (
     build_file,
     release_key,
 )
-from lockctl.urls import SecretURL, strip_credentials
+from lockctl.urls import SecretURL
 
 __all__ = [
     "ACCEPT_HEADER",
@@ -31,7 +30,6 @@ __all__ = [
     "PageFormatError",
     "html_links",
     "is_json_page",
-    "json_page_chunks",
     "list_project_names",
     "parse_html_page",
     "parse_json_page",
@@ -90,99 +88,6 @@ def _grouped(name: NormalizedName, records: list[FileRecord]) -> dict[str, list[
                 raise TypeError(f"file {record['filename']!r} has no URL")
             groups.setdefault(key, []).append(record)
     return groups
-
-
-def json_page_chunks(name: NormalizedName, body: bytes) -> dict[str, bytes]:
-    """A PEP 691 page's files grouped by release, each group a JSON array of the page's own text.
-
-    What the cache stores: the file dicts as the index wrote them, cut out of the body rather
-    than decoded and encoded again (which cost twice as much on megabyte pages). A file URL
-    with credentials in it is the exception: that dict is written again without them.
-    """
-    try:
-        text = body.decode("utf-8")
-        pieces: dict[str, list[str]] = {}
-        memo: dict[str, str | None] = {}
-        position = _skip(text, _expect(text, _skip(text, 0), "{"))
-        found = False
-        while not text.startswith("}", position):
-            key, position = _DECODER.raw_decode(text, position)
-            if not isinstance(key, str):
-                raise TypeError("a key that is not a string")
-            position = _skip(text, _expect(text, _skip(text, position), ":"))
-            if key == "files":
-                position = _file_pieces(name, text, position, pieces, memo)
-                found = True
-            else:
-                _, position = _DECODER.raw_decode(text, position)
-            position = _after_item(text, _skip(text, position), "}")
-        if not found or text[position + 1 :].strip():
-            raise ValueError("no files list, or text after the page")
-    except (ValueError, KeyError, TypeError, IndexError) as exc:
-        raise PageFormatError(f"not a PEP 691 JSON page: {exc}") from exc
-    return {key: f"[{','.join(group)}]".encode() for key, group in pieces.items()}
-
-
-def _file_pieces(
-    name: NormalizedName,
-    text: str,
-    position: int,
-    pieces: dict[str, list[str]],
-    memo: dict[str, str | None],
-) -> int:
-    """Cut each file dict of the ``files`` array out of ``text``; the position after it."""
-    position = _skip(text, _expect(text, position, "["))
-    if text.startswith("]", position):
-        return position + 1
-    decode, separator = _DECODER.raw_decode, _FILES_SEPARATOR.match
-    while True:  # once per file: tens of thousands on a large page, so kept lean
-        record, end = decode(text, position)
-        if not isinstance(record, dict) or not isinstance(record.get("url"), str):
-            raise TypeError("a file without a URL")
-        if not isinstance(record.get("filename"), str):
-            raise TypeError("a file without a filename")
-        key = release_key(record["filename"], name, memo)
-        if key is not None:
-            piece = text[position:end]
-            if "@" in record["url"]:  # rare: checked here, as this runs once per file
-                clean = strip_credentials(record["url"])
-                if clean != record["url"]:
-                    piece = json.dumps({**record, "url": clean}, separators=(",", ":"))
-            pieces.setdefault(key, []).append(piece)
-        after = separator(text, end)
-        if after is None:
-            raise ValueError(f"expected ',' or ']' at offset {end}")
-        if after.group(1) == "]":
-            return after.end()
-        position = after.end()
-
-
-_DECODER = json.JSONDecoder()
-_WHITESPACE = re.compile(r"[ \t\n\r]*")
-_FILES_SEPARATOR = re.compile(r"[ \t\n\r]*(\]|,[ \t\n\r]*)")
-
-
-def _skip(text: str, position: int) -> int:
-    match = _WHITESPACE.match(text, position)
-    assert match is not None  # the pattern matches the empty string
-    return match.end()
-
-
-def _after_item(text: str, position: int, closing: str) -> int:
-    """Past the comma after an item, at the next item; or at ``closing``, the last one."""
-    if text.startswith(",", position):
-        position = _skip(text, position + 1)
-        if not text.startswith(closing, position):
-            return position
-    elif text.startswith(closing, position):
-        return position
-    raise ValueError(f"expected ',' or {closing!r} at offset {position}")
-
-
-def _expect(text: str, position: int, char: str) -> int:
-    if not text.startswith(char, position):
-        raise ValueError(f"expected {char!r} at offset {position}")
-    return position + 1
 
 
 def parse_json_page(*, name: NormalizedName, page_url: SecretURL, body: bytes) -> ProjectPage:

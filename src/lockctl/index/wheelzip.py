@@ -4,6 +4,10 @@ A wheel is a zip file, and a zip file is read from its end: the end-of-central-d
 (and its ZIP64 variant) says where the central directory is, the central directory says where
 each member's local header is. So the ``.dist-info/METADATA`` of a 12 MB wheel costs a suffix
 request of ``tail`` bytes and, for a wheel with a large directory, one or two more small ranges.
+
+The METADATA entry is found in the central directory by searching for its name
+(``zipsearch``, an optimisation); reading every entry in order (``_members``) is the plain
+way, and what happens whenever that search is unsure.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import zlib
 from dataclasses import dataclass
 
 from lockctl.index.fetcher import Fetcher, Response
+from lockctl.index.zipsearch import entries_named_with_suffix
 from lockctl.urls import SecretURL
 
 __all__ = [
@@ -116,40 +121,15 @@ def read_member_from_bytes(data: bytes) -> bytes:
 
 def _extract_metadata(remote: _RemoteFile) -> bytes:
     directory, entries = _directory_bytes(remote)
-    members = _metadata_members(directory)
-    if members is None:  # the quick search was not sure: read every entry
-        members = [m for m in _members(directory, entries) if _METADATA_MEMBER.match(m.name)]
+    offsets = entries_named_with_suffix(directory, _METADATA_SUFFIX)
+    if offsets is None:  # the quick search was not sure: read every entry
+        candidates = _members(directory, entries)
+    else:
+        candidates = [_member_at(directory, offset) for offset in offsets]
+    members = [m for m in candidates if _METADATA_MEMBER.match(m.name)]
     if len(members) != 1:
         raise WheelFormatError(f"expected one .dist-info/METADATA, found {len(members)}")
     return _read_member(remote, members[0])
-
-
-def _metadata_members(directory: bytes) -> list[_Member] | None:
-    """The ``.dist-info/METADATA`` entries, found by searching for their name; None if unsure.
-
-    numpy's wheels list over a thousand files: decoding every entry to find one cost more
-    than fetching it. An entry's name follows its fixed 46-byte header, so a name found in
-    the directory bytes is checked against the header that should precede it; anything that
-    does not check out (a name inside another field, a header signature out of place) sends
-    the caller back to reading every entry.
-    """
-    members: list[_Member] = []
-    position = directory.find(_METADATA_SUFFIX)
-    while position >= 0:
-        end = position + len(_METADATA_SUFFIX)
-        header = directory.rfind(_CENTRAL, 0, position)
-        if header < 0 or header + 46 > position:
-            return None
-        name_length = int.from_bytes(directory[header + 28 : header + 30], "little")
-        name = directory[header + 46 : header + 46 + name_length]
-        if header + 46 + name_length == end:
-            member = _member_at(directory, header)
-            if _METADATA_MEMBER.match(member.name):
-                members.append(member)
-        elif name.find(_METADATA_SUFFIX) < 0:
-            return None  # the suffix is not inside this entry's name: something else holds it
-        position = directory.find(_METADATA_SUFFIX, end)
-    return members
 
 
 def _directory_bytes(remote: _RemoteFile) -> tuple[bytes, int]:
