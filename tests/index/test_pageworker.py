@@ -1,10 +1,19 @@
-"""The page worker process: same pages as in-process parsing, and every way it can fail."""
+"""The page worker process: same pages as in-process parsing, and every way it can fail.
+
+Nothing here waits without a deadline. The worker's reply timeout is cut to ``DEADLINE``, so a
+worker that stops answering is killed (and the page parsed by the caller) within seconds, and
+the tests see that it is gone; every other wait gives up after ``DEADLINE`` too.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import os
+import signal
 import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +22,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from lockctl.errors import IndexResponseError
-from lockctl.index import Cache, ProjectPage, pagereader
+from lockctl.index import Cache, ProjectPage, pagereader, pageworker
 from lockctl.index.pageworker import PageWorker, worth_a_worker
 from lockctl.index.simple import PageFormatError
 from lockctl.urls import SecretURL
@@ -28,6 +37,33 @@ PAGE = b'{"meta": {"api-version": "1.1"}, "name": "demo", "files": [' + (
     b' "hashes": {"sha256": "ab"}, "requires-python": ">=3.8"}]}'
 )
 JSON = "application/vnd.pypi.simple.v1+json"
+PAGE_URL = SecretURL("https://h.example/simple/demo/")
+DEADLINE = 10.0  # seconds
+
+
+@pytest.fixture(autouse=True)
+def _hung_within_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pageworker, "REPLY_TIMEOUT", DEADLINE)
+
+
+def _wait_until(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + DEADLINE
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"waited {DEADLINE} s for {what}")
+        time.sleep(0.005)
+
+
+@contextlib.contextmanager
+def _worker(cache: Cache) -> Iterator[PageWorker]:
+    worker = PageWorker(cache)
+    try:
+        yield worker
+    finally:
+        if worker.pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(worker.pid, signal.SIGCONT)  # in case a test stopped it
+        worker.close()
 
 
 def _pages(
@@ -41,7 +77,8 @@ def _pages(
             page = client.project(name)
             assert isinstance(page, ProjectPage)
             seen[name] = [f"{f.filename} {f.sha256} {f.url.secret}" for f in page.files]
-        assert (client._page_reader.worker is not None) == (worker and worth_a_worker(client.cache))
+        # Still running: it answered every page in time, none fell back to the caller.
+        assert client.page_worker_running == (worker and worth_a_worker(client.cache))
     return seen
 
 
@@ -67,30 +104,27 @@ def test_a_bad_page_is_still_an_index_error(
     with make_client([index_server.simple_url], cache_dir=tmp_path) as client:
         with pytest.raises(IndexResponseError, match="neither a PEP 691 JSON page"):
             client.project("odd")
-        assert client._page_reader.worker is not None
+        assert client.page_worker_running
 
 
 def test_a_dead_worker_leaves_parsing_to_the_caller(tmp_path: Path) -> None:
-    cache = Cache(tmp_path)
-    worker = PageWorker(cache)
-    assert worker._process is not None
-    worker._process.kill()
-    worker._process.wait()
-    done = worker.cache_page(
-        "key",
-        name=canonicalize_name("demo"),
-        page_url=SecretURL("https://h.example/simple/demo/"),
-        content_type=JSON,
-        body=PAGE,
-        etag=None,
-    )
-    assert done is False and worker._process is None
+    with _worker(Cache(tmp_path)) as worker:
+        assert worker.pid is not None
+        os.kill(worker.pid, signal.SIGKILL)
+        done = worker.cache_page(
+            "key",
+            name=canonicalize_name("demo"),
+            page_url=PAGE_URL,
+            content_type=JSON,
+            body=PAGE,
+            etag=None,
+        )
+        assert done is False and worker.pid is None
 
 
 def test_the_worker_caches_without_credentials(tmp_path: Path) -> None:
     cache = Cache(tmp_path)
-    worker = PageWorker(cache)
-    try:
+    with _worker(cache) as worker:
         url = SecretURL("https://me:s3cret@h.example/simple/demo/")
         assert worker.cache_page(
             "key",
@@ -109,12 +143,8 @@ def test_the_worker_caches_without_credentials(tmp_path: Path) -> None:
                 body=b"nope",
                 etag=None,
             )
-    finally:
-        worker.close()
     page = cache.get_page("key")
-    assert (
-        page is not None and page.etag == '"v1"' and page.base == "https://h.example/simple/demo/"
-    )
+    assert page is not None and page.etag == '"v1"' and page.base == PAGE_URL.secret
     assert b"s3cret" not in b"".join(p.read_bytes() for p in tmp_path.rglob("*.json"))
     assert [r["filename"] for r in page.groups[str(Version("1.0"))]] == [
         "demo-1.0-py3-none-any.whl"
@@ -128,7 +158,7 @@ def test_file_indexes_are_parsed_in_process(
     simple = write_file_index(tmp_path / "tree", [(make_wheel("local", "1.0"), {})])
     with make_client([simple.as_uri()], cache_dir=tmp_path / "cache") as client:
         assert isinstance(client.project("local"), ProjectPage)
-        assert client._page_reader.worker is None
+        assert not client.page_worker_running
 
 
 def test_small_pages_are_parsed_where_they_were_fetched(
@@ -150,52 +180,61 @@ def test_small_pages_are_parsed_where_they_were_fetched(
         assert isinstance(client.project("tiny"), ProjectPage)
         big = client.project("big")
         assert isinstance(big, ProjectPage) and len(big.versions()) == 400
+        assert client.page_worker_running  # it answered in time
     assert sent == ["big"]
 
 
 def test_a_page_somebody_waits_for_goes_first_then_the_smallest(tmp_path: Path) -> None:
-    worker = PageWorker(Cache(tmp_path))
-    served: list[str] = []
-    holding = threading.Event()
-    release = threading.Event()
+    cache = Cache(tmp_path)
+    answers: dict[str, bool] = {}
 
-    def hold() -> None:
-        with worker._turn(0, "first"):
-            holding.set()
-            release.wait(10)
+    def send(name: str, size: int) -> threading.Thread:
+        def cache_page() -> None:
+            answers[name] = worker.cache_page(
+                name,
+                name=canonicalize_name(name),
+                page_url=PAGE_URL,
+                content_type=JSON,
+                body=PAGE.ljust(size),  # JSON allows trailing whitespace
+                etag=None,
+            )
 
-    def queue(size: int, name: str) -> threading.Thread:
-        def take_turn() -> None:
-            with worker._turn(size, name):
-                served.append(name)
-
-        waiting = len(worker._queue)
-        thread = threading.Thread(target=take_turn)
+        thread = threading.Thread(target=cache_page, daemon=True)
         thread.start()
-        while len(worker._queue) == waiting:  # queued in this order: not first come, first served
-            time.sleep(0.001)
         return thread
 
-    try:
-        holder = threading.Thread(target=hold)
-        holder.start()
-        assert holding.wait(10)
-        threads = [queue(900_000, "cffi"), queue(3_000_000, "numpy"), queue(50_000, "six")]
-        worker.hurry("numpy")
-        release.set()
-        for thread in [holder, *threads]:
-            thread.join(10)
-    finally:
-        worker.close()
-    assert served == ["numpy", "six", "cffi"]
+    with _worker(cache) as worker:
+        pid = worker.pid
+        assert pid is not None
+        os.kill(pid, signal.SIGSTOP)  # busy with the first page until it is let go
+        try:
+            threads = [send("first", 0)]
+            _wait_until(lambda: worker.pending() == 1, "the worker to take the first page")
+            threads += [send("cffi", 9_000), send("numpy", 30_000), send("six", 500)]
+            _wait_until(lambda: worker.pending() == 4, "three pages to wait their turn")
+            worker.hurry("numpy")
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        for thread in threads:
+            thread.join(DEADLINE)
+            assert not thread.is_alive(), "the worker did not answer in time"
+    assert answers == dict.fromkeys(["first", "cffi", "numpy", "six"], True)
+    written_at: dict[str, float] = {}
+    for name in answers:
+        entry = cache.get_page(name, allow_stale=True)
+        assert entry is not None
+        written_at[name] = entry.fetched_at
+    assert sorted(written_at, key=written_at.__getitem__) == ["first", "numpy", "six", "cffi"]
 
 
 @pytest.mark.skipif(not hasattr(fcntl, "F_GETPIPE_SZ"), reason="pipe sizes are a Linux feature")
 def test_pages_cross_a_wide_pipe(tmp_path: Path) -> None:
-    worker = PageWorker(Cache(tmp_path))
-    try:
-        assert worker._process is not None and worker._process.stdin is not None
-        size = fcntl.fcntl(worker._process.stdin.fileno(), fcntl.F_GETPIPE_SZ)
-        assert size >= 1 << 20
-    finally:
-        worker.close()
+    with _worker(Cache(tmp_path)) as worker:
+        assert worker.pid is not None
+        # The worker's standard input is the pipe pages cross; /proc opens that same pipe.
+        pipe = os.open(f"/proc/{worker.pid}/fd/0", os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            size = fcntl.fcntl(pipe, fcntl.F_GETPIPE_SZ)
+        finally:
+            os.close(pipe)
+    assert size >= 1 << 20

@@ -79,6 +79,16 @@ class IndexClient:
         self._pool: ThreadPoolExecutor | None = None
         self._page_reader = PageReader(cache)
 
+    @property
+    def page_worker_running(self) -> bool:
+        """Whether a page worker process takes this client's large pages.
+
+        It starts with the first page fetched, where it can help (``worth_a_worker``), and is
+        gone once it failed; pages are then parsed in this process.
+        """
+        worker = self._page_reader.worker
+        return worker is not None and worker.pid is not None
+
     # -- projects -----------------------------------------------------------------------------
 
     def project(self, name: str) -> ProjectPage | ProjectNotFound:

@@ -41,13 +41,15 @@ from lockctl.index.pageslicer import store_page
 from lockctl.index.simple import PageFormatError
 from lockctl.urls import SecretURL
 
-__all__ = ["WORKER_MIN_BYTES", "PageWorker", "worth_a_worker"]
+__all__ = ["REPLY_TIMEOUT", "WORKER_MIN_BYTES", "PageWorker", "worth_a_worker"]
 
 # A page smaller than this is parsed where it was fetched: for most projects the page is a few
 # kilobytes, cheaper to parse than to send across, and it need not wait behind numpy's 2 MB.
 WORKER_MIN_BYTES = 100_000
 
-_REPLY_TIMEOUT = 60.0  # seconds for one page; parsing the largest takes a few hundredths
+# Seconds to wait for the answer about one page; a worker that takes longer counts as hung (it
+# is killed, and the page parsed in the calling process). Parsing the largest page takes far less.
+REPLY_TIMEOUT = 60.0
 
 
 def worth_a_worker(cache: Cache) -> bool:
@@ -95,6 +97,20 @@ class PageWorker:
             self._process = None
         else:
             _widen_pipe(self._process)
+
+    @property
+    def pid(self) -> int | None:
+        """The worker process's id while it serves pages (for diagnostics and tests).
+
+        None if it never started, failed or was closed: pages are then parsed by the caller.
+        """
+        process = self._process
+        return None if process is None else process.pid
+
+    def pending(self) -> int:
+        """How many pages ``cache_page`` holds: the one the worker has, and those in line."""
+        with self._turns:
+            return len(self._queue) + int(self._busy)
 
     def hurry(self, name: str) -> None:
         """Somebody is blocked on this page: it goes before every page nobody waits for."""
@@ -154,7 +170,7 @@ class PageWorker:
             try:
                 process.stdin.write(json.dumps(request).encode() + b"\n" + body)
                 process.stdin.flush()
-                ready, _, _ = select.select([process.stdout], [], [], _REPLY_TIMEOUT)
+                ready, _, _ = select.select([process.stdout], [], [], REPLY_TIMEOUT)
                 if not ready:
                     raise TimeoutError("the page worker did not answer")
                 reply = json.loads(process.stdout.readline())
