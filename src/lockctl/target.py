@@ -13,8 +13,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from packaging.tags import Tag, compatible_tags, cpython_tags
+from typing import TYPE_CHECKING
+
 from packaging.version import InvalidVersion, Version
+
+if TYPE_CHECKING:
+    from packaging.tags import Tag
 
 from lockctl.errors import UsageError
 
@@ -147,6 +151,10 @@ class TargetEnvironment:
 
     def tags(self) -> list[Tag]:
         """Wheel tags the target accepts, best first (the order pip prefers them in)."""
+        # Imported here: only resolving needs packaging.tags (and the logging it imports),
+        # and every start of the command line would pay for it (benchmarks/startup.py).
+        from packaging.tags import compatible_tags, cpython_tags
+
         platforms = list(PLATFORMS[self.platform][4])
         major, minor = self.python_version.release[:2]
         return [
