@@ -6,8 +6,13 @@ loading the layer that uses it.
 
 from __future__ import annotations
 
-__all__ = ["MAX_REQUESTS"]
+__all__ = ["MAX_REQUESTS", "RUN_TIMEOUT"]
 
 # Requests to the index at once (``--max-requests``): the HTTP client's thread pool and its
 # connection pool per host are both this size.
 MAX_REQUESTS = 16
+
+# Seconds a whole run may spend on the indexes (``--timeout``): generous, since a cold compile
+# of a large stack takes seconds, but finite, so a hung private index fails the run instead of
+# blocking a CI job until the job's own limit.
+RUN_TIMEOUT = 600.0

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from lockctl import __version__
-from lockctl.defaults import MAX_REQUESTS
+from lockctl.defaults import MAX_REQUESTS, RUN_TIMEOUT
 from lockctl.index.settings import IndexOptions
 from lockctl.ops.commands import (
     Command,
@@ -92,6 +92,12 @@ def _add_index_options(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help=f"requests to the index at once (default: {MAX_REQUESTS})",
     )
+    group.add_argument(
+        "--timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        help=f"give up on the indexes after this long, retries included (default: {RUN_TIMEOUT:g})",
+    )
 
 
 def _positive(text: str) -> int:
@@ -100,6 +106,16 @@ def _positive(text: str) -> int:
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     return max(1, value)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number of seconds above 0")
+    return value
 
 
 def _add_compile(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from lockctl.defaults import MAX_REQUESTS
+from lockctl.defaults import MAX_REQUESTS, RUN_TIMEOUT
 from lockctl.index.settings import IndexOptions
 
 if TYPE_CHECKING:
@@ -45,6 +45,7 @@ class IndexRequest:
     refresh_projects: frozenset[str] = frozenset()  # refetch these pages (--upgrade-package)
     allow_build: bool = False
     max_requests: int = MAX_REQUESTS
+    timeout: float = RUN_TIMEOUT  # seconds the whole run may spend waiting on indexes
     policy: FetchPolicy | None = None  # timeouts and retries; None: the fetcher's defaults
 
 
