@@ -88,6 +88,11 @@ class TargetEnvironment:
         cls, *, python_version: str | None = None, platform: str | None = None
     ) -> TargetEnvironment:
         """From user text (CLI or config); None means "the machine lockctl runs on"."""
+        if python_version is not None and not python_version.strip():
+            # An unset shell variable ("--python-version $PY") must not mean this machine's.
+            raise UsageError(
+                "the Python version is empty", hint="write it as 3.11, or leave the option out"
+            )
         version_text = python_version or host_platform.python_version()
         try:
             version = Version(version_text)
@@ -111,6 +116,12 @@ class TargetEnvironment:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+        except UnicodeDecodeError as exc:
+            line = exc.object[: exc.start].count(b"\n") + 1
+            raise UsageError(
+                f"cannot read {path}: line {line} is not UTF-8 text",
+                hint="save the Dockerfile as UTF-8, or pass --python-version and --platform",
+            ) from None
         match = _FROM_PYTHON.search(text)
         if match is None:
             raise UsageError(

@@ -440,3 +440,14 @@ def test_list_needs_no_input_files_but_valid_overrides(tmp_path: Path) -> None:
     project(tmp_path, '[tool.lockctl]\noverrides = ["rich>="]\n')
     with pytest.raises(ConfigError):
         list_overrides(path)
+
+
+def test_add_then_remove_keeps_a_byte_order_mark(tmp_path: Path) -> None:
+    path = tmp_path / "pyproject.toml"
+    original = b'\xef\xbb\xbf[project]\r\nname = "x"\r\n'
+    path.write_bytes(original)
+    add_override(path, "rich>=13.9.4")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf[project]\r\n")
+    assert [str(e.requirement) for _, e in list_overrides(path)] == ["rich>=13.9.4"]
+    remove_override(path, "rich")
+    assert path.read_bytes() == original

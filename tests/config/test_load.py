@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from textwrap import dedent
 
@@ -463,6 +464,24 @@ def test_a_file_that_is_not_toml_is_one_problem_with_its_line(tmp_path: Path) ->
     (problem,) = caught.value.problems
     assert problem.line == 4
     assert problem.message.startswith("not TOML: ")
+
+
+def test_a_key_given_twice_is_one_problem_not_a_crash(tmp_path: Path) -> None:
+    path = write_project(
+        tmp_path, '[tool.lockctl]\npython-version = "3.11"\npython-version = "3"\n'
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    (problem,) = caught.value.problems
+    assert problem.message == 'not TOML: Key "python-version" already exists'
+    if sys.version_info >= (3, 11):  # the standard library's parser says where
+        assert problem.line == 3
+
+
+def test_a_byte_order_mark_is_read_past(tmp_path: Path) -> None:
+    path = tmp_path / "pyproject.toml"
+    path.write_bytes(b'\xef\xbb\xbf[tool.lockctl]\npython-version = "3.12"\n')
+    assert load_config(path).python_version == "3.12"
 
 
 def test_an_unreadable_file_is_one_problem(tmp_path: Path) -> None:

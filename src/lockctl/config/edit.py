@@ -22,7 +22,7 @@ from tomlkit.container import OutOfOrderTableProxy
 from tomlkit.items import AbstractTable, AoT, Array, InlineTable, Item
 
 from lockctl.atomic import write_atomically
-from lockctl.config.document import SECTION, PyprojectFile, read_pyproject
+from lockctl.config.document import BOM, SECTION, PyprojectFile, read_pyproject
 from lockctl.config.locate import KeyPath, locate
 from lockctl.config.model import OverrideEntry
 from lockctl.config.validate import default_output, project_path, read_config
@@ -66,7 +66,7 @@ def add_override(
         else:
             message = f"replaced override {_entry_text(array[index])} with {text} {where}"
             array[index] = entry
-    _write(path, _keep_line_ends(source.text, source.document.as_string()))
+    _write(path, _with_bom(source, _keep_line_ends(source.text, source.document.as_string())))
     return message
 
 
@@ -96,7 +96,7 @@ def remove_override(path: Path, name: str, *, lock: str | None = None) -> str:
     text = _keep_line_ends(source.text, source.document.as_string())
     if lock is None:
         text = _drop_empty_section(text)
-    _write(path, text)
+    _write(path, _with_bom(source, text))
     return message
 
 
@@ -287,6 +287,11 @@ def _drop_empty_section(text: str) -> str:
         newline = "\r\n" if before.endswith("\r\n") else "\n"
         before = before.rstrip("\r\n") + newline
     return before + after
+
+
+def _with_bom(source: PyprojectFile, edited: str) -> str:
+    """A file that started with a byte-order mark keeps it."""
+    return (BOM if source.bom else "") + edited
 
 
 def _keep_line_ends(original: str, edited: str) -> str:
