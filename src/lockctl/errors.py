@@ -20,6 +20,7 @@ classes.
     │   ├── ConfigError                 [tool.lockctl] in pyproject.toml: every ConfigProblem
     │   ├── UsageError                  a command-line or configuration problem
     │   ├── InsecureIndex               plain HTTP to a host the user did not trust
+    │   ├── OutputError                 a file lockctl was asked to write cannot be written
     │   ├── UnknownProject              resolver.errors: a project that no index has
     │   └── UnsupportedRequirement      resolver.errors: a requirement the resolver cannot take
     ├── IndexFailure                    exit 3: an index, the cache or the network failed us
@@ -49,6 +50,7 @@ __all__ = [
     "LockctlError",
     "MetadataUnavailable",
     "OfflineMiss",
+    "OutputError",
     "RequirementsFileError",
     "RequirementsFileErrors",
     "SourceSpan",
@@ -159,6 +161,18 @@ class InsecureIndex(InputError):
         super().__init__(message, hint=hint)
         self.url = url
         self.host = host
+
+
+class OutputError(InputError):
+    """A file lockctl was asked to write cannot be written: ``path``, and the message says why.
+
+    Checked before any work where it can be (a missing directory, a directory in the way);
+    a write that fails anyway leaves every file as it was.
+    """
+
+    def __init__(self, message: str, *, path: Path, hint: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.path = path
 
 
 class IndexFailure(LockctlError):

@@ -365,6 +365,21 @@ def test_dotted_keys_and_inline_lock_tables_are_read_with_their_lines(tmp_path: 
         ),
         pytest.param(
             """\
+            [[tool.lockctl.lock]]
+            input = "requirements.in"
+
+            [[tool.lockctl.lock]]
+            input = "requirements-dev.in"
+            output = "requirements.in"
+            """,
+            [
+                "6: tool.lockctl.lock[1].output: requirements.in is the input of "
+                "tool.lockctl.lock[0]: writing the lock would destroy it",
+            ],
+            id="lock-onto-another-locks-input",
+        ),
+        pytest.param(
+            """\
             [tool.lockctl]
             platform = "linux_sparc"
             """,

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from lockctl.atomic import check_writable, write_all
+from lockctl.errors import OutputError
 from lockctl.lockfiles import write_atomically
 
 
@@ -52,7 +54,7 @@ def test_failure_leaves_the_old_file_and_no_temp_file(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, failing, boom)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(OutputError, match="No space left"):
         write_atomically(target, "django==5.0\n" * 1000)
     monkeypatch.undo()
     assert target.read_bytes() == old
@@ -72,3 +74,59 @@ def test_interrupt_mid_write_cleans_up(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.undo()
     assert target.read_text(encoding="utf-8") == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["requirements.txt"]
+
+
+def test_all_or_nothing_when_a_later_file_cannot_be_staged(tmp_path: Path) -> None:
+    first = tmp_path / "core.txt"
+    first.write_text("old\n", encoding="utf-8")
+    with pytest.raises(OutputError, match="nothing was written"):
+        write_all([(first, "new\n"), (tmp_path / "missing" / "all.txt", "new\n")])
+    assert first.read_text(encoding="utf-8") == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["core.txt"]
+
+
+def test_all_or_nothing_when_a_later_rename_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    existing, new = tmp_path / "core.txt", tmp_path / "resolution.json"
+    existing.write_text("old\n", encoding="utf-8")
+    real_replace = os.replace
+    calls: list[object] = []
+
+    def second_fails(source: str | Path, target: str | Path) -> None:
+        calls.append(target)
+        if len(calls) == 3:  # core.txt, resolution.json, then all.txt fails
+            raise OSError(28, "No space left on device", str(target))
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", second_fails)
+    with pytest.raises(OutputError, match="all.txt: No space left on device"):
+        write_all([(existing, "new\n"), (new, "{}\n"), (tmp_path / "all.txt", "new\n")])
+    monkeypatch.undo()
+    assert existing.read_text(encoding="utf-8") == "old\n"  # put back from its hard link
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["core.txt"]  # no temp, no .old
+
+
+def test_every_file_written_when_all_can_be(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("old\n", encoding="utf-8")
+    write_all([(tmp_path / "a.txt", "A\n"), (tmp_path / "b.txt", "B\n")])
+    assert [p.read_text(encoding="utf-8") for p in sorted(tmp_path.iterdir())] == ["A\n", "B\n"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]
+
+
+@pytest.mark.parametrize(
+    ("relative", "message"),
+    [
+        ("missing/out.txt", "is in a directory that does not exist"),
+        ("adir", "is a directory"),
+        ("afile/out.txt", "which is a file"),
+    ],
+)
+def test_check_writable_says_why_before_any_work(
+    tmp_path: Path, relative: str, message: str
+) -> None:
+    (tmp_path / "adir").mkdir()
+    (tmp_path / "afile").write_text("", encoding="utf-8")
+    with pytest.raises(OutputError, match=message) as caught:
+        check_writable(tmp_path / relative)
+    assert caught.value.path == tmp_path / relative

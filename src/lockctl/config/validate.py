@@ -275,6 +275,7 @@ class _Reader:
             self.fail(at, f"must be an array of tables ([[tool.lockctl.lock]]), not {_kind(value)}")
             return ()
         locks: list[LockEntry] = []
+        placed: list[tuple[int, LockEntry]] = []  # with its index in the TOML array
         writers: dict[Path, KeyPath] = {}
         for index, item in enumerate(value):
             lock = self.lock(item, (*at, index))
@@ -290,7 +291,21 @@ class _Reader:
                 )
                 continue
             locks.append(lock)
+            placed.append((index, lock))
+        self.outputs_are_not_inputs(placed, at)
         return tuple(locks)
+
+    def outputs_are_not_inputs(self, placed: list[tuple[int, LockEntry]], at: KeyPath) -> None:
+        """A lock that wrote over another lock's input would destroy the user's .in file."""
+        inputs = {lock.input: index for index, lock in placed}
+        for index, lock in placed:
+            other = inputs.get(lock.output)
+            if other is not None and other != index:
+                self.fail(
+                    (*at, index, "output"),
+                    f"{self.shown(lock.output)} is the input of {display_key((*at, other))}: "
+                    "writing the lock would destroy it",
+                )
 
     def lock(self, item: object, at: KeyPath) -> LockEntry | None:
         if not isinstance(item, Mapping):

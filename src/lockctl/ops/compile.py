@@ -11,6 +11,7 @@ from typing import Any
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
+from lockctl.atomic import check_writable, write_all
 from lockctl.errors import InputError, UsageError
 from lockctl.events import PreviousLockIgnored, Reporter, ignore_events
 from lockctl.index import IndexClient, IndexSettings
@@ -18,10 +19,9 @@ from lockctl.lockfiles import (
     LockWriteOptions,
     read_lockfile,
     render_piptools,
-    write_atomically,
 )
 from lockctl.ops.commands import CompileCommand, IndexRequest
-from lockctl.ops.inputs import CompileInputs, parse_overrides, read_inputs
+from lockctl.ops.inputs import CompileInputs, included_files, parse_overrides, read_inputs
 from lockctl.ops.lookahead import Lookahead
 from lockctl.ops.package_source import IndexPackageSource
 from lockctl.ops.session import open_index
@@ -42,8 +42,10 @@ __all__ = [
     "CompileRequest",
     "CompileResult",
     "ProgressSnapshot",
+    "check_outputs",
     "compile_lock",
     "resolution_json",
+    "write_results",
 ]
 
 
@@ -117,6 +119,7 @@ class PreparedLock:
 def prepare(request: CompileRequest, *, reporter: Reporter = ignore_events) -> PreparedLock:
     command = request.command
     inputs = read_inputs(request.inputs)
+    check_outputs(request, inputs)
     overrides = parse_overrides(command.overrides, command.override_files)
     upgrade_names, upgrade_pins = _upgrade_packages(command.upgrade_packages)
     # Asking for the newest means asking the index now, not a page cached minutes ago.
@@ -196,16 +199,51 @@ def _in_project(request: CompileRequest, fixes: Sequence[Fix]) -> list[Fix]:
 
 
 def finish(request: CompileRequest, resolution: Resolution, text: str) -> CompileResult:
-    """Write the lock (and its JSON) atomically, unless this is a dry run."""
+    """Write the lock (and its JSON), both or neither, unless this is a dry run."""
+    result = CompileResult(resolution=resolution, text=text, written=not request.dry_run)
+    write_results([(request, result)])
+    return result
+
+
+def outputs_of(request: CompileRequest, result: CompileResult) -> list[tuple[Path, str]]:
+    """The files one compiled lock writes: its JSON (with ``--json``), then the lock."""
+    if request.dry_run:
+        return []
+    files: list[tuple[Path, str]] = []
     json_output = request.command.json_output
-    if json_output is not None and not request.dry_run:
-        write_atomically(
-            json_output,
-            json.dumps(resolution_json(resolution, request.target), indent=2) + "\n",
-        )
-    if not request.dry_run:
-        write_atomically(request.output, text)
-    return CompileResult(resolution=resolution, text=text, written=not request.dry_run)
+    if json_output is not None:
+        resolution = json.dumps(resolution_json(result.resolution, request.target), indent=2)
+        files.append((json_output, resolution + "\n"))
+    files.append((request.output, result.text))
+    return files
+
+
+def write_results(done: Sequence[tuple[CompileRequest, CompileResult]]) -> None:
+    """Write every output of a run, or none (``lockctl.atomic.write_all``)."""
+    write_all([file for request, result in done for file in outputs_of(request, result)])
+
+
+def check_outputs(request: CompileRequest, inputs: CompileInputs) -> None:
+    """Refuse, before any work, an output that cannot be written or would destroy an input.
+
+    pip-compile refuses an output that is its input; an output that an input includes with
+    ``-r``/``-c`` would be read as an input and overwritten the same way.
+    """
+    if request.dry_run:
+        return
+    read = {path.resolve(): path for parsed in inputs.files for path in included_files(parsed)}
+    outputs = [request.output]
+    if request.command.json_output is not None:
+        outputs.append(request.command.json_output)
+    for output in outputs:
+        source = read.get(output.resolve())
+        if source is not None:
+            raise UsageError(
+                f"the output {output} is {source}, which this lock reads as an input: "
+                "writing it would destroy the input",
+                hint="choose another --output-file",
+            )
+        check_writable(output)
 
 
 def _render(request: CompileRequest, resolution: Resolution, settings: IndexSettings) -> str:

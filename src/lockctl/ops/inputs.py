@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,10 +10,10 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName
 
 from lockctl.errors import RequirementsFileError, SourceSpan, UsageError
-from lockctl.reqfile import RequirementsFile, SourceLine, parse_file
+from lockctl.reqfile import IncludeEntry, RequirementsFile, SourceLine, parse_file
 from lockctl.resolver import Origin, RootRequirement
 
-__all__ = ["CompileInputs", "parse_overrides", "read_inputs"]
+__all__ = ["CompileInputs", "included_files", "parse_overrides", "read_inputs"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -110,3 +110,11 @@ def _whole_line(source: SourceLine) -> SourceSpan:
         text=source.text,
         length=max(len(first.strip()), 1),
     )
+
+
+def included_files(parsed: RequirementsFile) -> Iterator[Path]:
+    """The file and every file it includes with ``-r``/``-c``, depth first, as named."""
+    yield parsed.path
+    for entry in parsed.entries:
+        if isinstance(entry, IncludeEntry):
+            yield from included_files(entry.file)

@@ -28,13 +28,14 @@ from lockctl.ops.compile import (
     PreparedLock,
     ProgressSnapshot,
     compile_lock,
-    finish,
     prepare,
     resolve_lock,
+    write_results,
 )
+from lockctl.ops.inputs import included_files
 from lockctl.ops.package_source import IndexPackageSource
 from lockctl.ops.session import open_index
-from lockctl.reqfile import IncludeEntry, RequirementsFile, shown_path
+from lockctl.reqfile import shown_path
 from lockctl.resolver import (
     Fix,
     Origin,
@@ -80,14 +81,6 @@ class _Layer:
     request: CompileRequest
     prepared: PreparedLock
     files: frozenset[Path]  # every file its input includes, itself too (resolved paths)
-
-
-def _included(parsed: RequirementsFile) -> set[Path]:
-    found = {parsed.path.resolve()}
-    for entry in parsed.entries:
-        if isinstance(entry, IncludeEntry):
-            found |= _included(entry.file)
-    return found
 
 
 def layer_order(layers: Sequence[_Layer]) -> list[list[_Layer]]:
@@ -156,7 +149,7 @@ def compile_layers(
         prepared = prepare(request, reporter=reporter)
         files: set[Path] = set()
         for parsed in prepared.inputs.files:
-            files |= _included(parsed)
+            files |= {path.resolve() for path in included_files(parsed)}
         layers.append(_Layer(request=request, prepared=prepared, files=frozenset(files)))
     all_files = [f for layer in layers for f in layer.prepared.inputs.files]
     first = layers[0].prepared.index
@@ -212,10 +205,19 @@ def compile_layers(
                 resolved[layer.request.output] = resolution
                 texts[layer.request.output] = text
             _settle_wave(wave, resolved, texts, run, earlier)
-    return [
-        finish(layer.request, resolved[layer.request.output], texts[layer.request.output])
+    done = [
+        (
+            layer.request,
+            CompileResult(
+                resolution=resolved[layer.request.output],
+                text=texts[layer.request.output],
+                written=not layer.request.dry_run,
+            ),
+        )
         for layer in layers
     ]
+    write_results(done)  # every lock of the project, or none
+    return [result for _, result in done]
 
 
 _Run = Callable[[_Layer, Sequence[Path]], tuple[Resolution, str]]
