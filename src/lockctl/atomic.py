@@ -17,13 +17,13 @@ import os
 import secrets
 import stat
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from lockctl.errors import OutputError
 
-__all__ = ["check_writable", "write_all", "write_atomically"]
+__all__ = ["check_writable", "edit_lock", "write_all", "write_atomically"]
 
 
 def _default_mode() -> int:
@@ -165,3 +165,24 @@ def write_all(files: Sequence[tuple[Path, str]], *, encoding: str = "utf-8") -> 
 def write_atomically(path: Path, text: str, *, encoding: str = "utf-8") -> None:
     """Replace ``path`` with ``text``, written as is (no newline translation)."""
     write_all([(path, text)], encoding=encoding)
+
+
+@contextlib.contextmanager
+def edit_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock for read-modify-write edits of ``path`` by lockctl processes.
+
+    The lock is taken on the file's directory, not the file: an edit replaces the file by a
+    rename, so a lock on the old file would not stop the next editor from opening the new one.
+    Where ``fcntl`` does not exist (Windows), edits are not serialised.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    fd = os.open(_target(path).parent, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock

@@ -21,7 +21,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from tomlkit.container import OutOfOrderTableProxy
 from tomlkit.items import AbstractTable, AoT, Array, InlineTable, Item
 
-from lockctl.atomic import write_atomically
+from lockctl.atomic import edit_lock, write_atomically
 from lockctl.config.document import BOM, SECTION, PyprojectFile, read_pyproject
 from lockctl.config.locate import KeyPath, locate
 from lockctl.config.model import OverrideEntry
@@ -42,6 +42,14 @@ def add_override(
     name = _requirement_name(text)
     if reason is not None and not reason.strip():
         raise UsageError("the reason is empty", hint="leave out --reason, or say why")
+    # Read under the lock: two edits at once each see the other's result, none is lost.
+    with edit_lock(path):
+        return _add(path, text, name, lock=lock, reason=reason)
+
+
+def _add(
+    path: Path, text: str, name: NormalizedName, *, lock: str | None, reason: str | None
+) -> str:
     source = read_pyproject(path)
     table, at, where = _override_table(source, lock, create=True)
     if table is None:  # create=True makes it; this tells mypy so
@@ -73,6 +81,11 @@ def add_override(
 def remove_override(path: Path, name: str, *, lock: str | None = None) -> str:
     """Remove the override on project ``name`` globally or from the lock writing ``lock``."""
     wanted = _requirement_name(name.strip())
+    with edit_lock(path):
+        return _remove(path, wanted, lock=lock)
+
+
+def _remove(path: Path, wanted: NormalizedName, *, lock: str | None) -> str:
     source = read_pyproject(path)
     table, at, where = _override_table(source, lock, create=False)
     overrides = table.get("overrides") if table is not None else None
