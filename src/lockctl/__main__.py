@@ -1,5 +1,3 @@
-import sys
+from lockctl.cli.main import run
 
-from lockctl.cli.main import main
-
-sys.exit(main())
+run()

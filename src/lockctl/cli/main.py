@@ -10,8 +10,11 @@ and ``lockctl --help`` load neither the resolver nor the HTTP client.
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 from collections.abc import Sequence
+from types import FrameType
 
 from lockctl.cli.parser import GlobalOptions, parse_argv
 from lockctl.errors import LockctlError
@@ -24,14 +27,25 @@ from lockctl.ops.commands import (
 )
 from lockctl.urls import redact_text
 
-__all__ = ["main"]
+__all__ = ["main", "run"]
 
 EXIT_INTERNAL = 4
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports it
+EXIT_TERMINATED = 143  # 128 + SIGTERM
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so every ``finally`` runs: temporary files are
+    removed and no output is left half-placed (``lockctl.atomic``)."""
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise _Terminated
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     options, command = parse_argv(sys.argv[1:] if argv is None else argv)
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if _in_main_thread() else None
     try:
         return _run(command, options)
     except LockctlError as error:
@@ -44,6 +58,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except _Terminated:
+        print("terminated", file=sys.stderr)
+        return EXIT_TERMINATED
     except Exception as error:  # a bug: say so plainly, keep the traceback behind --debug
         if options.debug:
             _print_traceback()
@@ -53,6 +70,31 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def run() -> None:
+    """The ``lockctl`` program: ``main()``, then exit with its code.
+
+    After an interrupt, exit at once: a request that nobody waits for any more may still hold
+    a thread of the HTTP pool, and waiting for it to time out would make Ctrl-C take as long.
+    Every file is already whole by then (``lockctl.atomic``), and the page worker process ends
+    when its pipe closes.
+    """
+    code = main()
+    if code in (EXIT_INTERRUPTED, EXIT_TERMINATED):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
+def _in_main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
 
 
 def _run(command: Command, options: GlobalOptions) -> int:
