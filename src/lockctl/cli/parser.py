@@ -19,12 +19,14 @@ from lockctl import __version__
 from lockctl.defaults import MAX_REQUESTS, RUN_TIMEOUT
 from lockctl.index.settings import IndexOptions
 from lockctl.ops.commands import (
+    CheckCommand,
     Command,
     CompileCommand,
     IndexRequest,
     InputsCommand,
     MetadataCommand,
     OverrideCommand,
+    ReconcileCommand,
 )
 from lockctl.target import PLATFORMS
 from lockctl.urls import redact_text
@@ -146,17 +148,7 @@ def _add_compile(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         metavar="OUT",
         help="the lock to write (default: IN with .txt, for one input)",
     )
-    target = parser.add_argument_group("target environment (default: this machine's)")
-    target.add_argument("--python-version", metavar="X.Y", help="the Python the lock is for")
-    target.add_argument(
-        "--platform", choices=sorted(PLATFORMS), help="the platform the lock is for"
-    )
-    target.add_argument(
-        "--from-dockerfile",
-        type=Path,
-        metavar="DOCKERFILE",
-        help="take the Python from the Dockerfile's 'FROM python:X.Y' line",
-    )
+    _add_target_options(parser)
     change = parser.add_argument_group("what to resolve")
     change.add_argument(
         "--override",
@@ -300,6 +292,72 @@ def _add_metadata(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     _add_global_options(metadata, top=False)
 
 
+def _add_target_options(parser: argparse.ArgumentParser) -> None:
+    target = parser.add_argument_group("target environment (default: this machine's)")
+    target.add_argument("--python-version", metavar="X.Y", help="the Python the lock is for")
+    target.add_argument(
+        "--platform", choices=sorted(PLATFORMS), help="the platform the lock is for"
+    )
+    target.add_argument(
+        "--from-dockerfile",
+        type=Path,
+        metavar="DOCKERFILE",
+        help="take the Python from the Dockerfile's 'FROM python:X.Y' line",
+    )
+
+
+def _add_check(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "check",
+        help="say, offline and at once, whether each lock is in sync with its inputs",
+        argument_default=argparse.SUPPRESS,
+        allow_abbrev=False,
+    )
+    parser.add_argument(
+        "locks",
+        nargs="*",
+        type=Path,
+        metavar="LOCK",
+        help="lock files (default: every lock of the project's [tool.lockctl])",
+    )
+    parser.add_argument(
+        "--online", action="store_true", help="fetch the metadata the cache lacks to check pins"
+    )
+    parser.add_argument(
+        "--fix", action="store_true", help="run the compile that brings the locks in sync"
+    )
+    parser.add_argument("--format", choices=("text", "json"), help="text (default) or json")
+    _add_index_options(parser)
+    _add_global_options(parser, top=False)
+
+
+def _add_reconcile(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "reconcile",
+        help="compare a hand-edited lock with what pip and lockctl really resolve",
+        argument_default=argparse.SUPPRESS,
+        allow_abbrev=False,
+    )
+    parser.add_argument("lock", type=Path, metavar="LOCK", help="the lock file (.txt)")
+    parser.add_argument(
+        "--input", type=Path, metavar="IN", help="its input (default: from the project, or LOCK.in)"
+    )
+    parser.add_argument(
+        "--write", action="store_true", help="rewrite the lock into the smallest honest lock"
+    )
+    parser.add_argument("--format", choices=("text", "json"), help="text (default) or json")
+    parser.add_argument(
+        "--override",
+        dest="overrides",
+        action="append",
+        metavar="REQ",
+        help="replace every requirement on REQ's project (repeatable)",
+    )
+    _add_target_options(parser)
+    _add_index_options(parser)
+    _add_global_options(parser, top=False)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lockctl",
@@ -311,6 +369,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_compile(commands)
     _add_override(commands)
+    _add_check(commands)
+    _add_reconcile(commands)
     _add_inputs(commands)
     _add_metadata(commands)
     return parser
@@ -346,6 +406,10 @@ def parse_argv(argv: Sequence[str]) -> tuple[GlobalOptions, Command]:
             index=_index_request(ns),
             command_line=redact_text(shlex.join(["lockctl", "compile", *after])),
         )
+    elif ns.command == "check":
+        command = _build(CheckCommand, ns, index=_index_request(ns))
+    elif ns.command == "reconcile":
+        command = _build(ReconcileCommand, ns, index=_index_request(ns))
     elif ns.command == "inputs":
         command = _build(InputsCommand, ns)
     elif ns.command == "metadata":

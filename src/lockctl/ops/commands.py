@@ -20,12 +20,14 @@ if TYPE_CHECKING:
     from lockctl.index.fetcher import FetchPolicy
 
 __all__ = [
+    "CheckCommand",
     "Command",
     "CompileCommand",
     "IndexRequest",
     "InputsCommand",
     "MetadataCommand",
     "OverrideCommand",
+    "ReconcileCommand",
 ]
 
 
@@ -107,4 +109,45 @@ class OverrideCommand:
     pyproject: Path | None = None
 
 
-Command = CompileCommand | InputsCommand | MetadataCommand | OverrideCommand
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckCommand:
+    """``lockctl check [LOCK...]``: is each lock still what its inputs compile to? Offline.
+
+    No locks: every lock of the project. ``online`` fetches metadata the cache lacks;
+    ``fix`` runs the compile that brings the locks back in sync.
+    """
+
+    locks: tuple[Path, ...] = ()
+    online: bool = False
+    fix: bool = False
+    format: Literal["text", "json"] = "text"
+    index: IndexRequest = field(default_factory=IndexRequest)  # for --online and --fix
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReconcileCommand:
+    """``lockctl reconcile LOCK``: a (hand-patched) lock beside what pip and lockctl resolve.
+
+    ``input`` is the lock's ``.in`` file (default: the project's lock entry for LOCK, else
+    LOCK with ``.in``); ``write`` rewrites the lock into the smallest honest one.
+    """
+
+    lock: Path
+    input: Path | None = None
+    write: bool = False
+    format: Literal["text", "json"] = "text"
+    python_version: str | None = None
+    platform: str | None = None
+    from_dockerfile: Path | None = None
+    overrides: tuple[str, ...] = ()
+    index: IndexRequest = field(default_factory=IndexRequest)
+
+
+Command = (
+    CompileCommand
+    | InputsCommand
+    | MetadataCommand
+    | OverrideCommand
+    | CheckCommand
+    | ReconcileCommand
+)
