@@ -9,6 +9,7 @@ from lockctl.atomic import write_atomically
 from lockctl.lazy import lazy_attributes
 
 from .comments import ParsedOverride, format_override, parse_override
+from .digest import LockDigest, find_digest
 from .options import UNSAFE_PACKAGES, AnnotationStyle, LockWriteOptions, UnsafeStyle
 from .piptools import render_piptools
 from .reader import (
@@ -23,6 +24,7 @@ from .reader import (
 __all__ = [
     "UNSAFE_PACKAGES",
     "AnnotationStyle",
+    "LockDigest",
     "LockWriteOptions",
     "LockedFile",
     "LockedOptions",
@@ -30,6 +32,7 @@ __all__ = [
     "LockedRoot",
     "ParsedOverride",
     "UnsafeStyle",
+    "find_digest",
     "format_override",
     "parse_lockfile",
     "parse_override",

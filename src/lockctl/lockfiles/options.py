@@ -15,6 +15,8 @@ from packaging.utils import NormalizedName, canonicalize_name
 
 from lockctl.urls import SecretURL
 
+from .digest import LockDigest
+
 __all__ = [
     "UNSAFE_PACKAGES",
     "AnnotationStyle",
@@ -74,6 +76,7 @@ class LockWriteOptions:
     emit_index_url: bool = True  # --no-emit-index-url
     emit_find_links: bool = True  # --no-emit-find-links
     emit_trusted_host: bool = True  # --no-emit-trusted-host
+    digest: LockDigest | None = None  # lockctl's "# lockctl:" header line; None: none
 
     @property
     def header_command(self) -> str:

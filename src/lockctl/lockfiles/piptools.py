@@ -25,6 +25,7 @@ from lockctl.resolver.models import Resolution, ResolvedPin
 from lockctl.urls import redact_text
 
 from .comments import format_override, format_via, via_sources
+from .digest import format_digest
 from .format import (
     COMMAND_INDENT,
     COMMAND_INTRO,
@@ -80,6 +81,9 @@ def _header(options: LockWriteOptions) -> Iterator[str]:
     yield "#"
     yield f"{COMMAND_INDENT}{options.header_command}"
     yield "#"
+    if options.digest is not None:  # lockctl's own line: what decided this lock
+        yield format_digest(options.digest)
+        yield "#"
 
 
 def _dedup(values: tuple[str, ...]) -> list[str]:

@@ -17,10 +17,12 @@ from lockctl.events import PreviousLockIgnored, Reporter, ignore_events
 from lockctl.index import IndexClient, IndexSettings
 from lockctl.lockfiles import (
     LockWriteOptions,
+    parse_lockfile,
     read_lockfile,
     render_piptools,
 )
 from lockctl.ops.commands import CompileCommand, IndexRequest
+from lockctl.ops.fingerprint import InputState, input_state, lock_digest
 from lockctl.ops.inputs import CompileInputs, included_files, parse_overrides, read_inputs
 from lockctl.ops.lookahead import Lookahead
 from lockctl.ops.package_source import IndexPackageSource
@@ -185,7 +187,7 @@ def resolve_lock(
     except ResolutionConflict as conflict:
         fixes = suggest_fixes(conflict, roots, run) if explain else []
         raise conflict.explained(fixes=_in_project(request, fixes), lock=request.output) from None
-    return resolution, _render(request, resolution, client.settings)
+    return resolution, _render(request, prepared, resolution, client.settings)
 
 
 def _in_project(request: CompileRequest, fixes: Sequence[Fix]) -> list[Fix]:
@@ -246,7 +248,12 @@ def check_outputs(request: CompileRequest, inputs: CompileInputs) -> None:
         check_writable(output)
 
 
-def _render(request: CompileRequest, resolution: Resolution, settings: IndexSettings) -> str:
+def _render(
+    request: CompileRequest,
+    prepared: PreparedLock,
+    resolution: Resolution,
+    settings: IndexSettings,
+) -> str:
     if request.command.format == "pylock":
         from lockctl.lockfiles.pylock import render_pylock
 
@@ -261,7 +268,25 @@ def _render(request: CompileRequest, resolution: Resolution, settings: IndexSett
         find_links=tuple(url.redacted for url in settings.find_links),
         trusted_hosts=settings.trusted_hosts,
     )
-    return render_piptools(resolution, options)
+    text = render_piptools(resolution, options)
+    if not options.emit_header:
+        return text
+    # The digest of the pins is of the pins as written, read back as check will read them.
+    digest = lock_digest(
+        input_state_of(request, prepared), parse_lockfile(text, path=request.output).pins
+    )
+    return render_piptools(resolution, replace(options, digest=digest))
+
+
+def input_state_of(request: CompileRequest, prepared: PreparedLock) -> InputState:
+    """What decided this lock, but the pins: its input files, overrides, target and --pre."""
+    return input_state(
+        prepared.inputs.files,
+        lock=request.output,
+        overrides=(str(root.requirement) for root in prepared.roots if root.kind == "override"),
+        target=request.target,
+        pre=request.pre or prepared.inputs.pre,
+    )
 
 
 def _upgrade_packages(

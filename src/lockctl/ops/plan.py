@@ -24,6 +24,7 @@ from lockctl.index import IndexOptions
 from lockctl.lockfiles import LockWriteOptions
 from lockctl.ops.commands import CompileCommand
 from lockctl.ops.compile import CompileRequest
+from lockctl.ops.targets import command_target, project_target
 from lockctl.reqfile import SourceLine
 from lockctl.resolver import Origin, Resolution, RootRequirement, TargetEnvironment
 
@@ -47,7 +48,7 @@ class CompilePlan:
 def plan_compile(command: CompileCommand, cwd: Path) -> CompilePlan:
     project = _project(command, cwd)
     if project is None:
-        target = _command_target(command)
+        target = command_target(command)
         output = _output(command)
         request = CompileRequest(
             command=command,
@@ -116,25 +117,6 @@ def _project(
     wanted = {path.resolve() for path in command.inputs}
     chosen = tuple(lock for lock in config.locks if lock.input.resolve() in wanted)
     return (config, chosen) if len(chosen) == len(wanted) else None
-
-
-def _command_target(command: CompileCommand) -> TargetEnvironment:
-    if command.from_dockerfile is not None:
-        if command.python_version:
-            raise UsageError("give --from-dockerfile or --python-version, not both")
-        return TargetEnvironment.from_dockerfile(command.from_dockerfile, platform=command.platform)
-    return TargetEnvironment.create(
-        python_version=command.python_version, platform=command.platform
-    )
-
-
-def project_target(config: ProjectConfig, command: CompileCommand) -> TargetEnvironment:
-    if command.from_dockerfile is not None or command.python_version is not None:
-        return _command_target(command)
-    platform = command.platform or config.platform
-    if config.python_version is None and config.dockerfile is not None:
-        return TargetEnvironment.from_dockerfile(config.dockerfile, platform=platform)
-    return TargetEnvironment.create(python_version=config.python_version, platform=platform)
 
 
 def _output(command: CompileCommand) -> Path:
