@@ -14,19 +14,26 @@ from packaging.version import Version
 from lockctl.atomic import check_writable, write_all
 from lockctl.errors import InputError, UsageError
 from lockctl.events import PreviousLockIgnored, Reporter, ignore_events
-from lockctl.index import IndexClient, IndexSettings
+from lockctl.index import IndexClient, IndexSettings, default_cache_dir
 from lockctl.lockfiles import (
     LockWriteOptions,
+    find_digest,
     parse_lockfile,
     read_lockfile,
     render_piptools,
 )
 from lockctl.ops.commands import CompileCommand, IndexRequest
-from lockctl.ops.fingerprint import InputState, input_state, lock_digest
+from lockctl.ops.fingerprint import InputState, input_files, input_state, lock_digest
 from lockctl.ops.inputs import CompileInputs, included_files, parse_overrides, read_inputs
 from lockctl.ops.lookahead import Lookahead
 from lockctl.ops.package_source import IndexPackageSource
 from lockctl.ops.session import open_index
+from lockctl.ops.snapshots import (
+    PinSnapshot,
+    SnapshotStore,
+    effective_requirements,
+    requirement_lines,
+)
 from lockctl.resolver import (
     Fix,
     Preferences,
@@ -187,7 +194,41 @@ def resolve_lock(
     except ResolutionConflict as conflict:
         fixes = suggest_fixes(conflict, roots, run) if explain else []
         raise conflict.explained(fixes=_in_project(request, fixes), lock=request.output) from None
-    return resolution, _render(request, prepared, resolution, client.settings)
+    text = _render(request, prepared, resolution, client.settings)
+    _remember(request, prepared, resolution, text, source)
+    return resolution, text
+
+
+def _remember(
+    request: CompileRequest,
+    prepared: PreparedLock,
+    resolution: Resolution,
+    text: str,
+    source: IndexPackageSource,
+) -> None:
+    """Keep what ``lockctl check`` needs to say what changed since this lock was written."""
+    digest = find_digest(text, path=request.output)
+    if digest is None:
+        return
+    store = SnapshotStore(prepared.index.cache_dir or default_cache_dir())
+    digests = dict(digest.files)
+    for name, parsed in input_files(prepared.inputs.files, lock=request.output).items():
+        if name in digests:
+            store.save_inputs(digests[name], requirement_lines(parsed))
+    markers = request.target.markers()
+    store.save_pins(
+        digest.pins,
+        {
+            pin.name: PinSnapshot(
+                version=str(pin.version),
+                requires=effective_requirements(
+                    source.metadata(pin.release).requires_dist, pin.extras, markers
+                ),
+            )
+            for pin in resolution.pins
+            if pin.release.all_files
+        },
+    )
 
 
 def _in_project(request: CompileRequest, fixes: Sequence[Fix]) -> list[Fix]:

@@ -1,0 +1,319 @@
+"""``lockctl check``: is each lock still what its inputs compile to? Offline, and at once.
+
+For each lock: the digests in its ``# lockctl:`` header line (``lockctl.lockfiles.digest``)
+are compared with the inputs as they are now (``ops.fingerprint``), which tells "inputs
+changed" and "edited by hand" apart with no network; the snapshots compile left in the cache
+(``ops.snapshots``) say which lines and pins. A lock that is not in sync, or that has no
+digest (pip-compile wrote it), is also checked for consistency (``ops.consistency``).
+Nothing here imports the resolver or the HTTP client unless a pin's metadata must be read.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from packaging.utils import canonicalize_name
+
+from lockctl.config import LockEntry, ProjectConfig, find_pyproject
+from lockctl.errors import UsageError
+from lockctl.index.cache import default_cache_dir
+from lockctl.lockfiles import LockDigest, LockedFile, find_digest, parse_lockfile
+from lockctl.ops.commands import CheckCommand, CompileCommand
+from lockctl.ops.consistency import check_consistency
+from lockctl.ops.findings import Finding, InputChange
+from lockctl.ops.fingerprint import InputState, input_files, input_state, pins_digest
+from lockctl.ops.inputs import CompileInputs, parse_overrides, read_inputs
+from lockctl.ops.snapshots import InputLine, SnapshotStore, requirement_lines
+from lockctl.ops.targets import command_target, project_target
+from lockctl.reqfile import RequirementsFile
+from lockctl.target import TargetEnvironment
+
+__all__ = ["CheckReport", "LockCheck", "check_locks"]
+
+RecordedCommand = Callable[[str], CompileCommand | None]  # a header's command, parsed
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LockCheck:
+    lock: Path
+    inputs: tuple[Path, ...]
+    has_digest: bool
+    findings: tuple[Finding, ...]
+    fix: tuple[str, ...]  # the command that compiles the lock again, as argv
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        order = ("inputs-changed", "hand-edited", "inconsistent", "not-checked")
+        present = {finding.group for finding in self.findings}
+        return tuple(group for group in order if group in present)
+
+    @property
+    def in_sync(self) -> bool:
+        return not set(self.groups) - {"not-checked"}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "lock": str(self.lock),
+            "inputs": [str(path) for path in self.inputs],
+            "has_digest": self.has_digest,
+            "in_sync": self.in_sync,
+            "states": list(self.groups) or ["in-sync"],
+            "findings": [finding.to_dict() for finding in self.findings],
+            "fix": shlex.join(self.fix) if not self.in_sync else None,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckReport:
+    locks: tuple[LockCheck, ...]
+
+    @property
+    def in_sync(self) -> bool:
+        return all(lock.in_sync for lock in self.locks)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": 1,
+            "in_sync": self.in_sync,
+            "locks": [lock.to_dict() for lock in self.locks],
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Subject:
+    """One lock to check, and what it should have been compiled from."""
+
+    lock: Path
+    inputs: tuple[Path, ...]
+    target: TargetEnvironment | None  # None: the one its digest records
+    overrides: tuple[str, ...]
+    pre: bool
+    fix: tuple[str, ...]
+
+
+def check_locks(command: CheckCommand, cwd: Path, *, recorded: RecordedCommand) -> CheckReport:
+    store = SnapshotStore(command.index.cache_dir or default_cache_dir())
+    subjects = _subjects(command, cwd, recorded)
+    return CheckReport(locks=tuple(_check(subject, store, command) for subject in subjects))
+
+
+def _subjects(command: CheckCommand, cwd: Path, recorded: RecordedCommand) -> list[_Subject]:
+    found = find_pyproject(cwd)
+    config = _config(found, cwd, needed=not command.locks)
+    if not command.locks:
+        if config is None or not config.locks:
+            raise UsageError(
+                "nothing to check: no [[tool.lockctl.lock]] in pyproject.toml and no "
+                "requirements*.in here",
+                hint="name the lock: lockctl check requirements.txt",
+            )
+        return [_project_subject(config, entry) for entry in config.locks]
+    subjects = []
+    for lock in command.locks:
+        entry = config.lock_for(lock.absolute()) if config is not None else None
+        if config is not None and entry is not None:
+            subjects.append(_project_subject(config, entry))
+        else:
+            subjects.append(_plain_subject(lock, cwd, recorded))
+    return subjects
+
+
+def _config(found: Path | None, cwd: Path, *, needed: bool) -> ProjectConfig | None:
+    from lockctl.config.load import default_config, load_config  # tomlkit: only for projects
+
+    if found is not None:
+        return load_config(found)
+    return default_config(cwd) if needed else None
+
+
+def _project_subject(config: ProjectConfig, entry: LockEntry) -> _Subject:
+    return _Subject(
+        lock=entry.output,
+        inputs=(entry.input,),
+        target=project_target(config, CompileCommand()),
+        overrides=tuple(str(o.requirement) for o in config.overrides_for(entry)),
+        pre=False,
+        fix=("lockctl", "compile"),
+    )
+
+
+def _plain_subject(lock: Path, cwd: Path, recorded: RecordedCommand) -> _Subject:
+    header = parse_lockfile(lock.read_text(encoding="utf-8"), path=lock).command or ""
+    compiled = recorded(header) if header.startswith(("lockctl compile", "pip-compile")) else None
+    inputs = _recorded_inputs(compiled, lock, cwd) or _sibling_input(lock)
+    if compiled is None:
+        return _Subject(
+            lock=lock,
+            inputs=inputs,
+            target=None,
+            overrides=(),
+            pre=False,
+            fix=("lockctl", "compile", *map(str, inputs), "-o", str(lock)),
+        )
+    explicit = compiled.python_version is not None or compiled.from_dockerfile is not None
+    overrides = parse_overrides(compiled.overrides, compiled.override_files)
+    return _Subject(
+        lock=lock,
+        inputs=inputs,
+        target=command_target(compiled) if explicit else None,
+        overrides=tuple(str(root.requirement) for root in overrides),
+        pre=compiled.pre,
+        fix=tuple(shlex.split(header)) if header.startswith("lockctl") else ("lockctl", "compile"),
+    )
+
+
+def _recorded_inputs(compiled: CompileCommand | None, lock: Path, cwd: Path) -> tuple[Path, ...]:
+    """The inputs the header's command named, from here or from the lock's folder."""
+    if compiled is None or not compiled.inputs:
+        return ()
+    for base in (cwd, lock.parent):
+        paths = tuple(path if path.is_absolute() else base / path for path in compiled.inputs)
+        if all(path.is_file() for path in paths):
+            return paths
+    return ()
+
+
+def _sibling_input(lock: Path) -> tuple[Path, ...]:
+    sibling = lock.with_suffix(".in")
+    if sibling.is_file():
+        return (sibling,)
+    raise UsageError(
+        f"cannot tell which input {lock} was compiled from",
+        hint=f"list it in [[tool.lockctl.lock]] of pyproject.toml, or keep {sibling.name} by it",
+    )
+
+
+def _check(subject: _Subject, store: SnapshotStore, command: CheckCommand) -> LockCheck:
+    text = subject.lock.read_text(encoding="utf-8")
+    locked = parse_lockfile(text, path=subject.lock)
+    digest = find_digest(text, path=subject.lock)
+    inputs = read_inputs(subject.inputs)
+    target = subject.target or _recorded_target(digest, locked)
+    state = input_state(
+        inputs.files,
+        lock=subject.lock,
+        overrides=subject.overrides,
+        target=target,
+        pre=subject.pre or inputs.pre,
+    )
+    findings: list[Finding] = []
+    if digest is not None:
+        findings += _input_changes(digest, state, inputs, locked, store)
+        findings += _pin_edits(digest, locked, store)
+    if digest is None or findings:
+        findings += check_consistency(
+            locked,
+            inputs,
+            target=target,
+            overrides=subject.overrides,
+            snapshot=store.load_pins(digest.pins) if digest is not None else None,
+            online=command.online,
+            index=command.index,
+        )
+    return LockCheck(
+        lock=subject.lock,
+        inputs=subject.inputs,
+        has_digest=digest is not None,
+        findings=tuple(findings),
+        fix=subject.fix,
+    )
+
+
+def _recorded_target(digest: LockDigest | None, locked: LockedFile) -> TargetEnvironment:
+    if digest is not None:
+        python, _, platform = digest.target.partition("/")
+        return TargetEnvironment.create(python_version=python, platform=platform)
+    return TargetEnvironment.create(python_version=locked.python_version)
+
+
+def _input_changes(
+    digest: LockDigest,
+    state: InputState,
+    inputs: CompileInputs,
+    locked: LockedFile,
+    store: SnapshotStore,
+) -> list[Finding]:
+    findings: list[Finding] = []
+    if digest.target != state.target:
+        findings.append(Finding(kind="target-changed", was=digest.target, now=state.target))
+    if digest.overrides != state.overrides:
+        findings.append(Finding(kind="overrides-changed"))
+    if digest.options != state.options:
+        findings.append(Finding(kind="options-changed"))
+    was, now = dict(digest.files), dict(state.files)
+    parsed = input_files(inputs.files, lock=locked.path)
+    for name, value in now.items():
+        if name not in was:
+            findings.append(Finding(kind="file-added", file=Path(name)))
+        elif was[name] != value:
+            old = store.load_inputs(was[name])
+            current = requirement_lines(parsed[name])
+            changes = _line_changes(old, current) if old is not None else ()
+            if old is None:
+                changes = _changes_against_pins(parsed[name], locked)
+            findings.append(Finding(kind="file-changed", file=Path(name), changes=changes))
+    findings += [Finding(kind="file-removed", file=Path(name)) for name in was if name not in now]
+    return findings
+
+
+def _line_changes(old: Sequence[InputLine], new: Sequence[InputLine]) -> tuple[InputChange, ...]:
+    def by_name(lines: Sequence[InputLine]) -> dict[str, InputLine]:
+        return {_project(line.requirement): line for line in lines}
+
+    before, after = by_name(old), by_name(new)
+    changes = [
+        InputChange(change="added", requirement=line.requirement, line=line.line)
+        for name, line in after.items()
+        if name not in before
+    ]
+    changes += [
+        InputChange(
+            change="changed",
+            requirement=line.requirement,
+            line=line.line,
+            was=before[name].requirement,
+        )
+        for name, line in after.items()
+        if name in before and before[name].requirement != line.requirement
+    ]
+    changes += [
+        InputChange(change="removed", requirement=line.requirement, line=None)
+        for name, line in before.items()
+        if name not in after
+    ]
+    return tuple(changes)
+
+
+def _changes_against_pins(parsed: RequirementsFile, locked: LockedFile) -> tuple[InputChange, ...]:
+    """Without the old lines: new requirements are those the lock does not pin."""
+    return tuple(
+        InputChange(change="added", requirement=line.requirement, line=line.line)
+        for line in requirement_lines(parsed)
+        if locked.get(_project(line.requirement)) is None
+    )
+
+
+def _pin_edits(digest: LockDigest, locked: LockedFile, store: SnapshotStore) -> list[Finding]:
+    if pins_digest(locked.pins) == digest.pins:
+        return []
+    written = store.load_pins(digest.pins)
+    if written is None:
+        return [Finding(kind="pins-edited")]
+    now: dict[str, str] = {pin.name: str(pin.version) for pin in locked.pins}
+    was = {name: pin.version for name, pin in written.items()}
+    edits = [
+        Finding(kind="pin-edited", name=name, was=was.get(name), now=now.get(name))
+        for name in sorted(set(was) | set(now))
+        if was.get(name) != now.get(name)
+    ]
+    return edits or [Finding(kind="pins-edited")]  # hashes only
+
+
+def _project(requirement: str) -> str:
+    from packaging.requirements import Requirement
+
+    return canonicalize_name(Requirement(requirement).name)
