@@ -22,6 +22,7 @@ from lockctl.config import LockEntry, ProjectConfig, find_pyproject
 from lockctl.errors import UsageError
 from lockctl.index.cache import default_cache_dir
 from lockctl.lockfiles import LockDigest, LockedFile, find_digest, parse_lockfile
+from lockctl.lockfiles.quickscan import quick_pins_digest
 from lockctl.ops.commands import CheckCommand, CompileCommand
 from lockctl.ops.consistency import check_consistency
 from lockctl.ops.findings import Finding, InputChange
@@ -189,9 +190,11 @@ def _sibling_input(lock: Path) -> tuple[Path, ...]:
 
 def _check(subject: _Subject, store: SnapshotStore, command: CheckCommand) -> LockCheck:
     text = subject.lock.read_text(encoding="utf-8")
-    locked = parse_lockfile(text, path=subject.lock)
     digest = find_digest(text, path=subject.lock)
     inputs = read_inputs(subject.inputs)
+    locked: LockedFile | None = None
+    if subject.target is None and digest is None:
+        locked = parse_lockfile(text, path=subject.lock)
     target = subject.target or _recorded_target(digest, locked)
     state = input_state(
         inputs.files,
@@ -200,6 +203,9 @@ def _check(subject: _Subject, store: SnapshotStore, command: CheckCommand) -> Lo
         target=target,
         pre=subject.pre or inputs.pre,
     )
+    if digest is not None and _unchanged(digest, state) and quick_pins_digest(text) == digest.pins:
+        return _result(subject, digest, ())  # in sync: the common case, without a full parse
+    locked = locked or parse_lockfile(text, path=subject.lock)
     findings: list[Finding] = []
     if digest is not None:
         findings += _input_changes(digest, state, inputs, locked, store)
@@ -214,6 +220,19 @@ def _check(subject: _Subject, store: SnapshotStore, command: CheckCommand) -> Lo
             online=command.online,
             index=command.index,
         )
+    return _result(subject, digest, findings)
+
+
+def _unchanged(digest: LockDigest, state: InputState) -> bool:
+    return (digest.target, digest.overrides, digest.options, digest.files) == (
+        state.target,
+        state.overrides,
+        state.options,
+        state.files,
+    )
+
+
+def _result(subject: _Subject, digest: LockDigest | None, findings: Sequence[Finding]) -> LockCheck:
     return LockCheck(
         lock=subject.lock,
         inputs=subject.inputs,
@@ -223,11 +242,12 @@ def _check(subject: _Subject, store: SnapshotStore, command: CheckCommand) -> Lo
     )
 
 
-def _recorded_target(digest: LockDigest | None, locked: LockedFile) -> TargetEnvironment:
+def _recorded_target(digest: LockDigest | None, locked: LockedFile | None) -> TargetEnvironment:
+    """The target the digest records, else the Python the pip-tools header names."""
     if digest is not None:
         python, _, platform = digest.target.partition("/")
         return TargetEnvironment.create(python_version=python, platform=platform)
-    return TargetEnvironment.create(python_version=locked.python_version)
+    return TargetEnvironment.create(python_version=locked.python_version if locked else None)
 
 
 def _input_changes(

@@ -12,7 +12,7 @@ from abc import abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
@@ -20,9 +20,11 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
 from lockctl.errors import LockctlError
-from lockctl.index.coremeta import CoreMetadata
-from lockctl.index.models import DistributionFile, ProjectNotFound
 from lockctl.reqfile import SourceLine
+
+if TYPE_CHECKING:  # annotations only: reading a lock's models needs no index modules
+    from lockctl.index.coremeta import CoreMetadata
+    from lockctl.index.models import DistributionFile, ProjectNotFound
 from lockctl.resolver.fixes import Fix
 
 __all__ = [
