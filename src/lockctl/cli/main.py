@@ -19,11 +19,13 @@ from types import FrameType
 from lockctl.cli.parser import GlobalOptions, parse_argv
 from lockctl.errors import LockctlError
 from lockctl.ops.commands import (
+    CheckCommand,
     Command,
     CompileCommand,
     InputsCommand,
     MetadataCommand,
     OverrideCommand,
+    ReconcileCommand,
 )
 from lockctl.urls import redact_text
 
@@ -102,6 +104,14 @@ def _run(command: Command, options: GlobalOptions) -> int:
         from lockctl.cli.compile_cmd import run_compile
 
         return run_compile(command, sys.stdout, quiet=options.quiet, verbose=options.verbose)
+    if isinstance(command, CheckCommand):
+        from lockctl.cli.check_cmd import run_check
+
+        return run_check(command, sys.stdout, quiet=options.quiet, verbose=options.verbose)
+    if isinstance(command, ReconcileCommand):
+        from lockctl.cli.reconcile_cmd import run_reconcile
+
+        return run_reconcile(command, sys.stdout, quiet=options.quiet, verbose=options.verbose)
     if isinstance(command, OverrideCommand):
         from lockctl.cli.override_cmd import run_override
 
