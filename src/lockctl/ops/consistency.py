@@ -39,7 +39,7 @@ def check_consistency(
     markers = target.markers()
     replaced = _overrides(overrides, locked)
     findings = _against_inputs(locked, inputs, markers, replaced)
-    requires = _requires(locked, snapshot, target=target, online=online, index=index)
+    requires = _requires(locked, inputs, snapshot, target=target, online=online, index=index)
     unknown = tuple(sorted(name for name, value in requires.items() if value is None))
     for pin in locked.pins:
         for text in requires.get(pin.name) or ():
@@ -143,6 +143,7 @@ def _orphans(
 
 def _requires(
     locked: LockedFile,
+    inputs: CompileInputs,
     snapshot: Mapping[str, PinSnapshot] | None,
     *,
     target: TargetEnvironment,
@@ -158,12 +159,17 @@ def _requires(
         else:
             unknown.append(pin)
     if unknown:
-        known.update(_read_metadata(unknown, target=target, online=online, index=index))
+        known.update(_read_metadata(unknown, inputs, target=target, online=online, index=index))
     return known
 
 
 def _read_metadata(
-    pins: Sequence[LockedPin], *, target: TargetEnvironment, online: bool, index: IndexRequest
+    pins: Sequence[LockedPin],
+    inputs: CompileInputs,
+    *,
+    target: TargetEnvironment,
+    online: bool,
+    index: IndexRequest,
 ) -> dict[str, tuple[str, ...] | None]:
     """The requirements of pins that compile did not write, from the index cache or the index.
 
@@ -175,7 +181,8 @@ def _read_metadata(
 
     markers = target.markers()
     found: dict[str, tuple[str, ...] | None] = {}
-    with open_index(replace(index, offline=not online)) as client:
+    # The indexes the lock was compiled from: the inputs' own index options count, as in compile.
+    with open_index(replace(index, offline=not online), files=inputs.files) as client:
         source = IndexPackageSource(client, target)
         for pin in pins:
             found[pin.name] = None
