@@ -89,8 +89,8 @@ def test_a_hand_edited_pin_is_named_with_what_lockctl_wrote(
     code, out = check(capsys, "requirements.txt")
     assert code == 1
     assert (
-        "requirements.txt: edited by hand since lockctl wrote it\n  lib: 1.0 in the lock, lockctl wrote 2.0\n"
-        in out
+        "requirements.txt: edited by hand since lockctl wrote it\n"
+        "  lib: 1.0 in the lock, lockctl wrote 2.0\n" in out
     )
     assert "inputs changed" not in out
     assert "lockctl reconcile requirements.txt --write" in out
