@@ -17,7 +17,7 @@ from lockctl.lockfiles.reader import LockedPin
 from lockctl.reqfile import IncludeEntry, OptionEntry, RequirementEntry, RequirementsFile
 from lockctl.target import TargetEnvironment
 
-__all__ = ["InputState", "input_state", "lock_digest", "pins_digest"]
+__all__ = ["InputState", "input_files", "input_state", "lock_digest", "pins_digest"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -44,17 +44,25 @@ def input_state(
     target: TargetEnvironment,
     pre: bool,
 ) -> InputState:
-    folder = lock.absolute().parent
-    seen: dict[str, str] = {}
-    for parsed in _every_file(files):
-        name = Path(os.path.relpath(parsed.path.absolute(), folder)).as_posix()
-        seen.setdefault(name, digest_of(_meaningful_lines(parsed), length=12))
     return InputState(
         target=f"{target.python_minor}/{target.platform}",
         overrides=digest_of(sorted(set(overrides))),
         options=digest_of([f"pre={pre}"]),
-        files=tuple(seen.items()),
+        files=tuple(
+            (name, digest_of(_meaningful_lines(parsed), length=12))
+            for name, parsed in input_files(files, lock=lock).items()
+        ),
     )
+
+
+def input_files(files: Sequence[RequirementsFile], *, lock: Path) -> dict[str, RequirementsFile]:
+    """Every file of the include graph, first seen first, by its path from the lock's folder."""
+    folder = lock.absolute().parent
+    named: dict[str, RequirementsFile] = {}
+    for parsed in _every_file(files):
+        name = Path(os.path.relpath(parsed.path.absolute(), folder)).as_posix()
+        named.setdefault(name, parsed)
+    return named
 
 
 def pins_digest(pins: Iterable[LockedPin]) -> str:
