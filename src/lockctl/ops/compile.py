@@ -54,6 +54,8 @@ __all__ = [
     "check_outputs",
     "compile_lock",
     "resolution_json",
+    "resolve_lock",
+    "resolve_roots",
     "write_results",
 ]
 
@@ -167,36 +169,48 @@ def resolve_lock(
     preferences: Preferences | None = None,
     explain: bool = True,
 ) -> tuple[Resolution, str]:
-    """Resolve and render one lock; nothing is written. ``constraints`` come from other layers."""
-    roots = (*prepared.roots, *constraints)
-    chosen = preferences or prepared.preferences
-    client = source.client
-    Lookahead(
+    """Resolve and render one lock; nothing is written. ``constraints`` come from other locks."""
+    resolution = resolve_roots(
+        request,
+        prepared,
         source,
-        RootInputs(roots, request.target),
-        preferred=chosen.preferred(),
-        pre=request.pre or prepared.inputs.pre,
+        (*prepared.roots, *constraints),
+        preferences=preferences or prepared.preferences,
+        explain=explain,
+    )
+    text = _render(request, prepared, resolution, source.client.settings)
+    _remember(request, prepared, resolution, text, source)
+    return resolution, text
+
+
+def resolve_roots(
+    request: CompileRequest,
+    prepared: PreparedLock,
+    source: IndexPackageSource,
+    roots: Sequence[RootRequirement],
+    *,
+    preferences: Preferences,
+    explain: bool = True,
+) -> Resolution:
+    """Resolve ``roots`` for the request's target; a conflict is raised explained, once."""
+    pre = request.pre or prepared.inputs.pre
+    Lookahead(
+        source, RootInputs(roots, request.target), preferred=preferences.preferred(), pre=pre
     ).start()
 
     def run(changed: Sequence[RootRequirement]) -> Resolution:
         return resolve(
-            changed,
-            source=source,
-            target=request.target,
-            preferences=chosen,
-            pre=request.pre or prepared.inputs.pre,
+            changed, source=source, target=request.target, preferences=preferences, pre=pre
         )
 
     try:
-        resolution = run(roots)
+        return run(roots)
     except UnknownProject as unknown:
-        raise unknown.with_suggestions(close_names(unknown.name, client.project_names())) from None
+        names = source.client.project_names()
+        raise unknown.with_suggestions(close_names(unknown.name, names)) from None
     except ResolutionConflict as conflict:
         fixes = suggest_fixes(conflict, roots, run) if explain else []
         raise conflict.explained(fixes=_in_project(request, fixes), lock=request.output) from None
-    text = _render(request, prepared, resolution, client.settings)
-    _remember(request, prepared, resolution, text, source)
-    return resolution, text
 
 
 def _remember(
