@@ -18,7 +18,6 @@ from lockctl.cli.conflicts import render_conflict
 from lockctl.cli.render import render_event
 from lockctl.events import Event, PreviousLockIgnored
 from lockctl.ops.commands import ReconcileCommand
-from lockctl.ops.pipreport import PIP
 from lockctl.ops.reconcile import reconcile
 from lockctl.ops.reconcile_rows import Asker, Clash, Demand, Move, ReconcileReport, ReconcileRow
 from lockctl.reqfile import shown_path
@@ -34,8 +33,11 @@ def run_reconcile(
     *,
     quiet: bool,
     verbose: bool,
-    pip: Sequence[str] = PIP,
+    pip: Sequence[str] | None = None,
 ) -> int:
+    """Run ``reconcile`` and print its report; ``pip`` is how to run pip (default: the
+    interpreter's own ``python -m pip``)."""
+
     def report(event: Event) -> None:
         if verbose or isinstance(event, PreviousLockIgnored):
             print(render_event(event), file=sys.stderr)

@@ -135,9 +135,10 @@ class PipDryRun:
         target: TargetEnvironment,
         settings: IndexSettings,
         *,
-        pip: Sequence[str] = PIP,
+        pip: Sequence[str] | None = None,
         timeout: float | None = None,
     ) -> None:
+        pip = PIP if pip is None else pip  # read at call time: tests may point it elsewhere
         self._scratch = tempfile.TemporaryDirectory(prefix="lockctl-pip-")
         root = Path(self._scratch.name)
         self._report = root / "report.json"

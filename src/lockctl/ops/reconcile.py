@@ -25,7 +25,7 @@ from lockctl.lockfiles import LockedFile, LockWriteOptions
 from lockctl.ops.commands import CompileCommand, ReconcileCommand
 from lockctl.ops.compile import CompileRequest, PreparedLock, finish, prepare, resolve_lock
 from lockctl.ops.package_source import IndexPackageSource
-from lockctl.ops.pipreport import PIP, PipDryRun
+from lockctl.ops.pipreport import PipDryRun
 from lockctl.ops.plan import as_root, config_index_options
 from lockctl.ops.reconcile_classify import classify_rows, plan_moves
 from lockctl.ops.reconcile_graph import DemandReader
@@ -42,12 +42,13 @@ def reconcile(
     command: ReconcileCommand,
     cwd: Path,
     *,
-    pip: Sequence[str] = PIP,
+    pip: Sequence[str] | None = None,
     reporter: Reporter = ignore_events,
 ) -> ReconcileReport:
     """Compare the lock with pip and with lockctl; with ``command.write``, rewrite it.
 
-    ``pip`` is how to run pip (``python -m pip`` of this interpreter by default). Raises
+    ``pip`` is how to run pip (default ``pipreport.PIP``: ``python -m pip`` of this
+    interpreter). Raises
     ``InputError`` for a lock or input that cannot be read as one (nothing is written) and
     ``ToolFailure`` when pip is missing or crashes; a lock that pip refuses is a finding.
     """
@@ -114,7 +115,7 @@ def _resolve(
         resolution, text = resolve_lock(request, prepared, source)
     except ResolutionConflict as conflict:
         named: set[NormalizedName] = set()
-        for cause in conflict.causes:
+        for cause in (*conflict.causes, *(link for chain in conflict.chains for link in chain)):
             named.add(canonicalize_name(cause.requirement.name))
             if cause.parent is not None:
                 named.add(cause.parent[0])

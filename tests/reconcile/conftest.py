@@ -1,0 +1,3 @@
+from tests.reconcile.stacks import project
+
+__all__ = ["project"]
