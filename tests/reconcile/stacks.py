@@ -126,13 +126,16 @@ class Project:
         assert text.count(old) == 1, (old, text)
         target.write_text(text.replace(old, new))
 
-    def command(self, *args: str) -> ReconcileCommand:
-        _, command = parse_argv(["reconcile", "requirements.txt", *args])
+    def command(self, *args: str, lock: str = "requirements.txt") -> ReconcileCommand:
+        _, command = parse_argv(["reconcile", lock, *args])
         assert isinstance(command, ReconcileCommand)
         return command
 
-    def report(self, *args: str, pip: tuple[str, ...] | None = None) -> ReconcileReport:
-        return reconcile(self.command(*args), self.root, pip=pip)
+    def report(
+        self, *args: str, pip: tuple[str, ...] | None = None, lock: str = "requirements.txt"
+    ) -> ReconcileReport:
+        """The report of ``lockctl reconcile LOCK ARGS`` (run in the project's directory)."""
+        return reconcile(self.command(*args, lock=lock), self.root, pip=pip)
 
     def text(self) -> str:
         return normalised(self.lock.read_text(), self.index)

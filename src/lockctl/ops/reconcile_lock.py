@@ -195,14 +195,15 @@ def _whole_line(source: SourceLine) -> SourceSpan:
 
 def _hash_span(source: SourceLine, written: str) -> SourceSpan:
     """The physical line of a pin's logical line that holds the hash, the hash underlined."""
-    for offset, text in enumerate(source.text.splitlines()):
-        column = text.find(written)
-        if column >= 0:
-            return SourceSpan(
-                path=source.path,
-                line=source.line + offset,
-                column=column + 1,
-                text=text,
-                length=len(written),
-            )
+    for shown in (f"--hash={written}", written):
+        for offset, text in enumerate(source.text.splitlines()):
+            column = text.find(shown)
+            if column >= 0:
+                return SourceSpan(
+                    path=source.path,
+                    line=source.line + offset,
+                    column=column + 1,
+                    text=text,
+                    length=len(shown),
+                )
     return _whole_line(source)
