@@ -86,7 +86,9 @@ def test_a_conflict_suggests_the_override_command(
     assert main(["-q", "compile"]) == 1
     err = capsys.readouterr().err
     assert "rich==13.7.0 comes from requirements-core.in line 2" in err
-    assert "run: lockctl override add 'rich>=13.9.4' --lock requirements-mlflow.txt" in err
+    # The locks are resolved together: rich>=13.9.4 for the mlflow layer alone would leave the
+    # "all" layer (which includes it) in conflict, so the override that resolves is project-wide.
+    assert "run: lockctl override add 'rich>=13.9.4', as fastmcp asks" in err
     assert not (project / "requirements-core.txt").exists()  # all or nothing
 
 
@@ -153,3 +155,15 @@ def test_the_bundled_example_compiles_consistently(
     assert mlflow["mlflow"] == full["mlflow"] == "3.4.0"
     _consistent(core, mlflow, full, exempt=frozenset({"pandas"}))
     assert full.keys() > mlflow.keys() > core.keys()
+
+
+def test_one_layer_alone_gets_the_pins_of_the_whole_project(project: Path) -> None:
+    (project / "requirements-all.in").write_text("-r requirements-mlflow.in\npytest\nnumpy<1.25\n")
+    assert main(["-q", "compile"]) == 0
+    whole = _versions(project / "requirements-mlflow.txt")
+    assert whole["numpy"] == "1.24.0"  # decided by the "all" layer's numpy<1.25
+    for lock in project.glob("requirements-*.txt"):
+        lock.unlink()
+    assert main(["-q", "compile", "requirements-mlflow.in"]) == 0
+    assert _versions(project / "requirements-mlflow.txt") == whole
+    assert sorted(p.name for p in project.glob("requirements-*.txt")) == ["requirements-mlflow.txt"]

@@ -232,7 +232,7 @@ def test_dotted_keys_and_inline_lock_tables_are_read_with_their_lines(tmp_path: 
             """,
             [
                 "5: tool.lockctl.lock[0].colour: unknown key "
-                "(expected one of: input, output, overrides)"
+                "(expected one of: input, output, overrides, group)"
             ],
             id="unknown-key-in-lock-table",
         ),

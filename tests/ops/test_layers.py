@@ -20,8 +20,15 @@ from tests.support.indexserver import IndexServer
 TARGET = TargetEnvironment.create(python_version="3.11", platform="linux_x86_64")
 
 
-def _request(root: Path, name: str, index: str, overrides: tuple[str, ...] = ()) -> CompileRequest:
+def _request(
+    root: Path,
+    name: str,
+    index: str,
+    overrides: tuple[str, ...] = (),
+    group: str | None = None,
+) -> CompileRequest:
     return CompileRequest(
+        group=group,
         inputs=(root / f"{name}.in",),
         output=root / f"{name}.txt",
         target=TARGET,
@@ -82,25 +89,59 @@ def test_disagreeing_layers_write_nothing(tmp_path: Path, index: str) -> None:
     (tmp_path / "mlflow.in").write_text("mlflow==3.4.0\nnumpy<1.25\n")  # independent, same wave
     (tmp_path / "all.in").write_text("-r core.in\ntool\n")
     (tmp_path / "core.txt").write_text("numpy==1.0\n")
-    requests = [_request(tmp_path, n, index) for n in ("core", "mlflow")]
+    # Independent locks agree only when they are declared to be installed together.
+    requests = [_request(tmp_path, n, index, group="app") for n in ("core", "mlflow")]
     with pytest.raises(LayerConflict) as caught:
         compile_layers(requests)
     assert "the layers disagree" in str(caught.value)
     assert (tmp_path / "core.txt").read_text() == "numpy==1.0\n"  # all or nothing
     assert not (tmp_path / "mlflow.txt").exists()
-    # The fix is data: mlflow's own numpy requirement as an override for its lock, tried.
-    assert [fix.to_dict() for fix in caught.value.fixes] == [
-        {
-            "kind": "override",
-            "requirement": "numpy<1.25",
-            "file": None,
-            "line": None,
-            "asked_by": None,
-            "lock": str(tmp_path / "mlflow.txt"),
-            "checked": True,
-            "resolves_to": {"name": "numpy", "version": "1.24.0"},
-        }
+    # The fixes are data, each tried: relax either line, or let one lock keep its own numpy
+    # requirement as an override for that lock only.
+    fixes = {
+        (fix.kind, str(fix.requirement), fix.location.line if fix.location else None, fix.lock)
+        for fix in caught.value.fixes
+    }
+    assert fixes == {
+        ("relax", "numpy>=1.26", 1, None),
+        ("relax", "numpy<1.25", 2, None),
+        ("override", "numpy>=1.26", None, tmp_path / "core.txt"),
+        ("override", "numpy<1.25", None, tmp_path / "mlflow.txt"),
+    }
+    assert all(fix.checked for fix in caught.value.fixes)
+
+
+def test_independent_locks_may_differ_unless_grouped(tmp_path: Path, index: str) -> None:
+    (tmp_path / "core.in").write_text("numpy>=1.26\n")
+    (tmp_path / "mlflow.in").write_text("mlflow==3.4.0\nnumpy<1.25\n")
+    compile_layers([_request(tmp_path, n, index) for n in ("core", "mlflow")])
+    assert _versions(tmp_path / "core.txt")["numpy"] == "1.26.4"
+    assert _versions(tmp_path / "mlflow.txt")["numpy"] == "1.24.0"
+
+
+def test_an_upper_layer_narrows_the_lower_layers_pin(tmp_path: Path, index: str) -> None:
+    (tmp_path / "core.in").write_text("pandas\n")
+    (tmp_path / "mlflow.in").write_text("-r core.in\nmlflow==3.4.0\nnumpy<1.25\n")
+    compile_layers([_request(tmp_path, n, index) for n in ("core", "mlflow")])
+    core, mlflow = _versions(tmp_path / "core.txt"), _versions(tmp_path / "mlflow.txt")
+    assert core == {"numpy": "1.24.0", "pandas": "2.2.0"}  # decided by mlflow's numpy<1.25
+    assert mlflow == {"mlflow": "3.4.0", "numpy": "1.24.0", "pandas": "2.2.0"}
+
+
+def test_a_per_lock_override_differs_only_where_it_must(tmp_path: Path, index: str) -> None:
+    (tmp_path / "core.in").write_text("pandas==2.0.3\n")
+    (tmp_path / "mlflow.in").write_text("-r core.in\nmlflow==3.4.0\n")
+    (tmp_path / "all.in").write_text("-r mlflow.in\ntool\n")
+    requests = [
+        _request(tmp_path, "core", index),
+        _request(tmp_path, "mlflow", index),
+        _request(tmp_path, "all", index, overrides=("pandas==2.1.1",)),
     ]
+    compile_layers(requests)
+    core, mlflow, full = (_versions(tmp_path / f"{n}.txt") for n in ("core", "mlflow", "all"))
+    assert core["pandas"] == mlflow["pandas"] == "2.0.3"
+    assert full["pandas"] == "2.1.1"
+    assert core["numpy"] == mlflow["numpy"] == full["numpy"] == "1.26.4"
 
 
 def test_a_cycle_between_layers_is_bad_input(tmp_path: Path, index: str) -> None:

@@ -31,7 +31,9 @@ def run_compile(command: CompileCommand, out: TextIO, *, quiet: bool, verbose: b
             plan.requests, jobs=command.jobs, reporter=report, on_progress=progress.update
         )
     done = [
-        (request.output, result) for request, result in zip(plan.requests, results, strict=True)
+        (request.output, result)
+        for request, result in zip(plan.requests, results, strict=True)
+        if request.chosen
     ]
     _show(command, plan, done, out=out, quiet=quiet)
     if plan.config is not None and plan.whole_project:

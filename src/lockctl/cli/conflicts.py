@@ -65,6 +65,8 @@ def render_fix(fix: Fix) -> str:
     elif fix.lock is not None:  # in a project, an override belongs in pyproject.toml
         lock = shlex.quote(str(fix.lock))
         text = f"run: lockctl override add {shlex.quote(str(fix.requirement))} --lock {lock}"
+    elif fix.in_project:
+        text = f"run: lockctl override add {shlex.quote(str(fix.requirement))}"
     else:
         text = f"add --override '{fix.requirement}'"
     if fix.kind == "override" and fix.asked_by is not None:

@@ -36,6 +36,7 @@ class LockEntry:
     input: Path
     output: Path
     overrides: tuple[OverrideEntry, ...] = ()  # this lock's own, on top of the global ones
+    group: str | None = None  # locks installed together share versions, as layers do
     line: int | None = None  # of its [[tool.lockctl.lock]] table; None when discovered
 
 

@@ -43,7 +43,7 @@ GLOBAL_KEYS = (
     "overrides",
     "lock",
 )
-LOCK_KEYS = ("input", "output", "overrides")
+LOCK_KEYS = ("input", "output", "overrides", "group")
 OVERRIDE_KEYS = ("requirement", "reason")
 
 
@@ -327,5 +327,9 @@ class _Reader:
             self.fail((*at, "output"), "is the input file itself")
             return None
         return LockEntry(
-            input=input_path, output=output, overrides=overrides, line=self.source.lines.line_of(at)
+            input=input_path,
+            output=output,
+            overrides=overrides,
+            group=self.text(item, at, "group"),
+            line=self.source.lines.line_of(at),
         )

@@ -78,6 +78,8 @@ class CompileRequest:
     extra_overrides: tuple[RootRequirement, ...] = ()  # from [tool.lockctl], with their lines
     other_locks: tuple[Path, ...] = ()  # sibling layers: their pins are preferences too
     project_root: Path | None = None
+    chosen: bool = True  # False: resolved with the others of its project, but not written
+    group: str | None = None  # locks of one group share versions even without includes
 
     @property
     def pre(self) -> bool:
@@ -286,7 +288,7 @@ def check_outputs(request: CompileRequest, inputs: CompileInputs) -> None:
     pip-compile refuses an output that is its input; an output that an input includes with
     ``-r``/``-c`` would be read as an input and overwritten the same way.
     """
-    if request.dry_run:
+    if request.dry_run or not request.chosen:
         return
     read = {path.resolve(): path for parsed in inputs.files for path in included_files(parsed)}
     outputs = [request.output]

@@ -1,27 +1,35 @@
-"""Compile several layered locks together: lower layers first, the same version everywhere.
+"""Compile a project's locks together: one version of each shared project, chosen for all.
 
-Layers are ordered by their ``-r``/``-c`` include graph: a lock whose input includes another
-lock's input comes after it. Every pin of a lock compiled earlier becomes a ``-c`` style
-constraint (``name==version``) for the later ones, so a project that appears in two locks has
-the same version in both; a lock that overrides the project is exempt, and its lock says so in
-the override comment. Locks in the same layer (neither includes the other) resolve in
-parallel, then are made consistent with each other. Nothing is written unless every lock
-resolved: all or nothing.
+The locks that include each other (``-r``/``-c``, directly or through other files) are one
+workspace, as in uv: their requirements are resolved together, once, so a narrower
+requirement in an upper layer (``numpy<2``) also decides the lower layer's pin. Then each lock
+is resolved on its own with every version of that shared resolution as a constraint, which
+gives exactly the projects its own inputs need, at the shared versions.
+
+A per-lock override (the "all" layer's ``pandas==2.1.1`` while the ML layer keeps 2.0.3) is
+the one way to differ: the lines of that lock on the overridden project stay out of the shared
+resolution, the lock is resolved with the override and without the shared version of that
+project, and of each project that must differ because of it (found by resolving again); its
+lock says so in its override comment. Overrides that every lock of the workspace has are
+part of the shared resolution.
+
+Locks that do not include each other are separate workspaces. A cycle of includes between
+locks is bad input. Nothing is written unless every lock resolved: all or nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from packaging.requirements import Requirement
-from packaging.utils import NormalizedName, canonicalize_name
+from packaging.utils import NormalizedName
+from packaging.version import Version
 
 from lockctl.errors import UsageError
 from lockctl.events import Reporter, ignore_events
-from lockctl.lockfiles import parse_lockfile
 from lockctl.ops.compile import (
     CompileRequest,
     CompileResult,
@@ -30,6 +38,7 @@ from lockctl.ops.compile import (
     compile_lock,
     prepare,
     resolve_lock,
+    resolve_roots,
     write_results,
 )
 from lockctl.ops.inputs import included_files
@@ -47,33 +56,28 @@ from lockctl.resolver import (
 
 __all__ = ["LayerConflict", "compile_all", "compile_layers", "layer_order"]
 
+_MAX_SETTLING = 8  # rounds of "this project must differ too" for one lock with overrides
+
 
 class LayerConflict(ResolutionConflict):
-    """A lock resolves on its own but not with the versions other locks pinned (exit 1).
-
-    ``lock`` could not use the pins of ``others``; ``conflict`` is what resolving it with
-    those pins ran into; ``fixes`` are per-lock overrides, checked where they resolved.
-    """
+    """The locks of a workspace cannot share one version of every project they have in common
+    (exit 1). ``locks`` are the locks whose requirements take part; the causes and chains
+    name each requirement with its file and line; ``fixes`` were checked by resolving again."""
 
     def __init__(
-        self,
-        *,
-        lock: Path,
-        others: Sequence[Path],
-        conflict: ResolutionConflict,
-        fixes: Sequence[Fix],
+        self, *, locks: Sequence[Path], conflict: ResolutionConflict, fixes: Sequence[Fix]
     ) -> None:
-        names = ", ".join(shown_path(path) for path in others)
+        names = ", ".join(shown_path(path) for path in locks)
         super().__init__(
             conflict.causes,
             chains=conflict.chains,
             unavailable=conflict.unavailable,
             fixes=fixes,
-            lock=lock,
-            message=f"{shown_path(lock)} cannot use the versions pinned in {names}: "
-            "the layers disagree",
+            lock=locks[0] if len(locks) == 1 else None,
+            message=f"the layers disagree: {names} cannot share one version of the projects "
+            "they have in common",
         )
-        self.others = tuple(others)
+        self.locks = tuple(locks)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -81,50 +85,7 @@ class _Layer:
     request: CompileRequest
     prepared: PreparedLock
     files: frozenset[Path]  # every file its input includes, itself too (resolved paths)
-
-
-def layer_order(layers: Sequence[_Layer]) -> list[list[_Layer]]:
-    """Waves of locks: each wave only includes the inputs of earlier waves."""
-    inputs = {layer.request.inputs[0].resolve(): layer for layer in layers}
-    below: dict[int, set[int]] = {}
-    for index, layer in enumerate(layers):
-        below[index] = {
-            layers.index(inputs[path])
-            for path in layer.files
-            if path in inputs and inputs[path] is not layer
-        }
-    waves: list[list[_Layer]] = []
-    done: set[int] = set()
-    while len(done) < len(layers):
-        ready = [i for i in range(len(layers)) if i not in done and below[i] <= done]
-        if not ready:
-            stuck = [str(layers[i].request.inputs[0]) for i in range(len(layers)) if i not in done]
-            raise UsageError(
-                f"the layers include each other in a cycle: {', '.join(stuck)}",
-                hint="a lower layer must not -r include an upper one",
-            )
-        waves.append([layers[i] for i in ready])
-        done |= set(ready)
-    return waves
-
-
-def _pins_as_constraints(
-    output: Path, text: str, exempt: frozenset[NormalizedName]
-) -> list[RootRequirement]:
-    """Another lock's pins as constraints, each pointing at its line in that lock."""
-    return [
-        RootRequirement(
-            requirement=Requirement(f"{pin.name}=={pin.version}"),
-            origin=Origin(line=pin.source),
-            kind="constraint",
-        )
-        for pin in parse_lockfile(text, path=output).pins
-        if pin.name not in exempt
-    ]
-
-
-def _overridden(prepared: PreparedLock) -> frozenset[NormalizedName]:
-    return frozenset(root.name for root in prepared.roots if root.kind == "override")
+    own_overrides: frozenset[NormalizedName]  # overridden in this lock, not in every lock
 
 
 def compile_all(
@@ -143,179 +104,259 @@ def compile_all(
 def compile_layers(
     requests: Sequence[CompileRequest], *, jobs: int = 4, reporter: Reporter = ignore_events
 ) -> list[CompileResult]:
-    """Compile every lock, lower layers first; write them all only if all of them resolved."""
-    layers = []
-    for request in requests:
-        prepared = prepare(request, reporter=reporter)
-        files: set[Path] = set()
-        for parsed in prepared.inputs.files:
-            files |= {path.resolve() for path in included_files(parsed)}
-        layers.append(_Layer(request=request, prepared=prepared, files=frozenset(files)))
-    all_files = [f for layer in layers for f in layer.prepared.inputs.files]
-    first = layers[0].prepared.index
-    resolved: dict[Path, Resolution] = {}
-    texts: dict[Path, str] = {}
-    with open_index(first, files=all_files, reporter=reporter) as client:
-        # One source per target, made here before any thread runs: the pool only reads it.
+    """Compile every lock, each workspace together; write them all only if all resolved."""
+    prepared = [prepare(request, reporter=reporter) for request in requests]
+    layers = _layers(requests, prepared)
+    layer_order(layers)  # a cycle of includes is bad input, found before any index is asked
+    all_files = [f for each in prepared for f in each.inputs.files]
+    results: dict[int, tuple[Resolution, str]] = {}
+    with open_index(prepared[0].index, files=all_files, reporter=reporter) as client:
         sources: dict[tuple[str, str], IndexPackageSource] = {}
-        for layer in layers:
-            target = layer.request.target
+        for workspace in _workspaces(layers):
+            target = layers[workspace[0]].request.target
             key = (target.python_minor, target.platform)
-            sources.setdefault(key, IndexPackageSource(client, target))
-
-        def source_for(layer: _Layer) -> IndexPackageSource:
-            return sources[(layer.request.target.python_minor, layer.request.target.platform)]
-
-        def resolve_with(
-            layer: _Layer, prepared: PreparedLock, earlier: Sequence[Path]
-        ) -> tuple[Resolution, str]:
-            """Resolve with the pins of the ``earlier`` locks as constraints."""
-            exempt = _overridden(prepared)
-            constraints = [
-                c for path in earlier for c in _pins_as_constraints(path, texts[path], exempt)
-            ]
-            return resolve_lock(
-                layer.request,
-                prepared,
-                source_for(layer),
-                constraints=constraints,
-                preferences=_merged_preferences(prepared.preferences, resolved.values()),
-                explain=not constraints,
-            )
-
-        def run(layer: _Layer, earlier: Sequence[Path]) -> tuple[Resolution, str]:
-            try:
-                return resolve_with(layer, layer.prepared, earlier)
-            except ResolutionConflict as conflict:
-                if not earlier:
-                    raise
-                # Alone it may resolve: then the layers disagree, and that is the message.
-                resolve_lock(layer.request, layer.prepared, source_for(layer))
-                fixes = _layer_fixes(layer, conflict, earlier, resolve_with)
-                raise LayerConflict(
-                    lock=layer.request.output, others=earlier, conflict=conflict, fixes=fixes
-                ) from None
-
-        for wave in layer_order(layers):
-            earlier = list(resolved)
+            source = sources.setdefault(key, IndexPackageSource(client, target))
+            shared = _shared_resolution([layers[i] for i in workspace], source)
+            # Each lock at the shared versions: cheap resolutions from the same cache, at once.
             with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-                futures = [pool.submit(run, layer, earlier) for layer in wave]
-                results = [future.result() for future in futures]
-            for layer, (resolution, text) in zip(wave, results, strict=True):
-                resolved[layer.request.output] = resolution
-                texts[layer.request.output] = text
-            _settle_wave(wave, resolved, texts, run, earlier)
+                futures = {i: pool.submit(_settle, layers[i], shared, source) for i in workspace}
+                results.update((i, future.result()) for i, future in futures.items())
     done = [
         (
-            layer.request,
+            request,
             CompileResult(
-                resolution=resolved[layer.request.output],
-                text=texts[layer.request.output],
-                written=not layer.request.dry_run,
+                resolution=results[index][0],
+                text=results[index][1],
+                written=not request.dry_run and request.chosen,
             ),
         )
-        for layer in layers
+        for index, request in enumerate(requests)
     ]
-    write_results(done)  # every lock of the project, or none
+    write_results([(request, result) for request, result in done if request.chosen])
     return [result for _, result in done]
 
 
-_Run = Callable[[_Layer, Sequence[Path]], tuple[Resolution, str]]
-_ResolveWith = Callable[[_Layer, PreparedLock, Sequence[Path]], tuple[Resolution, str]]
-
-
-def _layer_fixes(
-    layer: _Layer,
-    conflict: ResolutionConflict,
-    earlier: Sequence[Path],
-    resolve_with: _ResolveWith,
-) -> list[Fix]:
-    """Per-lock overrides that let ``layer`` differ from the other locks, each tried.
-
-    For every project whose pin from another lock took part in the conflict, the lock's own
-    requirement on it becomes an override for this lock only; it is kept as a checked fix
-    when the lock then resolves beside the others, and as an unchecked one otherwise.
-    """
-    others = {path.resolve() for path in earlier}
-    their_pins = _pins_of_others(conflict, others)
-    pinned_elsewhere = {root.name for root in their_pins}
-    fixes: list[Fix] = []
-    seen: set[str] = set()
-    for cause in conflict.causes:
-        wanted = cause.requirement
-        if canonicalize_name(wanted.name) not in pinned_elsewhere or cause.root in their_pins:
-            continue
-        extras = f"[{','.join(sorted(wanted.extras))}]" if wanted.extras else ""
-        override = Requirement(f"{wanted.name}{extras}{wanted.specifier}")
-        if str(override) in seen:
-            continue
-        seen.add(str(override))
-        fix = Fix(
-            kind="override",
-            requirement=override,
-            asked_by=cause.parent[0] if cause.parent else None,
-            lock=_as_named(layer.request),
-            checked=False,
+def _layers(requests: Sequence[CompileRequest], prepared: Sequence[PreparedLock]) -> list[_Layer]:
+    every = [_override_texts(each) for each in prepared]
+    common = set.intersection(*every) if every else set()
+    layers = []
+    for request, each in zip(requests, prepared, strict=True):
+        files = {path.resolve() for parsed in each.inputs.files for path in included_files(parsed)}
+        own = frozenset(
+            root.name
+            for root in each.roots
+            if root.kind == "override" and str(root.requirement) not in common
         )
-        root = RootRequirement(requirement=override, origin=Origin(line=None), kind="override")
-        prepared = replace(layer.prepared, roots=(*layer.prepared.roots, root))
-        try:
-            resolution, _ = resolve_with(layer, prepared, earlier)
-        except ResolutionConflict:
-            fixes.append(fix)
-            continue
-        pin = resolution.get(override.name)
-        outcome = None if pin is None else (pin.name, pin.version)
-        fixes.append(replace(fix, checked=True, resolves_to=outcome))
-    return sorted(fixes, key=lambda fix: not fix.checked)
+        layers.append(
+            _Layer(request=request, prepared=each, files=frozenset(files), own_overrides=own)
+        )
+    return layers
 
 
-def _pins_of_others(conflict: ResolutionConflict, others: set[Path]) -> set[RootRequirement]:
-    """The causes that are pins of the other locks, not requirements of this one."""
-    return {
-        cause.root
-        for cause in conflict.causes
-        if cause.root is not None
-        and cause.root.kind == "constraint"
-        and cause.root.origin.line is not None
-        and cause.root.origin.line.path.resolve() in others
+def _override_texts(prepared: PreparedLock) -> set[str]:
+    return {str(root.requirement) for root in prepared.roots if root.kind == "override"}
+
+
+def layer_order(layers: Sequence[_Layer]) -> list[list[_Layer]]:
+    """Waves of locks: each wave only includes the inputs of earlier waves (a cycle: error)."""
+    inputs = {layer.request.inputs[0].resolve(): index for index, layer in enumerate(layers)}
+    below = {
+        index: {inputs[path] for path in layer.files if inputs.get(path, index) != index}
+        for index, layer in enumerate(layers)
     }
+    waves: list[list[_Layer]] = []
+    done: set[int] = set()
+    while len(done) < len(layers):
+        ready = [i for i in range(len(layers)) if i not in done and below[i] <= done]
+        if not ready:
+            stuck = [str(layers[i].request.inputs[0]) for i in range(len(layers)) if i not in done]
+            raise UsageError(
+                f"the layers include each other in a cycle: {', '.join(stuck)}",
+                hint="a lower layer must not -r include an upper one",
+            )
+        waves.append([layers[i] for i in ready])
+        done |= set(ready)
+    return waves
+
+
+def _workspaces(layers: Sequence[_Layer]) -> list[list[int]]:
+    """Groups of locks joined by includes (a lock's input among another lock's files) or by
+    a ``group`` they were given in ``[tool.lockctl]``."""
+    inputs = {layer.request.inputs[0].resolve(): index for index, layer in enumerate(layers)}
+    parent = list(range(len(layers)))
+
+    def find(index: int) -> int:
+        while parent[index] != index:
+            parent[index] = parent[parent[index]]
+            index = parent[index]
+        return index
+
+    groups_seen: dict[str, int] = {}
+    for index, layer in enumerate(layers):
+        for path in layer.files:
+            other = inputs.get(path)
+            if other is not None:
+                parent[find(other)] = find(index)
+        group = layer.request.group
+        if group is not None:
+            parent[find(groups_seen.setdefault(group, index))] = find(index)
+    groups: dict[int, list[int]] = {}
+    for index in range(len(layers)):
+        groups.setdefault(find(index), []).append(index)
+    return list(groups.values())
+
+
+def _shared_roots(layers: Sequence[_Layer]) -> list[RootRequirement]:
+    """Every lock's requirements once, but those on a project the lock overrides alone."""
+    roots: dict[tuple[str, str, str], RootRequirement] = {}
+    for layer in layers:
+        for root in layer.prepared.roots:
+            if root.name in layer.own_overrides:
+                continue  # its own override decides it, apart from the others
+            line = root.origin.line
+            where = "" if line is None else f"{line.path}:{line.line}"
+            roots.setdefault((root.kind, str(root.requirement), where), root)
+    return list(roots.values())
+
+
+def _shared_resolution(
+    layers: Sequence[_Layer], source: IndexPackageSource, *, explain: bool = True
+) -> Resolution:
+    first = layers[0]
+    roots = list(first.prepared.roots) if len(layers) == 1 else _shared_roots(layers)
+    pins: dict[NormalizedName, Version] = {}
+    for layer in layers:  # every lock's previous pins, so a recompile changes little
+        for name, version in layer.prepared.preferences.pins.items():
+            pins.setdefault(name, version)
+    preferences = replace(first.prepared.preferences, pins=pins)
+    inputs = replace(first.prepared.inputs, pre=any(layer.prepared.inputs.pre for layer in layers))
+    prepared = replace(first.prepared, inputs=inputs)
+    try:
+        return resolve_roots(
+            first.request, prepared, source, roots, preferences=preferences, explain=explain
+        )
+    except ResolutionConflict as conflict:
+        if len(layers) == 1 or not explain:
+            raise
+        # An override found on the shared resolution is one for every lock of the workspace.
+        shared_fixes = [
+            replace(fix, lock=None, in_project=first.request.project_root is not None)
+            if fix.kind == "override"
+            else fix
+            for fix in conflict.fixes
+        ]
+        fixes = [*shared_fixes, *_per_lock_fixes(conflict, layers, source)]
+        raise LayerConflict(
+            locks=_locks_in(conflict, layers), conflict=conflict, fixes=fixes
+        ) from None
+
+
+_MAX_LOCK_FIXES = 4  # each is a shared resolution and a lock's: a suggestion must stay cheap
+
+
+def _per_lock_fixes(
+    conflict: ResolutionConflict, layers: Sequence[_Layer], source: IndexPackageSource
+) -> list[Fix]:
+    """Let one lock keep its own requirement on a clashing project, as a per-lock override;
+    kept when the workspace then resolves (checked by resolving again)."""
+    fixes: list[Fix] = []
+    tried: set[tuple[int, str]] = set()
+    for cause in conflict.causes:
+        root = cause.root
+        if root is None or root.kind != "requirement" or root.origin.line is None:
+            continue
+        where = root.origin.line.path.resolve()
+        for index, layer in enumerate(layers):
+            wanted = root.requirement
+            if where not in layer.files or (index, str(wanted)) in tried:
+                continue
+            tried.add((index, str(wanted)))
+            if len(tried) > _MAX_LOCK_FIXES:
+                return fixes
+            override = RootRequirement(
+                requirement=Requirement(f"{wanted.name}{wanted.specifier}"),
+                origin=Origin(line=None),
+                kind="override",
+            )
+            changed = replace(
+                layer,
+                prepared=replace(layer.prepared, roots=(*layer.prepared.roots, override)),
+                own_overrides=layer.own_overrides | {root.name},
+            )
+            trial = [changed if other is layer else other for other in layers]
+            try:
+                shared = _shared_resolution(trial, source, explain=False)
+                resolution, _ = _settle(changed, shared, source)
+            except ResolutionConflict:
+                continue
+            pin = resolution.get(root.name)
+            fixes.append(
+                Fix(
+                    kind="override",
+                    requirement=override.requirement,
+                    lock=_as_named(layer.request),
+                    resolves_to=None if pin is None else (pin.name, pin.version),
+                )
+            )
+    return fixes
 
 
 def _as_named(request: CompileRequest) -> Path:
     """The lock's output as ``pyproject.toml`` names it: relative to the project."""
-    root = request.project_root
-    output = request.output
+    root, output = request.project_root, request.output
     return output.relative_to(root) if root is not None and output.is_relative_to(root) else output
 
 
-def _settle_wave(
-    wave: Sequence[_Layer],
-    resolved: dict[Path, Resolution],
-    texts: dict[Path, str],
-    run: _Run,
-    earlier: Sequence[Path],
-) -> None:
-    """Locks of one wave resolved side by side; where they disagree, the later one follows."""
-    for position, layer in enumerate(wave[1:], start=1):
-        mine = {pin.name: pin.version for pin in resolved[layer.request.output].pins}
-        exempt = _overridden(layer.prepared)
-        previous = [w.request.output for w in wave[:position]]
-        if any(
-            pin.name in mine and mine[pin.name] != pin.version and pin.name not in exempt
-            for path in previous
-            for pin in resolved[path].pins
-        ):
-            resolution, text = run(layer, [*earlier, *previous])
-            resolved[layer.request.output] = resolution
-            texts[layer.request.output] = text
+def _locks_in(conflict: ResolutionConflict, layers: Sequence[_Layer]) -> list[Path]:
+    """The locks whose input files hold a requirement that takes part in the conflict."""
+    files = {
+        cause.root.origin.line.path.resolve()
+        for chain in (conflict.chains or tuple((cause,) for cause in conflict.causes))
+        for cause in chain
+        if cause.root is not None and cause.root.origin.line is not None
+    }
+    named = [layer.request.output for layer in layers if layer.files & files]
+    return named or [layer.request.output for layer in layers]
 
 
-def _merged_preferences(own: Preferences, others: Iterable[Resolution]) -> Preferences:
-    """The lock's own previous pins first, then versions other layers already chose."""
-    pins = dict(own.pins)
-    if not own.upgrade_all:
-        for resolution in others:
-            for pin in resolution.pins:
-                pins.setdefault(pin.name, pin.version)
-    return Preferences(pins=pins, upgrade_all=own.upgrade_all, upgrade=own.upgrade)
+def _settle(
+    layer: _Layer, shared: Resolution, source: IndexPackageSource
+) -> tuple[Resolution, str]:
+    """The lock's own resolution at the shared versions, but where its overrides differ."""
+    exempt = set(layer.own_overrides)
+    preferences = Preferences(pins={pin.name: pin.version for pin in shared.pins})
+    last: ResolutionConflict | None = None
+    for _ in range(_MAX_SETTLING):
+        constraints = [
+            RootRequirement(
+                requirement=Requirement(f"{pin.name}=={pin.version}"),
+                origin=Origin(line=None),
+                kind="constraint",
+            )
+            for pin in shared.pins
+            if pin.name not in exempt
+        ]
+        try:
+            return resolve_lock(
+                layer.request,
+                layer.prepared,
+                source,
+                constraints=constraints,
+                preferences=preferences,
+                explain=False,
+            )
+        except ResolutionConflict as conflict:
+            last = conflict
+            pinned = {str(c.requirement) for c in constraints}
+            clashing = {
+                cause.root.name
+                for cause in conflict.causes
+                if cause.root is not None and str(cause.root.requirement) in pinned
+            }
+            if not clashing - exempt:
+                break
+            exempt |= clashing
+    # Alone, its own requirements may not resolve either: then that is the error, explained.
+    resolve_lock(layer.request, layer.prepared, source, preferences=preferences)
+    assert last is not None
+    raise LayerConflict(locks=[layer.request.output], conflict=last, fixes=())

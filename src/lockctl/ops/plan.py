@@ -68,8 +68,9 @@ def plan_compile(command: CompileCommand, cwd: Path) -> CompilePlan:
         generate_hashes=command.generate_hashes or bool(config.generate_hashes),
     )
     index = replace(command.index, config_options=config_index_options(config))
-    chosen = config.locks if only is None else only
-    outputs = {lock.output for lock in config.locks}
+    # Every lock of the project is resolved, so that one layer compiled alone gets the same
+    # versions as the whole project; only the chosen ones are written.
+    chosen = {lock.output for lock in (config.locks if only is None else only)}
     requests = tuple(
         CompileRequest(
             command=command,
@@ -79,11 +80,11 @@ def plan_compile(command: CompileCommand, cwd: Path) -> CompilePlan:
             index=index,
             write=write,
             extra_overrides=tuple(as_root(entry) for entry in config.overrides_for(lock)),
-            # A layer compiled alone keeps the versions its siblings chose where it can.
-            other_locks=tuple(sorted(outputs - {lock.output})) if only is not None else (),
             project_root=config.root,
+            chosen=lock.output in chosen,
+            group=lock.group,
         )
-        for lock in chosen
+        for lock in config.locks
     )
     return CompilePlan(requests=requests, target=target, config=config, whole_project=only is None)
 

@@ -34,7 +34,8 @@ class Fix:
     ``checked`` says that the change was tried by resolving again and resolved;
     ``resolves_to`` is then the version the changed project resolved to. ``location`` is None
     for a requirement given on the command line. ``lock`` is set for an override that
-    belongs in ``[tool.lockctl]``: the lock's output, as ``pyproject.toml`` names it.
+    belongs to one lock in ``[tool.lockctl]``: the lock's output, as ``pyproject.toml`` names
+    it; ``in_project`` for one that belongs to every lock there.
     """
 
     kind: FixKind
@@ -42,6 +43,7 @@ class Fix:
     location: SourceLine | None = None
     asked_by: NormalizedName | None = None
     lock: Path | None = None
+    in_project: bool = False  # an override for every lock of the project's [tool.lockctl]
     checked: bool = True
     resolves_to: tuple[NormalizedName, Version] | None = None
 
@@ -54,6 +56,7 @@ class Fix:
             "line": None if where is None else where.line,
             "asked_by": self.asked_by,
             "lock": None if self.lock is None else str(self.lock),
+            "in_project": self.in_project,
             "checked": self.checked,
             "resolves_to": (
                 None
