@@ -103,7 +103,8 @@ def main() -> int:
     medians = {kind: statistics.median(values) for kind, values in times.items()}
     ratio = medians["project"] / medians["top"]
     print(
-        f"\nmedians of {args.rounds} cold rounds (3 locks vs the top layer alone, {pins['top']} pins)"
+        f"\nmedians of {args.rounds} cold rounds, 3 locks against the top layer alone "
+        f"({pins['top']} pins)"
     )
     print(f"  project (3 locks together)  {medians['project']:.2f} s")
     print(f"  top layer alone             {medians['top']:.2f} s")
