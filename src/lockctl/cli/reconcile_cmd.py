@@ -79,6 +79,9 @@ def render_report(report: ReconcileReport, *, verbose: bool = False) -> str:
         done = "wrote" if report.written else "--write would write"
         lines.append(f"{done} {lock}, changing {_count(len(report.moves), 'pin')}:")
         lines += [f"  {_move(move)}" for move in report.moves]
+    elif report.text is not None:
+        done = "wrote" if report.written else "--write would write"
+        lines.append(f"{done} {lock}, with every pin where it is")
     return "\n".join(lines) + "\n"
 
 

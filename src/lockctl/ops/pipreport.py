@@ -137,6 +137,7 @@ class PipDryRun:
         *,
         pip: Sequence[str] | None = None,
         timeout: float | None = None,
+        cwd: Path | None = None,
     ) -> None:
         pip = PIP if pip is None else pip  # read at call time: tests may point it elsewhere
         self._scratch = tempfile.TemporaryDirectory(prefix="lockctl-pip-")
@@ -151,6 +152,7 @@ class PipDryRun:
         )
         self.command = tuple(shown)
         self._timeout = timeout
+        self._cwd = cwd  # where a relative LOCK is found
         self._output: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed in __exit__)
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -158,7 +160,11 @@ class PipDryRun:
         try:
             # The output goes to a file, not a pipe: nobody reads it until pip has finished.
             self._process = subprocess.Popen(
-                self._argv, stdout=self._output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+                self._argv,
+                stdout=self._output,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                cwd=self._cwd,
             )
         except OSError as error:
             self._close()

@@ -59,7 +59,8 @@ def reconcile(
         source = IndexPackageSource(client, lock.target)
         reader = DemandReader(source, prepared.roots)
         timeout = request.index.timeout
-        with PipDryRun(lock.path, lock.target, client.settings, pip=pip, timeout=timeout) as run:
+        settings = client.settings
+        with PipDryRun(lock.path, lock.target, settings, pip=pip, timeout=timeout, cwd=cwd) as run:
             check_hashes(lock.locked, reader)
             resolution, text, conflict = _resolve(request, prepared, source, lock.locked)
             moves = (

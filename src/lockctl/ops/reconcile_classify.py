@@ -88,12 +88,13 @@ def _missing(row: ReconcileRow, graph: PinGraph, pip: PipOutcome) -> ReconcileRo
 def _asked_in_pip(name: NormalizedName, pip: PipOutcome) -> tuple[Demand, ...]:
     """Who asked for ``name`` in pip's report (when lockctl's own graph does not say)."""
     found = []
+    environment = {**pip.environment, "extra": ""}
     for package in pip.packages:
         for requirement in package.requires_dist:
             if canonicalize_name(requirement.name) != name:
                 continue
             try:
-                holds = requirement.marker is None or requirement.marker.evaluate(pip.environment)
+                holds = requirement.marker is None or requirement.marker.evaluate(environment)
             except (InvalidMarker, UndefinedComparison, UndefinedEnvironmentName):
                 holds = True
             if holds:
