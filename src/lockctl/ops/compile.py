@@ -53,6 +53,7 @@ __all__ = [
     "ProgressSnapshot",
     "check_outputs",
     "compile_lock",
+    "render_lock",
     "resolution_json",
     "resolve_lock",
     "resolve_roots",
@@ -170,6 +171,7 @@ def resolve_lock(
     constraints: Sequence[RootRequirement] = (),
     preferences: Preferences | None = None,
     explain: bool = True,
+    lookahead: bool = True,
 ) -> tuple[Resolution, str]:
     """Resolve and render one lock; nothing is written. ``constraints`` come from other locks."""
     resolution = resolve_roots(
@@ -179,10 +181,21 @@ def resolve_lock(
         (*prepared.roots, *constraints),
         preferences=preferences or prepared.preferences,
         explain=explain,
+        lookahead=lookahead,
     )
+    return resolution, render_lock(request, prepared, resolution, source)
+
+
+def render_lock(
+    request: CompileRequest,
+    prepared: PreparedLock,
+    resolution: Resolution,
+    source: IndexPackageSource,
+) -> str:
+    """The lock's text, and the snapshots ``lockctl check`` reads, for a resolution."""
     text = _render(request, prepared, resolution, source.client.settings)
     _remember(request, prepared, resolution, text, source)
-    return resolution, text
+    return text
 
 
 def resolve_roots(
@@ -193,12 +206,17 @@ def resolve_roots(
     *,
     preferences: Preferences,
     explain: bool = True,
+    lookahead: bool = True,
 ) -> Resolution:
-    """Resolve ``roots`` for the request's target; a conflict is raised explained, once."""
+    """Resolve ``roots`` for the request's target; a conflict is raised explained, once.
+
+    ``lookahead=False`` when the metadata is known to be at hand already (a lock resolved at
+    versions another resolution chose): walking the graph ahead would only cost CPU.
+    """
     pre = request.pre or prepared.inputs.pre
-    Lookahead(
-        source, RootInputs(roots, request.target), preferred=preferences.preferred(), pre=pre
-    ).start()
+    if lookahead:
+        inputs = RootInputs(roots, request.target)
+        Lookahead(source, inputs, preferred=preferences.preferred(), pre=pre).start()
 
     def run(changed: Sequence[RootRequirement]) -> Resolution:
         return resolve(

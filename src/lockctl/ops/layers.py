@@ -37,6 +37,7 @@ from lockctl.ops.compile import (
     ProgressSnapshot,
     compile_lock,
     prepare,
+    render_lock,
     resolve_lock,
     resolve_roots,
     write_results,
@@ -116,10 +117,14 @@ def compile_layers(
             target = layers[workspace[0]].request.target
             key = (target.python_minor, target.platform)
             source = sources.setdefault(key, IndexPackageSource(client, target))
-            shared = _shared_resolution([layers[i] for i in workspace], source)
+            members = [layers[i] for i in workspace]
+            shared = _shared_resolution(members, source)
+            roots = _shared_roots(members)
             # Each lock at the shared versions: cheap resolutions from the same cache, at once.
             with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-                futures = {i: pool.submit(_settle, layers[i], shared, source) for i in workspace}
+                futures = {
+                    i: pool.submit(_settle, layers[i], shared, source, roots) for i in workspace
+                }
                 results.update((i, future.result()) for i, future in futures.items())
     done = [
         (
@@ -206,6 +211,11 @@ def _workspaces(layers: Sequence[_Layer]) -> list[list[int]]:
     return list(groups.values())
 
 
+def _root_key(root: RootRequirement) -> tuple[str, str, str]:
+    line = root.origin.line
+    return (root.kind, str(root.requirement), "" if line is None else f"{line.path}:{line.line}")
+
+
 def _shared_roots(layers: Sequence[_Layer]) -> list[RootRequirement]:
     """Every lock's requirements once, but those on a project the lock overrides alone."""
     roots: dict[tuple[str, str, str], RootRequirement] = {}
@@ -213,9 +223,7 @@ def _shared_roots(layers: Sequence[_Layer]) -> list[RootRequirement]:
         for root in layer.prepared.roots:
             if root.name in layer.own_overrides:
                 continue  # its own override decides it, apart from the others
-            line = root.origin.line
-            where = "" if line is None else f"{line.path}:{line.line}"
-            roots.setdefault((root.kind, str(root.requirement), where), root)
+            roots.setdefault(_root_key(root), root)
     return list(roots.values())
 
 
@@ -223,7 +231,7 @@ def _shared_resolution(
     layers: Sequence[_Layer], source: IndexPackageSource, *, explain: bool = True
 ) -> Resolution:
     first = layers[0]
-    roots = list(first.prepared.roots) if len(layers) == 1 else _shared_roots(layers)
+    roots = _shared_roots(layers)
     pins: dict[NormalizedName, Version] = {}
     for layer in layers:  # every lock's previous pins, so a recompile changes little
         for name, version in layer.prepared.preferences.pins.items():
@@ -286,7 +294,7 @@ def _per_lock_fixes(
             trial = [changed if other is layer else other for other in layers]
             try:
                 shared = _shared_resolution(trial, source, explain=False)
-                resolution, _ = _settle(changed, shared, source)
+                resolution, _ = _settle(changed, shared, source, _shared_roots(trial))
             except ResolutionConflict:
                 continue
             pin = resolution.get(root.name)
@@ -320,9 +328,16 @@ def _locks_in(conflict: ResolutionConflict, layers: Sequence[_Layer]) -> list[Pa
 
 
 def _settle(
-    layer: _Layer, shared: Resolution, source: IndexPackageSource
+    layer: _Layer,
+    shared: Resolution,
+    source: IndexPackageSource,
+    shared_roots: Sequence[RootRequirement],
 ) -> tuple[Resolution, str]:
     """The lock's own resolution at the shared versions, but where its overrides differ."""
+    own = {_root_key(root) for root in layer.prepared.roots}
+    if not layer.own_overrides and own == {_root_key(root) for root in shared_roots}:
+        # The lock that has every requirement of the workspace: the shared resolution is its.
+        return shared, render_lock(layer.request, layer.prepared, shared, source)
     exempt = set(layer.own_overrides)
     preferences = Preferences(pins={pin.name: pin.version for pin in shared.pins})
     last: ResolutionConflict | None = None
@@ -344,6 +359,7 @@ def _settle(
                 constraints=constraints,
                 preferences=preferences,
                 explain=False,
+                lookahead=False,
             )
         except ResolutionConflict as conflict:
             last = conflict
