@@ -152,3 +152,41 @@ def test_a_cycle_between_layers_is_bad_input(tmp_path: Path, index: str) -> None
     (tmp_path / "a.in").write_text("-r b.in\n")
     with pytest.raises(InputError, match="cycle"):
         compile_layers(requests)
+
+
+def test_two_upper_layers_narrow_a_shared_dependency_together(tmp_path: Path, index: str) -> None:
+    (tmp_path / "core.in").write_text("pandas\n")
+    (tmp_path / "ml.in").write_text("-r core.in\nnumpy<1.27\n")
+    (tmp_path / "etl.in").write_text("-r core.in\nnumpy<1.25\n")
+    compile_layers([_request(tmp_path, n, index) for n in ("core", "ml", "etl")])
+    versions = [_versions(tmp_path / f"{n}.txt")["numpy"] for n in ("core", "ml", "etl")]
+    assert versions == ["1.24.0", "1.24.0", "1.24.0"]
+
+
+def test_two_upper_layers_that_cannot_agree_are_named(tmp_path: Path, index: str) -> None:
+    (tmp_path / "core.in").write_text("pandas\n")
+    (tmp_path / "ml.in").write_text("-r core.in\nnumpy>=1.26\n")
+    (tmp_path / "etl.in").write_text("-r core.in\nnumpy<1.25\n")
+    requests = [_request(tmp_path, n, index) for n in ("core", "ml", "etl")]
+    with pytest.raises(LayerConflict) as caught:
+        compile_layers(requests)
+    assert caught.value.locks == (tmp_path / "ml.txt", tmp_path / "etl.txt")
+    per_lock = {(str(fix.requirement), fix.lock) for fix in caught.value.fixes if fix.lock}
+    assert per_lock == {("numpy>=1.26", tmp_path / "ml.txt"), ("numpy<1.25", tmp_path / "etl.txt")}
+    assert not list(tmp_path.glob("*.txt"))
+
+
+def test_a_one_line_change_in_one_layer_changes_only_what_it_must(
+    tmp_path: Path, index: str, index_server: IndexServer
+) -> None:
+    (tmp_path / "core.in").write_text("pandas\n")
+    (tmp_path / "ml.in").write_text("-r core.in\nmlflow==3.4.0\n")
+    requests = [_request(tmp_path, n, index) for n in ("core", "ml")]
+    compile_layers(requests)
+    before = {n: (tmp_path / f"{n}.txt").read_text() for n in ("core", "ml")}
+    index_server.add(make_wheel("pandas", "2.3.0", requires_dist=["numpy>=1.20"]))  # newer
+    (tmp_path / "ml.in").write_text("-r core.in\nmlflow==3.4.0\ntool\n")
+    compile_layers(requests)
+    assert (tmp_path / "core.txt").read_text() == before["core"]  # pandas stays at 2.2.0
+    after = _versions(tmp_path / "ml.txt")
+    assert after == {"mlflow": "3.4.0", "numpy": "1.26.4", "pandas": "2.2.0", "tool": "1.0"}
