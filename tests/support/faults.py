@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
 __all__ = [
+    "Drip",
+    "Endless",
     "Fault",
     "FaultPlan",
     "FaultSchedule",
@@ -35,6 +37,29 @@ class Hang:
 
 
 @dataclass(frozen=True, slots=True)
+class Drip:
+    """Send the headers at once, then the real body one byte every ``interval`` seconds.
+
+    Every byte arrives well within a read timeout, so only a deadline on the whole request
+    stops a client from waiting for as long as the body lasts.
+    """
+
+    interval: float
+
+
+@dataclass(frozen=True, slots=True)
+class Endless:
+    """Send the headers (a Content-Length of a terabyte), then bytes until the client leaves.
+
+    ``interval`` seconds between chunks of ``chunk`` bytes; the body never ends on its own,
+    only when the client hangs up or the server stops.
+    """
+
+    interval: float = 0.01
+    chunk: int = 64
+
+
+@dataclass(frozen=True, slots=True)
 class Truncate:
     """Send the full Content-Length, then half the body, then close the connection."""
 
@@ -60,7 +85,7 @@ class Reset:
     """Reset the connection (RST) without answering."""
 
 
-Fault = Status | Hang | Truncate | WrongHash | Garbage | Reset
+Fault = Status | Hang | Drip | Endless | Truncate | WrongHash | Garbage | Reset
 
 
 @dataclass(slots=True, kw_only=True)

@@ -12,7 +12,17 @@ from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol, cast
 
-from tests.support.faults import FaultSchedule, Garbage, Hang, Reset, Status, Truncate
+from tests.support.faults import (
+    Drip,
+    Endless,
+    Fault,
+    FaultSchedule,
+    Garbage,
+    Hang,
+    Reset,
+    Status,
+    Truncate,
+)
 from tests.support.replies import Reply, text_reply
 from tests.support.requestlog import RequestLog, RequestRecord
 
@@ -39,6 +49,10 @@ def shutdown_quietly(connection: socket.socket) -> None:
     # OSError: already closed by the client or by its handler.
     with contextlib.suppress(OSError):
         connection.shutdown(socket.SHUT_RDWR)
+
+
+# What an Endless answer promises: far more than any client should wait for.
+_ENDLESS_LENGTH = 10**12
 
 
 class LoopbackHTTPServer(ThreadingHTTPServer):
@@ -119,25 +133,45 @@ class _Handler(BaseHTTPRequestHandler):
             reply = text_reply(401, "unauthorized", **challenge)
         else:
             reply = app.route(method, path, headers)
-        truncate = isinstance(fault, Truncate)
-        self._send(reply, record=record, head=method == "HEAD", truncate=truncate)
+        self._send(reply, record=record, head=method == "HEAD", fault=fault)
 
-    def _send(self, reply: Reply, *, record: int, head: bool, truncate: bool) -> None:
+    def _send(self, reply: Reply, *, record: int, head: bool, fault: Fault | None) -> None:
         body = b"" if head else reply.body
-        if truncate:
+        if isinstance(fault, Truncate):
             body = body[: len(body) // 2]
+        length = _ENDLESS_LENGTH if isinstance(fault, Endless) else len(reply.body)
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
-        self.send_header("Content-Length", str(len(reply.body)))
+        self.send_header("Content-Length", str(length))
         for name, value in reply.headers.items():
             self.send_header(name, value)
         # Logged before the client can see a byte, so a test that has read the answer
         # always finds it in the log.
         self.app.log.finish(record, status=reply.status, body_bytes=len(body))
         self.end_headers()
-        self.wfile.write(body)
-        if truncate:
+        if isinstance(fault, Drip) and not head:
+            self._drip(body, fault.interval)
+        elif isinstance(fault, Endless) and not head:
+            self._endless(fault)
+        else:
+            self.wfile.write(body)
+        if isinstance(fault, Truncate | Drip | Endless):
             self.close_connection = True
+
+    def _drip(self, body: bytes, interval: float) -> None:
+        """One byte, then a pause; the server stopping ends it (OSError: the client left)."""
+        self.wfile.flush()
+        for position in range(len(body)):
+            self.wfile.write(body[position : position + 1])
+            self.wfile.flush()
+            if self.app.stopping.wait(interval):
+                return
+
+    def _endless(self, fault: Endless) -> None:
+        filler = b"x" * fault.chunk
+        while not self.app.stopping.wait(fault.interval):
+            self.wfile.write(filler)
+            self.wfile.flush()
 
     def _reset(self) -> None:
         # SO_LINGER with a zero timeout makes the final close send RST instead of FIN.
