@@ -4,7 +4,9 @@ Everything lockctl reads from an index goes through ``get``, ``get_range``, ``ge
 ``head``. ``HttpFetcher`` speaks HTTP(S) through one thread-safe urllib3 pool manager (imported
 lazily, so a fully cached run never pays for it) and reads ``file://`` URLs from the disk.
 Transient failures (connection errors, timeouts, truncated bodies, 5xx) are retried with
-exponential backoff; an HTTP 4xx answer is returned as a value for the caller to judge.
+exponential backoff; an HTTP 4xx answer is returned as a value for the caller to judge. Every
+request has a deadline, retries included, and so has the whole run (``deadlines.py``): a body is
+read in chunks and cut off when time is up, however steadily the server keeps sending.
 
 urllib3 rather than httpx: on a cold data-science stack the client's own CPU time per request
 decided the wall time (two cores, one GIL), and urllib3 needed about half of httpx's.
@@ -13,6 +15,7 @@ decided the wall time (two cores, one GIL), and urllib3 needed about half of htt
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import random
 import threading
@@ -26,6 +29,7 @@ from lockctl.defaults import MAX_REQUESTS
 from lockctl.errors import IndexResponseError, IndexUnreachable, InsecureIndex
 from lockctl.events import Reporter, Retrying, ignore_events
 from lockctl.index.auth import CredentialStore
+from lockctl.index.deadlines import Deadline
 from lockctl.urls import SecretURL, file_url_path, redact_text
 
 if TYPE_CHECKING:
@@ -36,6 +40,8 @@ if TYPE_CHECKING:
 __all__ = ["FetchPolicy", "FetchStats", "Fetcher", "HttpFetcher", "Response"]
 
 _RETRY_STATUSES = frozenset({500, 502, 503, 504})
+# The most one read of a body asks for: it returns what one receive brings, often far less.
+_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -73,7 +79,13 @@ class Fetcher(Protocol):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FetchPolicy:
     connect_timeout: float = 10.0
-    read_timeout: float = 30.0
+    read_timeout: float = 30.0  # the longest silence between two bytes
+    # Seconds one request may take, retries and backoff included, however steadily the server
+    # sends: generous, since a full download of a large wheel on a slow link takes a while.
+    request_deadline: float = 120.0
+    # Seconds from the fetcher's creation (the start of a run) after which every request
+    # fails at once; ``open_index`` sets it from ``--timeout``. None: no limit.
+    run_deadline: float | None = None
     retries: int = 3
     backoff: float = 0.25  # first delay in seconds; doubles each retry, with jitter
     max_connections: int = MAX_REQUESTS
@@ -106,6 +118,10 @@ class _Transient(Exception):
     """A failure worth another try."""
 
 
+class _OutOfTime(Exception):
+    """The request's deadline passed while its answer was still arriving."""
+
+
 class HttpFetcher:
     """The real fetcher: pooled HTTP(S) with retries, and ``file://`` from the disk."""
 
@@ -120,6 +136,8 @@ class HttpFetcher:
         self.credentials = credentials or CredentialStore()
         self.reporter = reporter
         self.stats = FetchStats()
+        run = self.policy.run_deadline
+        self._run_deadline = None if run is None else Deadline.after(run, run=True)
         self._managers: dict[tuple[str | None, bool], urllib3.PoolManager] = {}
         self._hosts: HostCache | None = None
         self._proxies: dict[tuple[str, str], str | None] = {}
@@ -165,16 +183,26 @@ class HttpFetcher:
             self.stats.started(-1)
 
     def _with_retries(self, method: str, url: SecretURL, headers: dict[str, str]) -> Response:
+        deadline = Deadline.after(self.policy.request_deadline, run=False).earliest(
+            self._run_deadline
+        )
         attempt = 0
+        reason = ""
         while True:
+            if deadline.remaining() <= 0:
+                raise deadline.error(url, last=reason)
             try:
-                response = self._send_once(method, url, headers)
+                response = self._send_once(method, url, headers, deadline)
+            except _OutOfTime:
+                raise deadline.error(url, last=reason) from None
             except _Transient as exc:
+                reason = str(exc)
+                if deadline.remaining() <= 0:
+                    raise deadline.error(url, last=reason) from None
                 if attempt >= self.policy.retries:
                     raise IndexUnreachable(
                         f"gave up after {attempt + 1} attempts: {exc}", url=url.redacted
                     ) from None
-                reason = str(exc)
             else:
                 if response.status not in _RETRY_STATUSES:
                     self.stats.record(body=len(response.body), retried=attempt > 0)
@@ -187,11 +215,15 @@ class HttpFetcher:
                     )
                 reason = f"HTTP {response.status}"
             delay = self.policy.backoff * (2**attempt) * (0.5 + random.random() / 2)
+            if delay >= deadline.remaining():
+                raise deadline.error(url, last=reason)  # the sleep would outlast the deadline
             attempt += 1
             self.reporter(Retrying(url=url.redacted, attempt=attempt, reason=reason, delay=delay))
             time.sleep(delay)
 
-    def _send_once(self, method: str, url: SecretURL, headers: dict[str, str]) -> Response:
+    def _send_once(
+        self, method: str, url: SecretURL, headers: dict[str, str], deadline: Deadline
+    ) -> Response:
         import urllib3
 
         plain = url.without_credentials()
@@ -199,6 +231,7 @@ class HttpFetcher:
         if auth is not None:
             token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
             headers = {**headers, "Authorization": f"Basic {token}"}
+        left = max(deadline.remaining(), 0.001)
         try:
             reply = self._pool_for(plain).request(
                 method,
@@ -208,9 +241,12 @@ class HttpFetcher:
                 # dropping the Authorization header when a redirect leaves the host.
                 retries=urllib3.Retry(total=10, connect=0, read=0, other=0, status=0),
                 timeout=urllib3.Timeout(
-                    connect=self.policy.connect_timeout, read=self.policy.read_timeout
+                    connect=min(self.policy.connect_timeout, left),
+                    read=min(self.policy.read_timeout, left),
                 ),
+                preload_content=False,
             )
+            body = _read_body(reply, deadline, self.policy.read_timeout)
         except urllib3.exceptions.HTTPError as exc:  # connect/read errors, timeouts, truncation
             raise _Transient(redact_text(f"{type(exc).__name__}: {exc}")) from None
         final = reply.geturl() or plain.secret
@@ -218,7 +254,7 @@ class HttpFetcher:
             url=self.credentials.reattach(plain.join(final), url),
             status=reply.status,
             headers={k.lower(): v for k, v in reply.headers.items()},
-            body=reply.data,
+            body=body,
         )
 
     def _pool_for(self, url: SecretURL) -> urllib3.PoolManager:
@@ -257,6 +293,34 @@ class HttpFetcher:
         return host in self.policy.trusted_hosts or host.rsplit(":", 1)[0] in (
             self.policy.trusted_hosts
         )
+
+
+def _read_body(reply: urllib3.BaseHTTPResponse, deadline: Deadline, read_timeout: float) -> bytes:
+    """The whole body, read a chunk at a time until ``deadline`` (then ``_OutOfTime``).
+
+    Before each chunk the socket's timeout is cut to the time left, so a server that falls
+    silent is given up on at the deadline, not a read timeout later.
+    """
+    chunks: list[bytes] = []
+    # Without a Content-Encoding, reading raw skips a copy through urllib3's decoded buffer.
+    decode = "content-encoding" in reply.headers
+    while True:
+        left = deadline.remaining()
+        if left <= 0:
+            reply.close()  # the rest of the body is never read: the connection cannot be reused
+            reply.release_conn()
+            raise _OutOfTime
+        connection = reply.connection  # None once the body is complete and the pool has it
+        sock = getattr(connection, "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):  # closed under us: the read will say so
+                sock.settimeout(min(read_timeout, left))
+        chunk = reply.read1(_CHUNK, decode_content=decode)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    reply.release_conn()
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _is_loopback(url: SecretURL) -> bool:
