@@ -19,9 +19,11 @@ from lockctl import __version__
 from lockctl.defaults import MAX_REQUESTS, RUN_TIMEOUT
 from lockctl.index.settings import IndexOptions
 from lockctl.ops.commands import (
+    DRIFT_KINDS,
     CheckCommand,
     Command,
     CompileCommand,
+    DriftCommand,
     IndexRequest,
     InputsCommand,
     MetadataCommand,
@@ -358,6 +360,59 @@ def _add_reconcile(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     _add_global_options(parser, top=False)
 
 
+def _kinds(text: str) -> tuple[str, ...]:
+    kinds = tuple(part.strip() for part in text.split(",") if part.strip())
+    unknown = [kind for kind in kinds if kind not in DRIFT_KINDS]
+    if unknown or not kinds:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give a comma-separated list of {', '.join(DRIFT_KINDS)}"
+        )
+    return kinds
+
+
+def _add_drift(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "drift",
+        help="report outdated, yanked, vulnerable and unresolvable pins (the nightly job)",
+        argument_default=argparse.SUPPRESS,
+        allow_abbrev=False,
+    )
+    parser.add_argument(
+        "locks",
+        nargs="*",
+        type=Path,
+        metavar="LOCK",
+        help="lock files (default: every lock of the project's [tool.lockctl])",
+    )
+    parser.add_argument(
+        "--advisories",
+        action="append",
+        type=Path,
+        metavar="PATH",
+        help="an OSV advisory file or a folder of them (repeatable)",
+    )
+    parser.add_argument(
+        "--fail-on",
+        type=_kinds,
+        metavar="KINDS",
+        help=f"findings that make the exit code 1 (default: all of {','.join(DRIFT_KINDS)})",
+    )
+    parser.add_argument(
+        "--format", choices=("table", "markdown", "json"), help="table (default), markdown, json"
+    )
+    parser.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE")
+    parser.add_argument(
+        "--update", action="store_true", help="write refreshed locks (as compile --upgrade)"
+    )
+    parser.add_argument(
+        "--exclude-newer",
+        metavar="DATE_OR_DURATION",
+        help="ignore releases uploaded after a date (2026-11-01) or younger than 7d, 12h",
+    )
+    _add_index_options(parser)
+    _add_global_options(parser, top=False)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lockctl",
@@ -371,6 +426,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_override(commands)
     _add_check(commands)
     _add_reconcile(commands)
+    _add_drift(commands)
     _add_inputs(commands)
     _add_metadata(commands)
     return parser
@@ -408,6 +464,8 @@ def parse_argv(argv: Sequence[str]) -> tuple[GlobalOptions, Command]:
         )
     elif ns.command == "check":
         command = _build(CheckCommand, ns, index=_index_request(ns))
+    elif ns.command == "drift":
+        command = _build(DriftCommand, ns, index=_index_request(ns))
     elif ns.command == "reconcile":
         command = _build(ReconcileCommand, ns, index=_index_request(ns))
     elif ns.command == "inputs":

@@ -23,6 +23,8 @@ __all__ = [
     "CheckCommand",
     "Command",
     "CompileCommand",
+    "DriftCommand",
+    "DriftKind",
     "IndexRequest",
     "InputsCommand",
     "MetadataCommand",
@@ -143,8 +145,40 @@ class ReconcileCommand:
     index: IndexRequest = field(default_factory=IndexRequest)
 
 
+DriftKind = Literal["unresolvable", "vulnerable", "yanked", "gone", "blocked", "outdated"]
+DRIFT_KINDS: tuple[DriftKind, ...] = (
+    "unresolvable",
+    "vulnerable",
+    "yanked",
+    "gone",
+    "blocked",
+    "outdated",
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DriftCommand:
+    """``lockctl drift [LOCK...]``: what changed on the index since each lock was written.
+
+    No locks: every lock of the project. ``advisories`` are OSV files or folders;
+    ``fail_on`` the kinds of finding that make the exit code 1; ``update`` writes refreshed
+    locks through compile; ``exclude_newer`` ignores releases younger than a date or a
+    duration (``7d``).
+    """
+
+    locks: tuple[Path, ...] = ()
+    advisories: tuple[Path, ...] = ()
+    fail_on: tuple[DriftKind, ...] = DRIFT_KINDS
+    format: Literal["table", "markdown", "json"] = "table"
+    output: Path | None = None
+    update: bool = False
+    exclude_newer: str | None = None
+    index: IndexRequest = field(default_factory=IndexRequest)
+
+
 Command = (
     CompileCommand
+    | DriftCommand
     | InputsCommand
     | MetadataCommand
     | OverrideCommand
