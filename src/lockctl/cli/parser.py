@@ -308,13 +308,7 @@ def _add_target_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_check(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser(
-        "check",
-        help="say, offline and at once, whether each lock is in sync with its inputs",
-        argument_default=argparse.SUPPRESS,
-        allow_abbrev=False,
-    )
+def _add_locks_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "locks",
         nargs="*",
@@ -322,6 +316,16 @@ def _add_check(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="LOCK",
         help="lock files (default: every lock of the project's [tool.lockctl])",
     )
+
+
+def _add_check(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "check",
+        help="say, offline and at once, whether each lock is in sync with its inputs",
+        argument_default=argparse.SUPPRESS,
+        allow_abbrev=False,
+    )
+    _add_locks_argument(parser)
     parser.add_argument(
         "--online", action="store_true", help="fetch the metadata the cache lacks to check pins"
     )
@@ -377,13 +381,7 @@ def _add_drift(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         argument_default=argparse.SUPPRESS,
         allow_abbrev=False,
     )
-    parser.add_argument(
-        "locks",
-        nargs="*",
-        type=Path,
-        metavar="LOCK",
-        help="lock files (default: every lock of the project's [tool.lockctl])",
-    )
+    _add_locks_argument(parser)
     parser.add_argument(
         "--advisories",
         action="append",
