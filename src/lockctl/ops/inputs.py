@@ -9,8 +9,8 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName
 
-from lockctl.errors import RequirementsFileError, SourceSpan, UsageError
-from lockctl.reqfile import IncludeEntry, RequirementsFile, SourceLine, parse_file
+from lockctl.errors import RequirementsFileError, UsageError
+from lockctl.reqfile import IncludeEntry, RequirementsFile, parse_file
 from lockctl.resolver import Origin, RootRequirement
 
 __all__ = ["CompileInputs", "included_files", "parse_overrides", "read_inputs"]
@@ -32,7 +32,7 @@ def read_inputs(paths: Sequence[Path]) -> CompileInputs:
             if entry.requirement is None or entry.editable:
                 raise RequirementsFileError(
                     "editable requirements cannot be compiled yet",
-                    span=_whole_line(entry.source),
+                    span=entry.source.span(),
                     hint="list the project's own dependencies instead, or pin it by name",
                 )
             roots.append(
@@ -69,7 +69,7 @@ def parse_overrides(texts: Iterable[str], files: Iterable[Path]) -> tuple[RootRe
             entry = located.entry
             if entry.requirement is None:
                 raise RequirementsFileError(
-                    "an override needs a project name", span=_whole_line(entry.source)
+                    "an override needs a project name", span=entry.source.span()
                 )
             overrides.append(
                 RootRequirement(
@@ -98,18 +98,6 @@ def _reject_contradictions(overrides: Sequence[RootRequirement]) -> None:
                 f"({override.origin.describe()})",
                 hint="keep one of them",
             )
-
-
-def _whole_line(source: SourceLine) -> SourceSpan:
-    first = source.text.splitlines()[0] if source.text else ""
-    indent = len(first) - len(first.lstrip())
-    return SourceSpan(
-        path=source.path,
-        line=source.line,
-        column=indent + 1,
-        text=source.text,
-        length=max(len(first.strip()), 1),
-    )
 
 
 def included_files(parsed: RequirementsFile) -> Iterator[Path]:

@@ -15,6 +15,7 @@ from typing import Generic, Literal, TypeVar
 from packaging.requirements import Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 
+from lockctl.errors import SourceSpan
 from lockctl.urls import SecretURL, redact_text
 
 __all__ = [
@@ -60,6 +61,18 @@ class SourceLine:
     def describe(self) -> str:
         """Where the line is, as every message says it: ``requirements-core.in line 5``."""
         return f"{shown_path(self.path)} line {self.line}"
+
+    def span(self) -> SourceSpan:
+        """The whole line as the place of an error: from its first character to its last."""
+        first = self.text.splitlines()[0] if self.text else ""
+        indent = len(first) - len(first.lstrip())
+        return SourceSpan(
+            path=self.path,
+            line=self.line,
+            column=indent + 1,
+            text=first,
+            length=max(len(first.strip()), 1),
+        )
 
     def __repr__(self) -> str:
         # The text may hold an index URL with a password: show it redacted, as SecretURL does.
