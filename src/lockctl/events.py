@@ -11,7 +11,9 @@ from pathlib import Path
 
 __all__ = [
     "CacheEntryCorrupt",
+    "CacheUnusable",
     "Event",
+    "NetrcUnreadable",
     "PreviousLockIgnored",
     "Reporter",
     "Retrying",
@@ -38,6 +40,27 @@ class CacheEntryCorrupt:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class CacheUnusable:
+    """The cache directory cannot be used, or not written: the run goes on, only slower.
+
+    Sent at most once a run. ``readable``: entries already there are still read (a read-only
+    cache); otherwise the run uses no cache at all.
+    """
+
+    path: Path
+    reason: str
+    readable: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NetrcUnreadable:
+    """The netrc file (``~/.netrc`` or ``$NETRC``) cannot be read or parsed; it is not used."""
+
+    path: Path
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PreviousLockIgnored:
     """The existing output could not be read; its pins are not used as preferences."""
 
@@ -45,7 +68,7 @@ class PreviousLockIgnored:
     reason: str
 
 
-Event = Retrying | CacheEntryCorrupt | PreviousLockIgnored
+Event = Retrying | CacheEntryCorrupt | CacheUnusable | NetrcUnreadable | PreviousLockIgnored
 Reporter = Callable[[Event], None]
 
 

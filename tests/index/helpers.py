@@ -45,7 +45,7 @@ def make_client(
     events = reporter if reporter is not None else EventLog()
     fetcher = HttpFetcher(
         policy=policy,
-        credentials=CredentialStore(settings.indexes, netrc_path=netrc),
+        credentials=CredentialStore(settings.indexes, netrc_path=netrc, reporter=events),
         reporter=events,
     )
     return IndexClient(

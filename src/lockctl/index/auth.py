@@ -3,6 +3,10 @@
 pip takes credentials from the URL itself, then from an index URL on the same host, then from
 ``~/.netrc`` (or ``$NETRC``). They travel only as an Authorization header; every URL that is
 shown anywhere is a ``SecretURL`` and prints redacted.
+
+A netrc file that is missing (or a home directory that is) simply gives no credentials. One that
+is there but cannot be read or parsed is not used either, as pip does not use it, but where pip
+is silent lockctl reports it (``NetrcUnreadable``): a 401 that follows is then explained.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lockctl.events import NetrcUnreadable, Reporter, ignore_events
 from lockctl.urls import SecretURL
 
 if TYPE_CHECKING:
@@ -22,13 +27,20 @@ __all__ = ["CredentialStore"]
 
 
 class CredentialStore:
-    def __init__(self, index_urls: Iterable[SecretURL] = (), *, netrc_path: Path | None = None):
+    def __init__(
+        self,
+        index_urls: Iterable[SecretURL] = (),
+        *,
+        netrc_path: Path | None = None,
+        reporter: Reporter = ignore_events,
+    ):
         self._by_host: dict[str, tuple[str, str]] = {}
         self._lock = threading.Lock()
         for url in index_urls:
             self.remember(url)
         self._netrc_path = netrc_path
         self._netrc: netrc.netrc | bool | None = False  # False: not read yet
+        self._reporter = reporter
 
     def remember(self, url: SecretURL) -> None:
         credentials = url.credentials()
@@ -56,7 +68,7 @@ class CredentialStore:
     def _from_netrc(self, host: str) -> tuple[str, str] | None:
         with self._lock:
             if self._netrc is False:
-                self._netrc = _load_netrc(self._netrc_path)
+                self._netrc = _load_netrc(self._netrc_path, self._reporter)
             parsed = self._netrc
         if parsed is None or isinstance(parsed, bool):
             return None
@@ -68,13 +80,32 @@ class CredentialStore:
         return (login or "", password or "")
 
 
-def _load_netrc(path: Path | None) -> netrc.netrc | None:
+def _load_netrc(path: Path | None, reporter: Reporter) -> netrc.netrc | None:
     import netrc  # only when an index asks for credentials the URLs do not carry
 
-    candidate = path or Path(os.environ.get("NETRC", Path.home() / ".netrc"))
-    if not candidate.is_file():
+    candidate = path or _netrc_path()
+    if candidate is None:
         return None
     try:
         return netrc.netrc(str(candidate))
-    except (netrc.NetrcParseError, OSError):
-        return None  # pip ignores an unreadable netrc too
+    except (FileNotFoundError, NotADirectoryError):
+        return None  # no netrc file (or no home directory): nothing to use, nothing to say
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+    except netrc.NetrcParseError as exc:
+        reason = f"line {exc.lineno}: {exc.msg}"
+    except ValueError as exc:  # text that is not UTF-8 (nor in the locale's encoding)
+        reason = str(exc)
+    reporter(NetrcUnreadable(path=candidate, reason=reason))
+    return None
+
+
+def _netrc_path() -> Path | None:
+    """``$NETRC``, else ``~/.netrc``; None when there is no home directory to look in."""
+    explicit = os.environ.get("NETRC")
+    if explicit:
+        return Path(explicit)
+    try:
+        return Path.home() / ".netrc"
+    except (RuntimeError, KeyError, OSError):  # no HOME and no password entry (containers)
+        return None
