@@ -66,3 +66,63 @@ def test_a_slow_answer_within_the_timeout_is_waited_for(
         "30",
     )
     assert code == 0 and out.startswith("six 1.0")
+
+
+# -- index values that cannot be misread ------------------------------------------------------
+
+
+def test_an_empty_index_url_is_refused_not_replaced_by_the_default(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No server anywhere: had the default index been asked, this would be exit 3 (or worse, 0).
+    argv = ("metadata", "internal-tool", "--cache-dir", str(tmp_path), "--timeout", "2")
+    code, _, err = run(capsys, *argv, "--index-url", "")
+    assert code == 2 and err.startswith("error: --index-url is empty\n")
+    assert "default index" in err
+    monkeypatch.setenv("PIP_INDEX_URL", "")  # PIP_INDEX_URL=$PRIVATE_INDEX, the variable unset
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and err.startswith("error: PIP_INDEX_URL is empty\n")
+
+
+def test_an_index_url_that_is_not_a_url_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ("metadata", "six", "--cache-dir", str(tmp_path))
+    code, _, err = run(capsys, *argv, "--index-url", "not-a-url")
+    assert code == 2
+    assert "error: --index-url 'not-a-url' is not an http(s) or file URL" in err
+    code, _, err = run(capsys, *argv, "-i", "ftp://me:s3cret@127.0.0.1/simple")
+    assert code == 2 and "'ftp://me:****@127.0.0.1/simple'" in err and "s3cret" not in err
+
+
+def test_a_bad_index_line_in_a_requirements_file_points_at_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "requirements.in").write_text("six\n-i not-a-url\n")
+    argv = ("compile", "requirements.in", "--python-version", "3.11", "--cache-dir", "cache")
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert err.splitlines()[:4] == [
+        "error: --index-url 'not-a-url' is not an http(s) or file URL",
+        "  --> requirements.in:2:4",
+        "    -i not-a-url",
+        "       ^^^^^^^^^",
+    ]
+    (tmp_path / "requirements.in").write_text("six\n--index-url=\n--extra-index-url nowhere\n")
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and "2 problems" in err
+    assert "--index-url is empty" in err and "requirements.in:2:1" in err
+    assert "--extra-index-url 'nowhere'" in err and "requirements.in:3:19" in err
+    assert not (tmp_path / "requirements.txt").exists()
+
+
+def test_an_index_in_the_project_configuration_is_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "requirements.in").write_text("six\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.lockctl]\nindex-url = "not-a-url"\n')
+    code, _, err = run(capsys, "compile", "requirements.in", "--python-version", "3.11")
+    assert code == 2
+    assert "index-url 'not-a-url' in [tool.lockctl] of pyproject.toml is not an http(s)" in err

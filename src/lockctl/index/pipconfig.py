@@ -13,11 +13,12 @@ import os
 import re
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from lockctl.errors import ToolFailure
 
-__all__ = ["pip_config_values", "pip_default_index_url"]
+__all__ = ["PipSetting", "pip_config_settings", "pip_default_index_url"]
 
 _DEFAULT_IN_HELP = re.compile(r"Package Index \(default\s+(\S+?)\)")
 _KEYS = ("index-url", "extra-index-url", "find-links", "no-index", "trusted-host", "cert")
@@ -110,22 +111,44 @@ def _config_files(environ: Mapping[str, str]) -> list[Path]:
     xdg_dirs = environ.get("XDG_CONFIG_DIRS", "/etc/xdg").split(os.pathsep)
     files = [Path(d) / "pip" / "pip.conf" for d in xdg_dirs if d]
     files.append(Path("/etc/pip.conf"))
-    home = Path(environ.get("HOME", str(Path.home())))
-    files.append(home / ".pip" / "pip.conf")
-    config_home = Path(environ.get("XDG_CONFIG_HOME", str(home / ".config")))
-    files.append(config_home / "pip" / "pip.conf")
+    home = _home(environ)
+    if home is not None:
+        files.append(home / ".pip" / "pip.conf")
+    config_home = environ.get("XDG_CONFIG_HOME") or (
+        None if home is None else str(home / ".config")
+    )
+    if config_home:
+        files.append(Path(config_home) / "pip" / "pip.conf")
     files.append(Path(sys.prefix) / "pip.conf")
     if explicit:
         files.append(Path(explicit))
     return files
 
 
-def pip_config_values(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+def _home(environ: Mapping[str, str]) -> Path | None:
+    """``$HOME``, else the user's home from the password database; None when there is none."""
+    if environ.get("HOME"):
+        return Path(environ["HOME"])
+    try:
+        return Path.home()
+    except (RuntimeError, KeyError, OSError):  # no HOME and no password entry (containers)
+        return None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PipSetting:
+    """One setting of pip's configuration files, and the file that gave it (for messages)."""
+
+    value: str
+    file: Path
+
+
+def pip_config_settings(environ: Mapping[str, str] | None = None) -> dict[str, PipSetting]:
     """The index-related settings of pip's configuration files, later files winning."""
     import configparser
 
     env = os.environ if environ is None else environ
-    values: dict[str, str] = {}
+    settings: dict[str, PipSetting] = {}
     for path in _config_files(env):
         parser = configparser.RawConfigParser()
         try:
@@ -136,5 +159,5 @@ def pip_config_values(environ: Mapping[str, str] | None = None) -> dict[str, str
             if parser.has_section(section):
                 for key in _KEYS:
                     if parser.has_option(section, key):
-                        values[key] = parser.get(section, key)
-    return values
+                        settings[key] = PipSetting(value=parser.get(section, key), file=path)
+    return settings

@@ -23,7 +23,12 @@ from lockctl.index import (
     default_cache_dir,
 )
 from lockctl.index.auth import CredentialStore
-from lockctl.index.settings import check_options, location_error, location_problem
+from lockctl.index.settings import (
+    SettingName,
+    check_options,
+    location_error,
+    location_problem,
+)
 from lockctl.ops.commands import IndexRequest
 from lockctl.reqfile import OptionEntry, RequirementsFile, SourceLine
 
@@ -86,17 +91,17 @@ def open_index(
     pip's order: its defaults and configuration, then the command line, then the files
     (an ``-i`` inside a requirements file replaces the index given on the command line).
     """
-    check_options(request.options, label=lambda name: f"--{name}", local_paths=True)
+    check_options(request.options, label=lambda name: SettingName(f"--{name}"), local_paths=True)
     check_options(
         request.config_options,
-        label=lambda name: f"{name} in [tool.lockctl] (pyproject.toml)",
+        label=lambda name: SettingName(name, "in [tool.lockctl] of pyproject.toml"),
         local_paths=True,
     )
     cache_dir = request.cache_dir or default_cache_dir()
     settings = IndexSettings.from_pip(
         request.config_options, request.options, file_index_options(files), cache_dir=cache_dir
     )
-    credentials = CredentialStore((*settings.indexes, *settings.find_links))
+    credentials = CredentialStore((*settings.indexes, *settings.find_links), reporter=reporter)
     # The run's clock starts as the fetcher is made: request.timeout seconds from now, every
     # request fails at once (and one in flight is cut off).
     policy = replace(
@@ -127,7 +132,7 @@ def _location_error(option: OptionEntry, value: str | None) -> RequirementsFileE
     problem = location_problem(value, find_links=option.name == "find-links", must_exist=True)
     if problem is None:
         return None
-    error = location_error(f"--{option.name}", value, problem)
+    error = location_error(SettingName(f"--{option.name}"), value, problem)
     return RequirementsFileError(
         error.message, span=_value_span(option.source, value), hint=error.hint
     )
@@ -137,10 +142,7 @@ def _value_span(source: SourceLine, value: str) -> SourceSpan:
     """Where ``value`` is written on ``source``'s line; the whole first line if it is not."""
     at = source.text.find(value) if value else -1
     if at < 0:
-        first = source.text.split("\n", 1)[0]
-        return SourceSpan(
-            path=source.path, line=source.line, column=1, text=first, length=max(len(first), 1)
-        )
+        return source.span()
     before = source.text[:at]
     start = before.rfind("\n") + 1
     return SourceSpan(
