@@ -22,14 +22,18 @@ classes.
     │   ├── InsecureIndex               plain HTTP to a host the user did not trust
     │   ├── OutputError                 a file lockctl was asked to write cannot be written
     │   ├── UnknownProject              resolver.errors: a project that no index has
-    │   └── UnsupportedRequirement      resolver.errors: a requirement the resolver cannot take
+    │   ├── UnsupportedRequirement      resolver.errors: a requirement the resolver cannot take
+    │   └── ImageNotFound               a base image the container engine does not have
     ├── IndexFailure                    exit 3: an index, the cache or the network failed us
     │   ├── IndexUnreachable            connection refused, timed out, DNS, after retries
     │   ├── IndexResponseError          an HTTP error status or a body that is neither HTML nor JSON
     │   ├── HashMismatch                a downloaded file does not match the index's hash
     │   ├── OfflineMiss                 --offline and the answer is not in the cache
     │   └── MetadataUnavailable         no static metadata, and building the sdist is not allowed
-    └── ToolFailure                     exit 3: a program lockctl runs (pip) failed or is missing
+    ├── ToolFailure                     exit 3: a program lockctl runs (pip) failed or is missing
+    └── ContainerFailure                exit 3: the container engine failed us
+        ├── EngineUnavailable           no engine answers where lockctl looked
+        └── ContainerTimeout            a build or a container ran past the time allowed
 """
 
 from __future__ import annotations
@@ -40,7 +44,11 @@ from pathlib import Path
 __all__ = [
     "ConfigError",
     "ConfigProblem",
+    "ContainerFailure",
+    "ContainerTimeout",
+    "EngineUnavailable",
     "HashMismatch",
+    "ImageNotFound",
     "IncludeError",
     "IndexFailure",
     "IndexResponseError",
@@ -224,3 +232,45 @@ class ToolFailure(LockctlError):
         super().__init__(message, hint=hint)
         self.command = command
         self.output = output
+
+
+class ImageNotFound(InputError):
+    """A base image the engine at ``endpoint`` does not have; no registry is asked for it."""
+
+    def __init__(self, message: str, *, image: str, endpoint: str, hint: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.image = image
+        self.endpoint = endpoint
+
+
+class ContainerFailure(LockctlError):
+    """The container engine at ``endpoint`` (``source`` says where that address came from:
+    ``DOCKER_HOST``, a Docker context, the default socket) failed or refused a request."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, *, endpoint: str, source: str, hint: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.endpoint = endpoint
+        self.source = source
+
+
+class EngineUnavailable(ContainerFailure):
+    """No engine answers at ``endpoint``; ``reason`` is the connection's own error."""
+
+    def __init__(
+        self, message: str, *, endpoint: str, source: str, reason: str, hint: str = ""
+    ) -> None:
+        super().__init__(message, endpoint=endpoint, source=source, hint=hint)
+        self.reason = reason
+
+
+class ContainerTimeout(ContainerFailure):
+    """``during`` (a build, or a command in a container) ran past ``seconds``."""
+
+    def __init__(
+        self, message: str, *, endpoint: str, source: str, seconds: float, during: str
+    ) -> None:
+        super().__init__(message, endpoint=endpoint, source=source)
+        self.seconds = seconds
+        self.during = during

@@ -20,6 +20,7 @@ from lockctl.defaults import MAX_REQUESTS, RUN_TIMEOUT
 from lockctl.index.settings import IndexOptions
 from lockctl.ops.commands import (
     DRIFT_KINDS,
+    VERIFY_TIMEOUT,
     CheckCommand,
     Command,
     CompileCommand,
@@ -29,6 +30,7 @@ from lockctl.ops.commands import (
     MetadataCommand,
     OverrideCommand,
     ReconcileCommand,
+    VerifyCommand,
 )
 from lockctl.target import PLATFORMS
 from lockctl.urls import redact_text
@@ -411,6 +413,74 @@ def _add_drift(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     _add_global_options(parser, top=False)
 
 
+def _build_arg(text: str) -> tuple[str, str]:
+    name, equals, value = text.partition("=")
+    if not equals or not name.strip():
+        raise argparse.ArgumentTypeError(f"{text!r}: write a build argument as NAME=VALUE")
+    return name.strip(), value
+
+
+def _add_verify(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "verify",
+        help="install locks in throwaway Docker containers: pip check, imports, image drift",
+        argument_default=argparse.SUPPRESS,
+        allow_abbrev=False,
+    )
+    parser.add_argument("locks", nargs="+", type=Path, metavar="LOCK", help="lock files (.txt)")
+    project = parser.add_argument_group("project mode: build the project's own Dockerfile")
+    project.add_argument(
+        "--dockerfile", type=Path, metavar="FILE", help="build FILE and compare its image with LOCK"
+    )
+    project.add_argument(
+        "--context", type=Path, metavar="DIR", help="build context (default: FILE's folder)"
+    )
+    project.add_argument(
+        "--build-arg",
+        dest="build_args",
+        action="append",
+        type=_build_arg,
+        metavar="NAME=VALUE",
+        help="a build argument (repeatable)",
+    )
+    project.add_argument("--target", metavar="STAGE", help="the build stage to build")
+    where = parser.add_argument_group("where the lock is installed")
+    where.add_argument(
+        "--base-image",
+        metavar="IMAGE",
+        help="lock-only mode: the image to install into (default: the project Dockerfile's FROM)",
+    )
+    where.add_argument(
+        "--sandbox",
+        choices=("container", "venv"),
+        help="container (default), or a throwaway venv of this Python when no engine runs",
+    )
+    where.add_argument(
+        "--python-version", metavar="X.Y", help="the target's Python, for --sandbox venv"
+    )
+    where.add_argument("-i", "--index-url", help="the index pip uses (default: the lock's, pip's)")
+    where.add_argument("--extra-index-url", dest="extra_index_urls", action="append", metavar="URL")
+    where.add_argument("--trusted-host", dest="trusted_hosts", action="append", metavar="HOST")
+    checks = parser.add_argument_group("checks and output")
+    checks.add_argument(
+        "--no-import-check",
+        dest="import_check",
+        action="store_false",
+        help="do not import the root requirements' modules",
+    )
+    checks.add_argument(
+        "--keep", action="store_true", help="keep the image that was built and print its tag"
+    )
+    checks.add_argument("--format", choices=("text", "json"), help="text (default) or json")
+    checks.add_argument(
+        "--timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        help=f"give up on builds and containers after this long (default: {VERIFY_TIMEOUT:g})",
+    )
+    _add_global_options(parser, top=False)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lockctl",
@@ -424,6 +494,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_override(commands)
     _add_check(commands)
     _add_reconcile(commands)
+    _add_verify(commands)
     _add_drift(commands)
     _add_inputs(commands)
     _add_metadata(commands)
@@ -466,6 +537,8 @@ def parse_argv(argv: Sequence[str]) -> tuple[GlobalOptions, Command]:
         command = _build(DriftCommand, ns, index=_index_request(ns))
     elif ns.command == "reconcile":
         command = _build(ReconcileCommand, ns, index=_index_request(ns))
+    elif ns.command == "verify":
+        command = _build(VerifyCommand, ns)
     elif ns.command == "inputs":
         command = _build(InputsCommand, ns)
     elif ns.command == "metadata":

@@ -30,6 +30,7 @@ __all__ = [
     "MetadataCommand",
     "OverrideCommand",
     "ReconcileCommand",
+    "VerifyCommand",
 ]
 
 
@@ -176,6 +177,37 @@ class DriftCommand:
     index: IndexRequest = field(default_factory=IndexRequest)
 
 
+VERIFY_TIMEOUT = 1800.0  # seconds for a whole verify run: builds download and install
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VerifyCommand:
+    """``lockctl verify LOCK...``: install each lock in a throwaway container and check it.
+
+    Lock-only mode (no ``dockerfile``): lockctl writes the Dockerfile, from ``base_image``
+    (default: the ``FROM`` of the project's Dockerfile), and installs the lock with
+    ``--no-deps``. Project mode (``dockerfile``, one LOCK): the project's own Dockerfile is
+    built and what it installed is compared with the lock. ``sandbox="venv"`` installs the
+    lock into a throwaway virtual environment of the running Python instead.
+    """
+
+    locks: tuple[Path, ...]
+    dockerfile: Path | None = None
+    context: Path | None = None  # default: the Dockerfile's folder
+    build_args: tuple[tuple[str, str], ...] = ()  # --build-arg K=V, split by the parser
+    target: str | None = None  # the build stage to build
+    base_image: str | None = None
+    python_version: str | None = None  # the target's, for --sandbox venv
+    sandbox: Literal["container", "venv"] = "container"
+    import_check: bool = True
+    keep: bool = False
+    format: Literal["text", "json"] = "text"
+    timeout: float = VERIFY_TIMEOUT
+    index_url: str | None = None  # for pip inside the sandbox; default: the lock's, else pip's
+    extra_index_urls: tuple[str, ...] = ()
+    trusted_hosts: tuple[str, ...] = ()
+
+
 Command = (
     CompileCommand
     | DriftCommand
@@ -184,4 +216,5 @@ Command = (
     | OverrideCommand
     | CheckCommand
     | ReconcileCommand
+    | VerifyCommand
 )
