@@ -306,7 +306,7 @@ def test_a_corrupt_cache_entry_is_reported_and_refetched(
     index_server.add(make_wheel("fragile", "1.0", requires_dist=["six"]))
     with make_client([index_server.simple_url], cache_dir=tmp_path) as client:
         client.metadata(_file(client, "fragile", "1.0"))
-    entries = sorted((tmp_path / "v2" / "metadata").rglob("*.json"))
+    entries = sorted((tmp_path / "v3" / "metadata").rglob("*.json"))
     assert len(entries) == 1
     entries[0].write_bytes(entries[0].read_bytes().replace(b"six", b"sux"))
     events = EventLog()

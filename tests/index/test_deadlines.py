@@ -108,3 +108,20 @@ def test_after_the_run_deadline_every_request_fails_at_once(
             client.project("late")  # the index would answer at once, but the run is over
         assert _elapsed(start) < 0.5
     assert index_server.count() == asked
+
+
+def test_an_interrupted_run_does_not_wait_for_a_request_in_flight(
+    index_server: IndexServer, tmp_path: Path
+) -> None:
+    index_server.inject("/simple/hung/", Hang(30.0), times=None)
+    policy = FetchPolicy(read_timeout=30.0)
+    start = time.monotonic()
+    with (
+        pytest.raises(KeyboardInterrupt),
+        make_client([index_server.simple_url], cache_dir=tmp_path, policy=policy) as client,
+    ):
+        client.prefetch_projects(["hung"])
+        while index_server.count("/simple/hung/") == 0 and _elapsed(start) < 5:
+            time.sleep(0.01)
+        raise KeyboardInterrupt  # Ctrl-C while the request hangs: closing must not wait 30 s
+    assert _elapsed(start) < 5

@@ -1,12 +1,12 @@
 """The persistent cache: ``$LOCKCTL_CACHE_DIR``, else the platform's user cache directory.
 
-Each entry is a file ``v2/<kind>/<hh>/<sha256 of its key>.json`` (``hh``: the digest's first two
-hex digits). ``v2`` names the entry format (``_FORMAT``): a new format starts a new folder, and
-an old folder is never read again. Three kinds of entry:
+Three kinds of entry, each a file that ``cachefiles.EntryStore`` writes atomically and checks on
+reading (format, checksum, and the key it was written for), under ``v3/<kind>/``:
 
 - ``metadata``: a distribution file's core metadata, under the key the client gives it
   (``sha256:<the file's hash>``, or ``url:<its URL>`` when the index lists no hash). These
   never expire: a file with that hash has that metadata forever (a URL key is kept as long).
+  The client checks the name and version against the file's, as it does after a download.
 - ``pages``: a project page, keyed by the page URL without credentials: its base URL, its files
   grouped by release, the server's ETag, when it was fetched, and whether the index had the
   project at all (a 404 is remembered too). Fresh for ``page_ttl`` seconds (600 unless the
@@ -14,37 +14,35 @@ an old folder is never read again. Three kinds of entry:
   with its ETag, and a 304 (``touch_page``) makes it fresh again.
 - ``names``: the project names an index's root page lists (for "did you mean"), fresh for a day.
 
-An entry file is a JSON line with the format and a sha256 checksum of everything after it, a
-JSON line of metadata (a page's base, ETag, fetch time, found flag and where each release's
-files sit in the body; empty for the other kinds), then the body: a JSON document for
-metadata and names; for a page, each release's JSON array of file dicts, back to back, decoded
-only when a caller asks for that release (``LazyGroups``). An entry that cannot be read, does
-not parse or does not match its checksum is reported (``CacheEntryCorrupt``, with its path),
-deleted and answered as a miss, so it is fetched again. Entries are written atomically (temp
-file + rename); a cache that cannot be written (read-only, full disk) is skipped silently.
-Credentials are never written: keys are hashed, callers pass page URLs without them, and a
-file URL in a record the cache encodes itself is stripped of them.
+The body is a JSON document for metadata and names; for a page, each release's JSON array of
+file dicts, back to back, decoded only when a caller asks for that release (``LazyGroups``);
+where each release sits is checked when the entry is read. An entry whose content does not fit
+its kind is reported (``CacheEntryCorrupt``, with its path), removed and answered as a miss, so
+it is fetched again; a release that does not decode when it is asked for is a cache failure
+(exit 3) after its entry is removed, so that the next run fetches it. Credentials are never
+written: keys are hashed, callers pass page URLs without them, and a file URL in a record the
+cache encodes itself is stripped of them.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
+import math
 import os
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lockctl.events import CacheEntryCorrupt, Reporter, ignore_events
+from lockctl.errors import IndexFailure
+from lockctl.events import Reporter, ignore_events
+from lockctl.index.cachefiles import EntryStore, RawEntry
 from lockctl.index.coremeta import CoreMetadata
 from lockctl.index.models import FileRecord
 from lockctl.urls import SecretURL, strip_credentials
 
-__all__ = ["Cache", "CachedPage", "default_cache_dir", "is_cacheable", "url_key"]
-
-_FORMAT = 2  # 2: page entries keep the index's own file dicts (1 kept rows of seven fields)
+__all__ = ["Cache", "CachedPage", "LazyGroups", "default_cache_dir", "is_cacheable", "url_key"]
 
 
 def default_cache_dir() -> Path:
@@ -84,19 +82,39 @@ class LazyGroups(Mapping[str, Sequence[FileRecord]]):
     """A cached page's releases, each decoded from its slice of the entry only when asked for.
 
     A warm run reads a hundred pages holding tens of thousands of files and looks at a few
-    releases of each; decoding only those keeps it fast.
+    releases of each; decoding only those keeps it fast. ``on_damage`` is told why a release
+    does not decode (its entry is then removed), before the ``IndexFailure`` that follows.
     """
 
-    def __init__(self, body: bytes | memoryview, spans: Mapping[str, tuple[int, int]]) -> None:
+    def __init__(
+        self,
+        body: bytes | memoryview,
+        spans: Mapping[str, tuple[int, int]],
+        *,
+        on_damage: Callable[[str], None] | None = None,
+    ) -> None:
         self._body = body
         self._spans = spans
+        self._on_damage = on_damage
 
     def raw(self, key: str) -> bytes:
         start, end = self._spans[key]
         return bytes(self._body[start:end])
 
     def __getitem__(self, key: str) -> Sequence[FileRecord]:
-        records: list[FileRecord] = json.loads(self.raw(key))
+        try:
+            records = json.loads(self.raw(key))
+        except ValueError:
+            records = None
+        if not _are_records(records):
+            reason = f"release {key} does not decode to a list of files"
+            if self._on_damage is not None:
+                self._on_damage(reason)
+            raise IndexFailure(
+                f"a cached page is damaged ({reason})",
+                hint="it has been removed from the cache: run the command again to fetch it",
+            )
+        assert isinstance(records, list)
         return records
 
     def __iter__(self) -> Iterator[str]:
@@ -114,68 +132,82 @@ class Cache:
         page_ttl: float = 600.0,
         reporter: Reporter = ignore_events,
     ) -> None:
-        self.root = (root or default_cache_dir()) / f"v{_FORMAT}"
+        self._store = EntryStore(root or default_cache_dir(), reporter=reporter)
+        self.root = self._store.root  # the format folder
         self.page_ttl = page_ttl
         self.reporter = reporter
-        self.hits = 0
-        self.misses = 0
+
+    @property
+    def hits(self) -> int:
+        return self._store.hits
+
+    @property
+    def misses(self) -> int:
+        return self._store.misses
+
+    @property
+    def writable(self) -> bool:
+        """Whether entries can still be written (a cache that cannot is reported once)."""
+        return self._store.writable
 
     # -- metadata -----------------------------------------------------------------------------
 
     def get_metadata(self, key: str) -> CoreMetadata | None:
-        payload = self._read(self._path("metadata", key))
+        payload = self._read_json("metadata", key)
         if payload is None:
             return None
         try:
             return CoreMetadata.from_dict(payload)
         except (KeyError, TypeError, ValueError) as exc:
-            self._discard(self._path("metadata", key), f"unreadable metadata: {exc}")
+            self.discard_metadata(key, f"unreadable metadata: {exc}")
             return None
 
     def has_metadata(self, key: str) -> bool:
         """Whether an entry exists (not whether it is sound: reading it checks that)."""
-        return self._path("metadata", key).is_file()
+        return self._store.exists("metadata", key)
 
     def put_metadata(self, key: str, metadata: CoreMetadata) -> None:
-        self._write(self._path("metadata", key), metadata.to_dict())
+        self._write_json("metadata", key, metadata.to_dict())
+
+    def discard_metadata(self, key: str, reason: str) -> None:
+        """A metadata entry that is sound as a file but wrong for its release: fetched again."""
+        self._store.discard(self._store.path("metadata", key), reason)
 
     # -- project lists (for "did you mean"): a day is fresh enough -----------------------------
 
     def get_names(self, url: str) -> list[str] | None:
-        payload = self._read(self._path("names", url))
-        if payload is None or time.time() - float(payload.get("fetched_at", 0)) > 86400:
+        payload = self._read_json("names", url)
+        if payload is None:
             return None
-        names = payload.get("names")
-        return [str(n) for n in names] if isinstance(names, list) else None
+        names, fetched_at = payload.get("names"), payload.get("fetched_at")
+        if not isinstance(names, list) or not isinstance(fetched_at, int | float):
+            self._store.discard(self._store.path("names", url), "not a list of project names")
+            return None
+        if not 0 <= time.time() - fetched_at <= 86400:
+            return None
+        return [str(n) for n in names]
 
     def put_names(self, url: str, names: Sequence[str]) -> None:
-        self._write(self._path("names", url), {"fetched_at": time.time(), "names": list(names)})
+        self._write_json("names", url, {"fetched_at": time.time(), "names": list(names)})
 
     # -- project pages ------------------------------------------------------------------------
 
     def get_page(self, url: str, *, allow_stale: bool = False) -> CachedPage | None:
         """The cached page; a stale one only when ``allow_stale`` (for ETag revalidation)."""
-        path = self._path("pages", url)
-        entry = self._read_raw(path)
+        entry = self._store.read("pages", url)
         if entry is None:
             return None
-        meta, body = entry
+        path = self._store.path("pages", url)
         try:
-            spans = {str(k): (int(v[0]), int(v[1])) for k, v in meta["spans"].items()}
-            page = CachedPage(
-                base=str(meta["base"]),
-                groups=LazyGroups(body, spans),
-                fetched_at=float(meta["fetched_at"]),
-                etag=meta.get("etag"),
-                found=bool(meta["found"]),
-            )
+            page = _page(entry, on_damage=lambda reason: self._store.discard(path, reason))
         except (KeyError, TypeError, ValueError, IndexError) as exc:
-            self._discard(path, f"unreadable page: {exc}")
+            self._store.discard(path, f"unreadable page: {exc}")
             return None
         return page if allow_stale or self.is_fresh(page) else None
 
     def is_fresh(self, page: CachedPage) -> bool:
-        return time.time() - page.fetched_at < self.page_ttl
+        # A fetch time in the future (a clock set back) makes a page stale, never fresh forever.
+        return 0 <= time.time() - page.fetched_at < self.page_ttl
 
     def put_page(
         self,
@@ -215,7 +247,7 @@ class Cache:
             "found": found,
         }
         body = b"".join(chunks.values())
-        self._write_raw(self._path("pages", url), meta, body)
+        self._store.write("pages", url, meta, body)
         return LazyGroups(body, spans)
 
     def touch_page(self, url: str, page: CachedPage) -> None:
@@ -224,92 +256,85 @@ class Cache:
 
     # -- storage ------------------------------------------------------------------------------
 
-    def _path(self, kind: str, key: str) -> Path:
-        digest = hashlib.sha256(key.encode()).hexdigest()
-        return self.root / kind / digest[:2] / f"{digest}.json"
-
-    def _read(self, path: Path) -> dict[str, Any] | None:
-        entry = self._read_raw(path)
+    def _read_json(self, kind: str, key: str) -> dict[str, Any] | None:
+        entry = self._store.read(kind, key)
         if entry is None:
             return None
-        _meta, body = entry
         try:
-            payload = json.loads(body.tobytes())
+            payload = json.loads(entry.body.tobytes())
         except ValueError:
             payload = None
         if not isinstance(payload, dict):
-            self._discard(path, "not a valid cache entry")
+            self._store.discard(self._store.path(kind, key), "not a valid cache entry")
             return None
         return payload
 
-    def _write(self, path: Path, payload: Mapping[str, Any]) -> None:
-        self._write_raw(path, {}, json.dumps(payload, separators=(",", ":")).encode())
-
-    def _read_raw(self, path: Path) -> tuple[dict[str, Any], memoryview] | None:
-        """Layout: a line {"format", "checksum"}, a line of JSON metadata, then the body.
-
-        The checksum covers the metadata line and the body, so any damage is noticed.
-        """
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            self.misses += 1
-            return None
-        except OSError as exc:
-            self._discard(path, f"unreadable: {exc.strerror}")
-            return None
-        # Offsets and a memoryview, not partition(): a page entry can be megabytes long.
-        view = memoryview(raw)
-        first = raw.find(b"\n")
-        second = raw.find(b"\n", first + 1)
-        try:
-            if first < 0 or second < 0:
-                raise ValueError("truncated entry")
-            check = json.loads(view[:first].tobytes())
-            if check.get("format") != _FORMAT or check.get("checksum") != _checksum(
-                view[first + 1 :]
-            ):
-                self._discard(path, "checksum does not match its content")
-                return None
-            meta = json.loads(view[first + 1 : second].tobytes())
-            body = view[second + 1 :]
-        except (ValueError, AttributeError):
-            self._discard(path, "not a valid cache entry")
-            return None
-        if not isinstance(meta, dict):
-            self._discard(path, "not a valid cache entry")
-            return None
-        self.hits += 1
-        return meta, body
-
-    def _write_raw(self, path: Path, meta: Mapping[str, Any], body: bytes) -> None:
-        rest = json.dumps(meta, separators=(",", ":")).encode() + b"\n" + body
-        header = json.dumps({"format": _FORMAT, "checksum": _checksum(rest)}).encode()
-        import tempfile
-
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(header + b"\n" + rest)
-            Path(temporary).replace(path)
-        except OSError:
-            # A cache that cannot be written (read-only home, full disk) only costs speed.
-            return
-
-    def _discard(self, path: Path, reason: str) -> None:
-        self.misses += 1
-        self.reporter(CacheEntryCorrupt(path=path, reason=reason))
-        path.unlink(missing_ok=True)
+    def _write_json(self, kind: str, key: str, payload: Mapping[str, Any]) -> None:
+        self._store.write(kind, key, {}, json.dumps(payload, separators=(",", ":")).encode())
 
 
-def _checksum(body: bytes | memoryview) -> str:
-    return hashlib.sha256(body).hexdigest()
+def _page(entry: RawEntry, *, on_damage: Callable[[str], None]) -> CachedPage:
+    """The page an entry holds; raises ``ValueError`` (and kin) for anything that does not fit."""
+    meta, body = entry.meta, entry.body
+    base, found, fetched_at = meta["base"], meta["found"], meta["fetched_at"]
+    etag = meta.get("etag")
+    if not isinstance(base, str) or not isinstance(found, bool):
+        raise TypeError("base or found of the wrong type")
+    if etag is not None and not isinstance(etag, str):
+        raise TypeError("an ETag that is not text")
+    if not isinstance(fetched_at, int | float) or not math.isfinite(fetched_at):
+        raise TypeError("a fetch time that is not a number")
+    return CachedPage(
+        base=base,
+        groups=LazyGroups(body, _spans(meta["spans"], body), on_damage=on_damage),
+        fetched_at=float(fetched_at),
+        etag=etag,
+        found=found,
+    )
+
+
+def _spans(raw: object, body: memoryview) -> dict[str, tuple[int, int]]:
+    """Where each release sits in ``body``: back to back from its start to its end, as written.
+
+    Offsets that point anywhere else, even under a sound checksum, make the entry unusable.
+    (What each slice holds is checked when it is decoded: this runs for every page read.)
+    """
+    if not isinstance(raw, dict):
+        raise TypeError("spans are not a mapping")
+    spans: dict[str, tuple[int, int]] = {}
+    offset = 0
+    for key, (start, end) in raw.items():
+        if start != offset or type(end) is not int or end <= offset:
+            raise ValueError(f"the span of {key} does not follow the one before it")
+        spans[key] = (offset, end)
+        offset = end
+    if offset != len(body):
+        raise ValueError("the spans do not cover the body")
+    return spans
+
+
+def _are_records(records: object) -> bool:
+    """Whether a decoded release is a list of file dicts, each with a filename and a URL."""
+    return isinstance(records, list) and all(
+        isinstance(record, dict)
+        and isinstance(record.get("filename"), str)
+        and isinstance(record.get("url"), str)
+        for record in records
+    )
 
 
 # What the cache keeps of a file dict built in this process (an HTML anchor, say): the fields
 # resolution reads, with the PEP 714 spelling of core-metadata.
-_RECORD_KEYS = ("filename", "url", "hashes", "requires-python", "yanked", "core-metadata", "size")
+_RECORD_KEYS = (
+    "filename",
+    "url",
+    "hashes",
+    "requires-python",
+    "yanked",
+    "core-metadata",
+    "size",
+    "upload-time",
+)
 
 
 def _record(record: FileRecord) -> FileRecord:

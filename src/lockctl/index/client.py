@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from types import TracebackType
 
 from packaging.utils import NormalizedName, canonicalize_name
 
@@ -31,7 +32,7 @@ from lockctl.index.cache import Cache, CachedPage, is_cacheable, url_key
 from lockctl.index.coremeta import CoreMetadata
 from lockctl.index.fetcher import Fetcher
 from lockctl.index.findlinks import FindLinks
-from lockctl.index.metadata import MetadataReader
+from lockctl.index.metadata import MetadataReader, metadata_mismatch
 from lockctl.index.models import DistributionFile, ProjectNotFound, ProjectPage
 from lockctl.index.pagereader import (
     Fresh,
@@ -269,6 +270,10 @@ class IndexClient:
             return future
         # A cache hit is a small file read: cheaper here than a hop through the pool.
         cached = self.cache.get_metadata(key)
+        mismatch = None if cached is None else metadata_mismatch(dist, cached)
+        if mismatch is not None:  # as after a download: the metadata must be this file's
+            self.cache.discard_metadata(key, f"metadata of another release: {mismatch}")
+            cached = None
         with self._lock:
             future = self._metadata.get(key)
             if future is None:
@@ -306,18 +311,25 @@ class IndexClient:
             )
         return self._pool
 
-    def close(self) -> None:
-        """Stop fetching what nobody waits for."""
+    def close(self, *, wait: bool = True) -> None:
+        """Stop fetching what nobody waits for; ``wait``: for the requests in flight to end."""
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool.shutdown(wait=wait, cancel_futures=True)
         self._page_reader.close()
         self.fetcher.close()
 
     def __enter__(self) -> IndexClient:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        # Interrupted (Ctrl-C, SIGTERM): a request in flight may hang until its deadline, and
+        # the run must not wait for it; every other way out waits, bounded by the deadlines.
+        self.close(wait=exc_type is None or issubclass(exc_type, Exception))
 
 
 def _run_now(

@@ -17,7 +17,7 @@ from lockctl.index.wheelzip import (
 )
 from lockctl.urls import SecretURL
 
-__all__ = ["MetadataReader"]
+__all__ = ["MetadataReader", "metadata_mismatch"]
 
 
 class MetadataReader:
@@ -121,10 +121,20 @@ def _parse(dist: DistributionFile, data: bytes) -> CoreMetadata:
         ) from None
 
 
-def _checked(dist: DistributionFile, metadata: CoreMetadata) -> CoreMetadata:
-    """pip refuses a file whose metadata names another project or version; so does lockctl."""
+def metadata_mismatch(dist: DistributionFile, metadata: CoreMetadata) -> str | None:
+    """What is wrong when ``metadata`` names another project or version than ``dist``'s name.
+
+    Asked of metadata just read (pip refuses such a file, and so does lockctl) and of
+    metadata from the cache (an entry that landed on another file's key).
+    """
     parsed = dist.parsed
-    if parsed is not None and (parsed.name, parsed.version) != (metadata.name, metadata.version):
+    if parsed is None or (parsed.name, parsed.version) == (metadata.name, metadata.version):
+        return None
+    return f"it says {metadata.name} {metadata.version}, not {parsed.name} {parsed.version}"
+
+
+def _checked(dist: DistributionFile, metadata: CoreMetadata) -> CoreMetadata:
+    if metadata_mismatch(dist, metadata) is not None:
         raise IndexResponseError(
             f"{dist.filename} has inconsistent metadata: it says "
             f"{metadata.name} {metadata.version}",

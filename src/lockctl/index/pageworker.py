@@ -62,11 +62,7 @@ def worth_a_worker(cache: Cache) -> bool:
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     if (cpus or 1) < 2:
         return False  # nothing to overlap with: the pipe and the read-back would only cost
-    try:
-        cache.root.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return False
-    return os.access(cache.root, os.W_OK)
+    return cache.writable and os.access(cache.root, os.W_OK)
 
 
 class PageWorker:

@@ -1,0 +1,278 @@
+"""The cache's entry files on disk: their format, the checks on reading them, and repairs.
+
+An entry is the file ``v3/<kind>/<hh>/<sha256 of its key>.json`` (``hh``: the digest's first two
+hex digits), in three parts:
+
+1. a JSON line ``{"format": 3, "checksum": <sha256 of parts 2 and 3>}``;
+2. a JSON line of metadata: ``"key"``, the key it was written for, and what its kind keeps;
+3. the body, for its kind to read.
+
+``v3`` names this format (``FORMAT``): a new format starts a new folder, and an older folder is
+never read again (3: each entry names its key). Reading an entry checks that it can be read,
+then its format, its checksum and its key: an entry copied onto another key's path is not
+trusted. The kinds check their own content on top (``cache.py``). Whatever is wrong is reported
+(``CacheEntryCorrupt``, with the path), removed and answered as a miss, so it is fetched again:
+garbage, a truncated file, a folder or a link loop where an entry should be, a file where a
+folder of the cache should be (the format folder included).
+
+Entries are written atomically: into ``v3/tmp/``, then renamed into place. A run that is killed
+mid-write leaves its temporary file behind; the first write of each later run removes those
+older than ``STRAY_AFTER`` seconds.
+
+A cache that cannot be used only costs speed: a cache directory that is a file or cannot be
+made, one that cannot be read or written. That is reported once a run (``CacheUnusable``) and
+the run goes on without the part it cannot do: a cache that can be read but not written (a
+read-only mount) is still read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lockctl.events import CacheEntryCorrupt, CacheUnusable, Reporter
+
+__all__ = ["FORMAT", "STRAY_AFTER", "EntryStore", "RawEntry"]
+
+FORMAT = 3  # 3: each entry names its key; 2: page entries keep the index's own file dicts
+# Seconds after which a temporary file is a leftover of a killed run: a live write takes far less.
+STRAY_AFTER = 600.0
+_TEMPORARY_PREFIX = "entry-"
+
+
+@dataclass(frozen=True, slots=True)
+class RawEntry:
+    meta: dict[str, Any]  # part 2, its "key" already checked
+    body: memoryview  # part 3
+
+
+class EntryStore:
+    """The entry files under ``cache_dir``; safe to use from many threads and processes."""
+
+    def __init__(self, cache_dir: Path, *, reporter: Reporter) -> None:
+        self.cache_dir = cache_dir
+        self.root = cache_dir / f"v{FORMAT}"
+        self.reporter = reporter
+        self.hits = 0
+        self.misses = 0
+        self.readable = True
+        self.writable = True
+        self._lock = threading.Lock()
+        self._warned = False
+        self._temporary_ready = False
+        self._open()
+
+    def path(self, kind: str, key: str) -> Path:
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        return self.root / kind / digest[:2] / f"{digest}.json"
+
+    def exists(self, kind: str, key: str) -> bool:
+        """Whether an entry is there (not whether it is sound: reading it checks that)."""
+        try:
+            return self.readable and self.path(kind, key).is_file()
+        except OSError:
+            return False
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def read(self, kind: str, key: str) -> RawEntry | None:
+        """The entry for ``key``, or None: absent, or damaged (reported and removed)."""
+        if not self.readable:
+            self.misses += 1
+            return None
+        path = self.path(kind, key)
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:  # a dangling link too: the next write replaces it
+            self.misses += 1
+            return None
+        except OSError as exc:
+            self._unreadable(path, exc)
+            return None
+        entry = _decode(raw, key)
+        if isinstance(entry, str):
+            self.discard(path, entry)
+            return None
+        self.hits += 1
+        return entry
+
+    def discard(self, path: Path, reason: str) -> None:
+        """Report a damaged entry and remove it: it is a miss, and fetched again."""
+        self.misses += 1
+        self.reporter(CacheEntryCorrupt(path=path, reason=reason))
+        self._remove(path)
+
+    def _unreadable(self, path: Path, exc: OSError) -> None:
+        if exc.errno == errno.ENOTDIR:  # a file where one of the entry's folders should be
+            if not self._clear_way(path):
+                self.misses += 1
+        elif exc.errno == errno.EISDIR:
+            self.discard(path, "a folder where the entry should be")
+        elif exc.errno in (errno.EACCES, errno.EPERM) and not os.access(
+            self.root, os.R_OK | os.X_OK
+        ):
+            self.misses += 1
+            self._unusable(f"cannot be read ({exc.strerror})", readable=False)
+        else:  # a link loop, an unreadable file, an I/O error: this entry is lost
+            self.discard(path, f"cannot be read ({exc.strerror})")
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def write(self, kind: str, key: str, meta: dict[str, Any], body: bytes) -> bool:
+        """Write the entry for ``key`` atomically; False when the cache cannot be written."""
+        if not self.writable:
+            return False
+        rest = json.dumps({"key": key, **meta}, separators=(",", ":")).encode() + b"\n" + body
+        header = json.dumps({"format": FORMAT, "checksum": _checksum(rest)}).encode()
+        path = self.path(kind, key)
+        for attempt in range(2):
+            try:
+                self._write_file(path, header + b"\n" + rest)
+                return True
+            except OSError as exc:
+                if attempt == 0 and exc.errno in _IN_THE_WAY and self._clear_way_to(path):
+                    continue  # a file where a folder should be, or the reverse: cleared
+                self._unusable(f"cannot be written ({exc.strerror})", readable=self.readable)
+        return False
+
+    def _clear_way_to(self, path: Path) -> bool:
+        """Clear the way to the entry, or to the folder of temporary files."""
+        return self._clear_way(path) or self._clear_way(self.root / "tmp" / _TEMPORARY_PREFIX)
+
+    def _write_file(self, path: Path, data: bytes) -> None:
+        temporary_dir = self.root / "tmp"
+        if not self._temporary_ready:
+            temporary_dir.mkdir(parents=True, exist_ok=True)
+            self._temporary_ready = True
+            _remove_strays(temporary_dir)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(dir=temporary_dir, prefix=_TEMPORARY_PREFIX)
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+            Path(name).replace(path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                Path(name).unlink()
+            raise
+
+    # -- repairs ------------------------------------------------------------------------------
+
+    def _open(self) -> None:
+        """Make the format folder, clearing a file in its way; else say the cache is unusable."""
+        for attempt in range(2):
+            try:
+                self.root.mkdir(parents=True, exist_ok=True)
+                return
+            except OSError as exc:
+                failure = exc
+            if attempt or not _is_dir(self.cache_dir) or not self._clear_way(self.root / "_"):
+                break
+        if _is_dir(self.cache_dir):
+            self._unusable(f"cannot be used ({failure.strerror})", readable=False)
+        elif os.path.lexists(self.cache_dir):
+            self._unusable("is not a directory", readable=False)
+        else:
+            self._unusable(f"cannot be created ({failure.strerror})", readable=False)
+
+    def _clear_way(self, path: Path) -> bool:
+        """Remove what stands in the way of ``path`` inside the format folder; True if anything.
+
+        A file (or a dangling link) where one of its folders should be, the format folder
+        itself included, or a folder where the entry itself should be. Each is reported as a
+        corrupt entry.
+        """
+        try:
+            relative = path.relative_to(self.root)
+        except ValueError:
+            return False
+        for parent in reversed(relative.parents):
+            folder = self.root / parent
+            if not os.path.lexists(folder):
+                return False
+            if not _is_dir(folder):
+                self.discard(folder, "a file where a folder of the cache should be")
+                self._temporary_ready = False
+                return True
+        if _is_dir(path) and not path.is_symlink():
+            self.discard(path, "a folder where the entry should be")
+            return True
+        return False
+
+    def _remove(self, path: Path) -> None:
+        """Remove an entry (or what stands in its place), never anything outside the cache."""
+        if path != self.root and self.root not in path.parents:
+            return
+        with contextlib.suppress(OSError):  # gone already, or the cache is read-only
+            if _is_dir(path) and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink(missing_ok=True)
+
+    def _unusable(self, reason: str, *, readable: bool) -> None:
+        with self._lock:
+            self.writable = False
+            self.readable = self.readable and readable
+            if self._warned:
+                return
+            self._warned = True
+        self.reporter(CacheUnusable(path=self.cache_dir, reason=reason, readable=readable))
+
+
+# What a write meets when a file stands where a folder should be, or a folder where the file.
+_IN_THE_WAY = frozenset({errno.ENOTDIR, errno.EEXIST, errno.EISDIR, errno.ENOTEMPTY})
+
+
+def _decode(raw: bytes, key: str) -> RawEntry | str:
+    """The entry in ``raw``, or why it cannot be trusted."""
+    # Offsets and a memoryview, not partition(): a page entry can be megabytes long.
+    view = memoryview(raw)
+    first = raw.find(b"\n")
+    second = raw.find(b"\n", first + 1) if first >= 0 else -1
+    if second < 0:
+        return "truncated entry"
+    try:
+        check = json.loads(view[:first].tobytes())
+        if not isinstance(check, dict) or check.get("format") != FORMAT:
+            return "not a valid cache entry"
+        if check.get("checksum") != _checksum(view[first + 1 :]):
+            return "checksum does not match its content"
+        meta = json.loads(view[first + 1 : second].tobytes())
+    except (ValueError, UnicodeDecodeError):
+        return "not a valid cache entry"
+    if not isinstance(meta, dict):
+        return "not a valid cache entry"
+    if meta.get("key") != key:
+        return "it was written for another key"
+    return RawEntry(meta=meta, body=view[second + 1 :])
+
+
+def _checksum(body: bytes | memoryview) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
+def _remove_strays(temporary_dir: Path) -> None:
+    """Remove the temporary files of writes that a killed run never finished."""
+    cutoff = time.time() - STRAY_AFTER
+    with contextlib.suppress(OSError), os.scandir(temporary_dir) as found:
+        for item in found:
+            with contextlib.suppress(OSError):
+                if item.name.startswith(_TEMPORARY_PREFIX) and item.stat().st_mtime < cutoff:
+                    Path(item.path).unlink()

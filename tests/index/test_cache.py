@@ -1,0 +1,370 @@
+"""A cache that heals itself and cannot be confused, on a real loopback index.
+
+Each test fills a cache, spoils it the way disks, editors, copies and killed runs do, and runs
+again: the damage is reported with its path, the answer is fetched again and is right, and a
+third run, offline, finds the cache whole. A cache that cannot be used at all only costs speed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from packaging.version import Version
+
+from lockctl.errors import IndexFailure
+from lockctl.events import CacheEntryCorrupt, CacheUnusable
+from lockctl.index import DistributionFile, IndexClient, ProjectPage
+from lockctl.index.cache import Cache
+from lockctl.index.cachefiles import STRAY_AFTER
+from tests.index.helpers import EventLog, make_client
+from tests.support.dists import make_wheel
+from tests.support.indexserver import IndexServer
+from tests.support.privileges import unprivileged
+
+Damage = Callable[[Path], None]
+
+
+@pytest.fixture
+def server(index_server: IndexServer) -> IndexServer:
+    index_server.add(make_wheel("alpha", "1.0", requires_dist=["beta>=1"]))
+    index_server.add(make_wheel("beta", "1.0", requires_dist=["six"]))
+    return index_server
+
+
+def _file(client: IndexClient, name: str) -> DistributionFile:
+    page = client.project(name)
+    assert isinstance(page, ProjectPage), page
+    (dist,) = page.releases()[Version("1.0")]
+    return dist
+
+
+def _use(client: IndexClient) -> None:
+    """Read both pages and both files' metadata, and check that they are right."""
+    assert [str(r) for r in client.metadata(_file(client, "alpha")).requires_dist] == ["beta>=1"]
+    assert [str(r) for r in client.metadata(_file(client, "beta")).requires_dist] == ["six"]
+
+
+def _run(
+    server: IndexServer, cache: Path, *, offline: bool = False, refresh: bool = False
+) -> EventLog:
+    events = EventLog()
+    with make_client(
+        [server.simple_url], cache_dir=cache, reporter=events, offline=offline, refresh=refresh
+    ) as client:
+        _use(client)
+    return events
+
+
+def _entries(cache: Path, kind: str = "") -> list[Path]:
+    folder = cache / "v3" / kind
+    return sorted(p for p in folder.rglob("*.json") if "tmp" not in p.relative_to(cache).parts)
+
+
+def _corrupt(events: EventLog) -> dict[Path, str]:
+    return {e.path: e.reason for e in events if isinstance(e, CacheEntryCorrupt)}
+
+
+def _rewrite(entry: Path, meta: dict[str, Any], body: bytes) -> None:
+    """Write an entry whose checksum is sound, as a bug or a tool that knows the format might."""
+    rest = json.dumps(meta).encode() + b"\n" + body
+    check = {"format": 3, "checksum": hashlib.sha256(rest).hexdigest()}
+    entry.write_bytes(json.dumps(check).encode() + b"\n" + rest)
+
+
+def _meta(entry: Path) -> dict[str, Any]:
+    meta: dict[str, Any] = json.loads(entry.read_bytes().split(b"\n")[1])
+    return meta
+
+
+# -- damaged entries ------------------------------------------------------------------------
+
+
+def _truncate(entry: Path) -> None:
+    entry.write_bytes(entry.read_bytes()[:40])
+
+
+def _garbage(entry: Path) -> None:
+    entry.write_bytes(b"\x00\xff not an entry at all\n" * 3)
+
+
+def _empty(entry: Path) -> None:
+    entry.write_bytes(b"")
+
+
+def _folder(entry: Path) -> None:
+    entry.unlink()
+    entry.mkdir()
+    (entry / "inside").write_text("x")
+
+
+def _link_loop(entry: Path) -> None:
+    entry.unlink()
+    entry.symlink_to(entry.name)
+
+
+def _older_format(entry: Path) -> None:
+    header, _, rest = entry.read_bytes().partition(b"\n")
+    entry.write_bytes(json.dumps({**json.loads(header), "format": 2}).encode() + b"\n" + rest)
+
+
+DAMAGE: dict[str, tuple[Damage, str]] = {
+    "truncated": (_truncate, "truncated entry"),
+    "garbage": (_garbage, "not a valid cache entry"),
+    "empty": (_empty, "truncated entry"),
+    "a folder": (_folder, "a folder where the entry should be"),
+    "a link loop": (_link_loop, "cannot be read (Too many levels of symbolic links)"),
+    "an older format": (_older_format, "not a valid cache entry"),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGE))
+def test_a_damaged_entry_is_reported_and_fetched_again(
+    server: IndexServer, tmp_path: Path, damage: str
+) -> None:
+    spoil, reason = DAMAGE[damage]
+    _run(server, tmp_path)
+    entries = _entries(tmp_path)
+    assert len(entries) == 4  # two pages, two files' metadata
+    for entry in entries:
+        spoil(entry)
+    asked = server.count()
+    events = _run(server, tmp_path)
+    assert _corrupt(events) == {entry: reason for entry in entries}
+    assert server.count() > asked
+    assert _run(server, tmp_path, offline=True) == []  # whole again
+
+
+def test_entries_swapped_between_keys_are_not_trusted(server: IndexServer, tmp_path: Path) -> None:
+    _run(server, tmp_path)
+    for kind in ("pages", "metadata"):
+        first, second = _entries(tmp_path, kind)
+        first_bytes = first.read_bytes()
+        first.write_bytes(second.read_bytes())
+        second.write_bytes(first_bytes)
+    events = _run(server, tmp_path)
+    assert set(_corrupt(events).values()) == {"it was written for another key"}
+    assert len(_corrupt(events)) == 4
+    assert _run(server, tmp_path, offline=True) == []
+
+
+def test_metadata_of_another_release_is_not_trusted(server: IndexServer, tmp_path: Path) -> None:
+    _run(server, tmp_path)
+    cache = Cache(tmp_path)
+    with make_client([server.simple_url], cache_dir=tmp_path, offline=True) as client:
+        alpha, beta = _file(client, "alpha"), _file(client, "beta")
+        alpha_metadata = client.metadata(alpha)
+    cache.put_metadata(f"sha256:{beta.sha256}", alpha_metadata)  # sound, under beta's key
+    events = _run(server, tmp_path)
+    (reason,) = _corrupt(events).values()
+    assert reason == "metadata of another release: it says alpha 1.0, not beta 1.0"
+    assert _run(server, tmp_path, offline=True) == []
+
+
+def test_sound_checksum_but_offsets_that_do_not_fit(server: IndexServer, tmp_path: Path) -> None:
+    _run(server, tmp_path)
+    for entry in _entries(tmp_path, "pages"):
+        meta = _meta(entry)
+        body = entry.read_bytes().split(b"\n", 2)[2]
+        meta["spans"] = {key: [0, len(body) + 100] for key in meta["spans"]}
+        _rewrite(entry, meta, body)
+    events = _run(server, tmp_path)
+    assert list(_corrupt(events).values()) == 2 * [
+        "unreadable page: the spans do not cover the body"
+    ]
+    assert _run(server, tmp_path, offline=True) == []
+
+
+def test_a_release_that_does_not_decode_fails_once_and_is_gone(
+    server: IndexServer, tmp_path: Path
+) -> None:
+    _run(server, tmp_path)
+    (entry,) = [e for e in _entries(tmp_path, "pages") if "alpha" in _meta(e)["key"]]
+    _rewrite(entry, {**_meta(entry), "spans": {"1.0": [0, 5]}}, b"[1,2]")
+    events = EventLog()
+    with (
+        make_client([server.simple_url], cache_dir=tmp_path, reporter=events) as client,
+        pytest.raises(IndexFailure) as caught,
+    ):
+        _use(client)
+    assert caught.value.exit_code == 3 and "run the command again" in caught.value.hint
+    assert _corrupt(events) == {entry: "release 1.0 does not decode to a list of files"}
+    assert not entry.exists()
+    assert _run(server, tmp_path) == []
+
+
+# -- folders of the cache that are files ----------------------------------------------------
+
+
+def _folders_become_files(*relative: str) -> Callable[[Path], list[Path]]:
+    def damage(cache: Path) -> list[Path]:
+        spoiled = []
+        for pattern in relative:
+            found = (cache / "v3").glob(pattern) if pattern else [cache / "v3"]
+            for folder in sorted(found):
+                shutil.rmtree(folder)
+                folder.write_text("not a folder\n")
+                spoiled.append(folder)
+        return spoiled
+
+    return damage
+
+
+FOLDERS = {
+    "the format folder": _folders_become_files(""),
+    "the pages folder": _folders_become_files("pages"),
+    "the metadata folder": _folders_become_files("metadata"),
+    "the shard folders": _folders_become_files("pages/*", "metadata/*"),
+    "the temporary folder": _folders_become_files("tmp"),
+}
+
+
+@pytest.mark.parametrize("folder", sorted(FOLDERS))
+def test_a_file_where_a_folder_should_be_is_cleared(
+    server: IndexServer, tmp_path: Path, folder: str
+) -> None:
+    _run(server, tmp_path)
+    spoiled = FOLDERS[folder](tmp_path)
+    assert spoiled
+    server.clear_faults()
+    events = _run(server, tmp_path, refresh=True)  # refresh: the pages are written again
+    corrupt = _corrupt(events)
+    assert set(corrupt) <= set(spoiled) and corrupt
+    assert set(corrupt.values()) == {"a file where a folder of the cache should be"}
+    assert not any(isinstance(e, CacheUnusable) for e in events)
+    assert _run(server, tmp_path, offline=True) == []
+
+
+# -- leftovers of a killed run --------------------------------------------------------------
+
+
+def test_stray_temporary_files_are_removed_by_a_later_run(
+    server: IndexServer, tmp_path: Path
+) -> None:
+    _run(server, tmp_path)
+    temporary = tmp_path / "v3" / "tmp"
+    old, recent = temporary / "entry-killed", temporary / "entry-writing"
+    old.write_bytes(b"half an entry")
+    recent.write_bytes(b"another run is writing this")
+    long_ago = time.time() - STRAY_AFTER - 60
+    os.utime(old, (long_ago, long_ago))
+    _run(server, tmp_path, refresh=True)  # a run that writes
+    assert not old.exists() and recent.exists()
+
+
+# -- a cache that cannot be used ------------------------------------------------------------
+
+
+def test_a_cache_dir_that_is_a_file_is_reported_once_and_not_used(
+    server: IndexServer, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cachefile"
+    cache.write_text("I am a file\n")
+    for _ in range(2):
+        asked = server.count()
+        events = _run(server, cache)
+        assert events == [CacheUnusable(path=cache, reason="is not a directory", readable=False)]
+        assert server.count() > asked  # nothing was kept
+    assert cache.read_text() == "I am a file\n"
+
+
+def test_a_cache_dir_under_a_file_is_reported(server: IndexServer, tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    events = _run(server, tmp_path / "file" / "cache")
+    assert events == [
+        CacheUnusable(
+            path=tmp_path / "file" / "cache",
+            reason="cannot be created (Not a directory)",
+            readable=False,
+        )
+    ]
+
+
+@pytest.fixture
+def read_only() -> Iterator[Callable[[Path], None]]:
+    """Make folders refuse new files, to root too (the immutable attribute), and undo it."""
+    done: list[Path] = []
+
+    def make(folder: Path) -> None:
+        if os.geteuid() != 0:
+            folder.chmod(0o555)
+        elif subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode:
+            pytest.skip("running as root on a file system without chattr +i")
+        done.append(folder)
+
+    yield make
+    for folder in reversed(done):
+        if os.geteuid() != 0:
+            folder.chmod(0o755)
+        else:
+            subprocess.run(["chattr", "-i", str(folder)], check=True)
+
+
+def test_a_read_only_cache_is_still_read(
+    server: IndexServer, tmp_path: Path, read_only: Callable[[Path], None]
+) -> None:
+    server.add(make_wheel("gamma", "1.0"))
+    _run(server, tmp_path)
+    for folder in sorted(p for p in tmp_path.rglob("*") if p.is_dir()):
+        read_only(folder)
+    asked = server.count()
+    events = EventLog()
+    with make_client([server.simple_url], cache_dir=tmp_path, reporter=events) as client:
+        _use(client)
+        assert server.count() == asked  # every answer came from the cache
+        assert events == []
+        assert isinstance(client.project("gamma"), ProjectPage)  # fetched, not kept
+    (event,) = events
+    assert isinstance(event, CacheUnusable) and event.readable
+    assert event.path == tmp_path and event.reason.startswith("cannot be written (")
+
+
+_USE_CACHE = """
+import sys
+from pathlib import Path
+from lockctl.index.cache import Cache
+events = []
+cache = Cache(Path(sys.argv[1]), reporter=events.append)
+print(cache.get_page("https://index.test/simple/six/", allow_stale=True))
+cache.put_page("https://index.test/simple/six/", base="b", groups={}, etag=None, found=False)
+print([(type(e).__name__, e.reason, e.readable) for e in events])
+"""
+
+
+@pytest.mark.parametrize(
+    ("folders", "mode", "reason", "readable"),
+    [
+        (("v3",), 0o000, "cannot be read (Permission denied)", False),
+        (("v3", "."), 0o000, "cannot be used (Permission denied)", False),
+        (("v3", "."), 0o555, "cannot be written (Permission denied)", True),
+    ],
+)
+def test_a_cache_without_permissions_is_reported_once(
+    tmp_path: Path, folders: tuple[str, ...], mode: int, reason: str, readable: bool
+) -> None:
+    cache = tmp_path / "cache"
+    Cache(cache)  # the format folder
+    tmp_path.chmod(0o755)
+    for folder in folders:
+        (cache / folder).chmod(mode)
+    try:
+        result = subprocess.run(
+            unprivileged([sys.executable, "-c", _USE_CACHE, str(cache)]),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    finally:
+        for folder in reversed(folders):
+            (cache / folder).chmod(0o755)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["None", repr([("CacheUnusable", reason, readable)])]
