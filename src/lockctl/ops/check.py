@@ -20,11 +20,9 @@ from packaging.utils import canonicalize_name
 
 from lockctl.config import LockEntry, ProjectConfig, find_pyproject
 from lockctl.errors import UsageError
-from lockctl.index.cache import default_cache_dir
 from lockctl.lockfiles import LockDigest, LockedFile, find_digest, parse_lockfile
 from lockctl.lockfiles.quickscan import quick_pins_digest
 from lockctl.ops.commands import CheckCommand, CompileCommand
-from lockctl.ops.consistency import check_consistency
 from lockctl.ops.findings import Finding, InputChange
 from lockctl.ops.fingerprint import InputState, input_files, input_state, pins_digest
 from lockctl.ops.inputs import CompileInputs, parse_overrides, read_inputs
@@ -97,7 +95,7 @@ class _Subject:
 
 
 def check_locks(command: CheckCommand, cwd: Path, *, recorded: RecordedCommand) -> CheckReport:
-    store = SnapshotStore(command.index.cache_dir or default_cache_dir())
+    store = _LazyStore(command.index.cache_dir)
     subjects = _subjects(command, cwd, recorded)
     return CheckReport(locks=tuple(_check(subject, store, command) for subject in subjects))
 
@@ -188,7 +186,23 @@ def _sibling_input(lock: Path) -> tuple[Path, ...]:
     )
 
 
-def _check(subject: _Subject, store: SnapshotStore, command: CheckCommand) -> LockCheck:
+class _LazyStore:
+    """The snapshot store, opened only for a lock that is not in sync (the cache's location
+    and the store's module are not needed for the common case)."""
+
+    def __init__(self, cache_dir: Path | None) -> None:
+        self._cache_dir = cache_dir
+        self._store: SnapshotStore | None = None
+
+    def get(self) -> SnapshotStore:
+        if self._store is None:
+            from lockctl.index.cache import default_cache_dir
+
+            self._store = SnapshotStore(self._cache_dir or default_cache_dir())
+        return self._store
+
+
+def _check(subject: _Subject, lazy: _LazyStore, command: CheckCommand) -> LockCheck:
     text = subject.lock.read_text(encoding="utf-8")
     digest = find_digest(text, path=subject.lock)
     inputs = read_inputs(subject.inputs)
@@ -205,6 +219,9 @@ def _check(subject: _Subject, store: SnapshotStore, command: CheckCommand) -> Lo
     )
     if digest is not None and _unchanged(digest, state) and quick_pins_digest(text) == digest.pins:
         return _result(subject, digest, ())  # in sync: the common case, without a full parse
+    from lockctl.ops.consistency import check_consistency  # only for a lock not in sync
+
+    store = lazy.get()
     locked = locked or parse_lockfile(text, path=subject.lock)
     findings: list[Finding] = []
     if digest is not None:
