@@ -17,7 +17,17 @@ __all__ = ["SecretURL", "file_url_path", "redact_text", "strip_credentials"]
 
 _MASK = "****"
 # scheme://userinfo@ inside arbitrary text (error messages of HTTP libraries, for instance).
-_USERINFO_IN_TEXT = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/@\s]+)@")
+# It runs on every message and line lockctl prints, so it must take linear time on any text.
+# A match may start only where a run of scheme characters starts (the lookbehind), so a run is
+# read once rather than once from each of its letters ("a" * n was quadratic); ``lead`` takes
+# the digits and "+.-" before the scheme's first letter, and is put back as it was. From a
+# run's start the work is the run and, after "://", the user info up to the first "/", "@" or
+# blank; runs do not overlap, and neither do user-info stretches (each ends before the next
+# "://"), so the whole search reads each character a bounded number of times.
+_USERINFO_IN_TEXT = re.compile(
+    r"(?<![a-zA-Z0-9+.-])(?P<lead>[0-9+.-]*)(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)"
+    r"(?P<userinfo>[^/@\s]+)@"
+)
 
 
 def _redact_userinfo(userinfo: str) -> str:
@@ -28,7 +38,7 @@ def _redact_userinfo(userinfo: str) -> str:
 def redact_text(text: str) -> str:
     """Redact the credentials of every URL inside ``text``."""
     return _USERINFO_IN_TEXT.sub(
-        lambda m: m["scheme"] + _redact_userinfo(m["userinfo"]) + "@", text
+        lambda m: m["lead"] + m["scheme"] + _redact_userinfo(m["userinfo"]) + "@", text
     )
 
 
