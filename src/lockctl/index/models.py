@@ -84,6 +84,7 @@ class DistributionFile:
     yanked: str | None = None  # None: not yanked; "": yanked without a reason (PEP 592)
     core_metadata: Mapping[str, str] | None = None  # PEP 658/714: hashes of the .metadata file
     size: int | None = None
+    upload_time: str | None = None  # PEP 700, as the JSON page gives it; HTML pages have none
 
     @property
     def is_yanked(self) -> bool:
@@ -103,7 +104,8 @@ class DistributionFile:
 
 
 # One file as a page lists it, in the shape of a PEP 691 file dict ("filename", "url" absolute
-# or relative to the page, "hashes", "requires-python", "yanked", "core-metadata", "size").
+# or relative to the page, "hashes", "requires-python", "yanked", "core-metadata", "size",
+# and PEP 700's "upload-time").
 FileRecord = dict[str, Any]
 _SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tar")
 
@@ -198,6 +200,7 @@ def build_file(base: SecretURL, record: Mapping[str, Any]) -> DistributionFile:
     core = record.get("core-metadata", record.get("dist-info-metadata"))
     yanked = record.get("yanked")
     size = record.get("size")
+    uploaded = record.get("upload-time")
     return DistributionFile(
         filename=record["filename"],
         url=base.join(record["url"]),
@@ -208,6 +211,7 @@ def build_file(base: SecretURL, record: Mapping[str, Any]) -> DistributionFile:
         else (yanked if isinstance(yanked, str) else ""),
         core_metadata=_hashes(core),
         size=size if isinstance(size, int) else None,
+        upload_time=uploaded if isinstance(uploaded, str) else None,
     )
 
 
