@@ -8,6 +8,7 @@ header), ``/files/<filename>`` (GET, HEAD, single byte ranges) and
 from __future__ import annotations
 
 import base64
+import dataclasses
 import socket
 import threading
 import urllib.parse
@@ -155,19 +156,40 @@ class IndexServer:
         yanked: bool | str = False,
         requires_python: str | None = None,
         pep658: bool | None = None,
+        upload_time: str | None = None,
     ) -> pages.IndexEntry:
-        """List ``dist``; ``requires_python`` defaults to the file's own Requires-Python."""
+        """List ``dist``; ``requires_python`` defaults to the file's own Requires-Python.
+
+        ``upload_time`` (PEP 700, ISO 8601) is given on JSON pages only, as HTML has no place
+        for it.
+        """
         if pep658 is None:
             # The server-wide default cannot apply to an sdist that has no PKG-INFO.
             pep658 = self.pep658 and bool(dist.metadata)
         entry = pages.IndexEntry.from_dist(
-            dist, project=project, yanked=yanked, requires_python=requires_python, pep658=pep658
+            dist,
+            project=project,
+            yanked=yanked,
+            requires_python=requires_python,
+            pep658=pep658,
+            upload_time=upload_time,
         )
         with self._lock:
             if dist.filename in self._entries:
                 raise ValueError(f"{dist.filename} is already on this index")
             self._entries[dist.filename] = entry
         return entry
+
+    def yank(self, filename: str, reason: bool | str = True) -> None:
+        """Yank a listed file (PEP 592): ``True`` without a reason, or the reason's text."""
+        with self._lock:
+            entry = self._entries[filename]
+            self._entries[filename] = dataclasses.replace(entry, yanked=reason)
+
+    def remove(self, filename: str) -> None:
+        """Take a file off the index: gone from its page, and 404 when fetched."""
+        with self._lock:
+            del self._entries[filename]
 
     def inject(self, path_glob: str, fault: Fault, *, times: int | None = 1) -> FaultPlan:
         """Apply ``fault`` to the next ``times`` requests whose path matches (None: forever)."""

@@ -58,6 +58,7 @@ class IndexEntry:
     yanked: bool | str
     requires_python: str | None
     pep658: bool
+    upload_time: str | None = None  # PEP 700, e.g. "2026-11-01T12:00:00.000000Z"; JSON pages only
 
     @property
     def version(self) -> str:
@@ -72,6 +73,7 @@ class IndexEntry:
         yanked: bool | str = False,
         requires_python: str | None = None,
         pep658: bool = False,
+        upload_time: str | None = None,
     ) -> IndexEntry:
         if pep658 and not dist.metadata:
             raise ValueError(f"{dist.filename} has no core metadata to serve per PEP 658")
@@ -84,6 +86,7 @@ class IndexEntry:
             yanked=yanked,
             requires_python=requires_python,
             pep658=pep658,
+            upload_time=upload_time,
         )
 
     def link(self, url: str, *, wrong_hash: bool = False) -> FileLink:
@@ -98,6 +101,7 @@ class IndexEntry:
             requires_python=self.requires_python,
             yanked=self.yanked,
             metadata_sha256=self.dist.metadata_sha256 if self.pep658 else None,
+            upload_time=self.upload_time,
         )
 
 
@@ -110,6 +114,7 @@ class FileLink:
     requires_python: str | None
     yanked: bool | str
     metadata_sha256: str | None  # None: no PEP 658 metadata file
+    upload_time: str | None = None
 
 
 def _json(document: object) -> bytes:
@@ -138,6 +143,8 @@ def project_json(project: str, links: Sequence[FileLink], versions: Iterable[str
         }
         if link.requires_python is not None:
             entry["requires-python"] = link.requires_python
+        if link.upload_time is not None:
+            entry["upload-time"] = link.upload_time
         if link.metadata_sha256 is not None:
             # PEP 714 renamed the key; the old one is kept for older clients, as PyPI does.
             entry["core-metadata"] = {"sha256": link.metadata_sha256}
