@@ -9,9 +9,11 @@ exact character even after joining and expansion.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from lockctl.errors import SourceSpan
 
@@ -26,11 +28,18 @@ __all__ = [
     "physical_lines",
 ]
 
-# pip's COMMENT_RE: a '#' at the start of the line or after whitespace; "pkg.zip#frag" is
-# not a comment.
-_COMMENT = re.compile(r"(?:^|\s+)(?P<comment>#.*)$")
+# pip's COMMENT_RE, ``(^|\s+)#.*$``: a '#' at the start of the line or after whitespace;
+# "pkg.zip#frag" is not a comment. Searching pip's form reads a run of blanks again from
+# each blank in it (quadratic on a long run with no '#' after it). Here the search jumps
+# from '#' to '#' and looks one character back from each; the comment is the rest of the
+# line (a logical line holds no line break).
+_COMMENT_START = re.compile(r"#(?<!\S#)")
+# A physical line that is a comment line, as pip's COMMENT_RE.match sees it; tried at the
+# start only, so a run of blanks is read at most twice.
+_COMMENT_LINE = re.compile(r"\s*#")
 # pip's ENV_VAR_RE: only ${NAME} with POSIX-portable upper-case names (pip PR #3514), so a
-# stray "$" or "${lower}" in a URL is left alone.
+# stray "$" or "${lower}" in a URL is left alone. Linear: the name after one "${" ends
+# before the next "$", so no character is read from two starts.
 _ENV_VAR = re.compile(r"\$\{(?P<name>[A-Z0-9_]+)\}")
 _BOM = "\ufeff"
 
@@ -49,21 +58,70 @@ class PhysicalLine:
         return self.prefix + self.content + self.terminator
 
 
+class _Run(NamedTuple):
+    """Characters from ``offset`` to the next run come from physical line ``line``: from
+    ``column`` on (``step`` 1), or all from ``column`` (``step`` 0: a ``${VAR}`` value, placed
+    at its ``$``).
+
+    A tuple, not a dataclass: runs sort by offset, so ``bisect`` finds one by comparing
+    tuples in C (``(offset,)`` sorts before every run at ``offset``).
+    """
+
+    offset: int
+    line: int
+    column: int
+    step: int
+
+
 @dataclass(frozen=True, slots=True)
 class MappedText:
     """A string whose characters each know their (physical line, 0-based column).
 
-    ``origins`` has one item more than ``text``: where the end of the text is, so an error
-    at the very end (packaging's "Expected URL after @") still has a place.
+    The places are kept as runs, one per physical line or expanded value: a place per
+    character made a long line cost a hundred times its size in memory. ``end`` is where
+    the end of the text is, so an error at the very end (packaging's "Expected URL after
+    @") still has a place.
     """
 
     text: str
-    origins: tuple[tuple[int, int], ...]
+    runs: tuple[_Run, ...]
+    end: tuple[int, int]
+
+    def origin(self, index: int) -> tuple[int, int]:
+        """The place of ``text[index]``; ``end`` from ``len(text)`` on."""
+        if index >= len(self.text):
+            return self.end
+        run = self.runs[bisect_left(self.runs, (index + 1,)) - 1]
+        return run.line, run.column + run.step * (index - run.offset)
+
+    def expanded_until(self, index: int) -> int:
+        """Past the expanded value ``text[index]`` is inside of; ``index`` when it is in none."""
+        if index >= len(self.text):
+            return index
+        position = bisect_left(self.runs, (index + 1,))
+        run = self.runs[position - 1]
+        if run.step or index == run.offset:
+            return index
+        return self.runs[position].offset if position < len(self.runs) else len(self.text)
 
     def __getitem__(self, key: slice) -> MappedText:
         start, stop, _ = key.indices(len(self.text))
-        stop = max(start, stop)
-        return MappedText(self.text[start:stop], self.origins[start : stop + 1])
+        if stop <= start:
+            return MappedText("", (), self.origin(start))
+        # Only the runs the slice covers are visited: slicing a line into pieces (expanding
+        # a ${VAR} on each of its many continuation lines) stays linear.
+        first = bisect_left(self.runs, (start + 1,)) - 1
+        last = bisect_left(self.runs, (stop,))
+        runs = tuple(
+            _Run(
+                max(run.offset - start, 0),
+                run.line,
+                run.column + run.step * max(start - run.offset, 0),
+                run.step,
+            )
+            for run in self.runs[first:last]
+        )
+        return MappedText(self.text[start:stop], runs, self.origin(stop))
 
     def strip(self) -> MappedText:
         stripped = self.text.lstrip()
@@ -72,19 +130,17 @@ class MappedText:
 
 
 def _concat(pieces: list[MappedText]) -> MappedText:
-    text = "".join(p.text for p in pieces)
-    origins: list[tuple[int, int]] = []
+    runs: list[_Run] = []
+    length = 0
     for piece in pieces:
-        origins.extend(piece.origins[:-1])
-    origins.append(pieces[-1].origins[-1])
-    return MappedText(text, tuple(origins))
+        runs.extend(_Run(r.offset + length, r.line, r.column, r.step) for r in piece.runs)
+        length += len(piece.text)
+    return MappedText("".join(p.text for p in pieces), tuple(runs), pieces[-1].end)
 
 
 def _mapped(line: PhysicalLine, start: int, stop: int) -> MappedText:
-    return MappedText(
-        line.content[start:stop],
-        tuple((line.number, col) for col in range(start, stop + 1)),
-    )
+    runs = (_Run(0, line.number, start, 1),) if stop > start else ()
+    return MappedText(line.content[start:stop], runs, (line.number, stop))
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,10 +157,10 @@ class LogicalLine:
         end = len(text.text) if end is None else end
         # An end inside an expanded ${VAR} value moves past it: the caret then covers the
         # whole reference as written.
-        while start < end < len(text.text) and text.origins[end] == text.origins[end - 1]:
-            end += 1
-        line_no, column = text.origins[min(start, len(text.origins) - 1)]
-        end_line, end_column = text.origins[min(max(end, start), len(text.origins) - 1)]
+        if start < end:
+            end = text.expanded_until(end)
+        line_no, column = text.origin(start)
+        end_line, end_column = text.origin(max(end, start))
         physical = next(p for p in self.physical if p.number == line_no)
         if end_line == line_no:
             length = max(1, end_column - column)
@@ -133,7 +189,7 @@ def physical_lines(text: str) -> list[PhysicalLine]:
 
 
 def _is_comment_line(content: str) -> bool:
-    return _COMMENT.match(content) is not None
+    return _COMMENT_LINE.match(content) is not None
 
 
 def logical_lines(text: str, *, path: Path) -> list[LogicalLine]:
@@ -156,7 +212,7 @@ def logical_lines(text: str, *, path: Path) -> list[LogicalLine]:
             pending.append(line)
             continue
         if pending and _is_comment_line(content):
-            pieces.append(MappedText(" ", ((line.number, 0), (line.number, 0))))
+            pieces.append(MappedText(" ", (_Run(0, line.number, 0, 0),), (line.number, 0)))
         pieces.append(_mapped(line, 0, len(content)))
         pending.append(line)
         result.append(_finish(tuple(pending), _concat(pieces), path))
@@ -175,11 +231,11 @@ def _finish(physical: tuple[PhysicalLine, ...], joined: MappedText, path: Path) 
         text="\n".join(p.content for p in physical),
         raw="".join(p.raw for p in physical),
     )
-    match = _COMMENT.search(joined.text)
+    match = _COMMENT_START.search(joined.text)
     if match is None:
         return LogicalLine(source, joined.strip(), None, physical)
     body = joined[: match.start()].strip()
-    return LogicalLine(source, body, match["comment"], physical)
+    return LogicalLine(source, body, joined.text[match.start() :], physical)
 
 
 def expand_env(text: MappedText, environ: Mapping[str, str]) -> MappedText:
@@ -196,8 +252,8 @@ def expand_env(text: MappedText, environ: Mapping[str, str]) -> MappedText:
         if not value:
             continue
         pieces.append(text[last : match.start()])
-        origin = text.origins[match.start()]
-        pieces.append(MappedText(value, (origin,) * len(value) + (origin,)))
+        line, column = origin = text.origin(match.start())
+        pieces.append(MappedText(value, (_Run(0, line, column, 0),), origin))
         last = match.end()
     if not pieces:
         return text
