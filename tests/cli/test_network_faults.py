@@ -126,3 +126,24 @@ def test_an_index_in_the_project_configuration_is_checked(
     code, _, err = run(capsys, "compile", "requirements.in", "--python-version", "3.11")
     assert code == 2
     assert "index-url 'not-a-url' in [tool.lockctl] of pyproject.toml is not an http(s)" in err
+
+
+# -- a cache that cannot be used only costs speed -------------------------------------------
+
+
+@pytest.mark.parametrize("cache", ["cachefile", "cachefile/sub"])
+def test_a_cache_dir_that_is_a_file_only_costs_speed(
+    index_server: IndexServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    cache: str,
+) -> None:
+    index_server.add(make_wheel("six", "1.0"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cachefile").write_text("I am a file\n")
+    (tmp_path / "requirements.in").write_text(f"-i {index_server.simple_url}\nsix\n")
+    argv = ("compile", "requirements.in", "--python-version", "3.11", "--cache-dir", cache)
+    code, _, _ = run(capsys, *argv)
+    assert code == 0 and "six==1.0" in (tmp_path / "requirements.txt").read_text()
+    assert (tmp_path / "cachefile").read_text() == "I am a file\n"
