@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
 from packaging.requirements import InvalidRequirement, Requirement
 
 from lockctl.errors import RequirementsFileError, SourceSpan
-from lockctl.urls import SecretURL, file_url_path
+from lockctl.urls import SecretURL, file_url_path, redact_text
 
-from .lines import LogicalLine, MappedText, expand_env
+from .limits import MAX_LINE_CHARS, MAX_NAME_CHARS, SHOWN_CHARS
+from .lines import LogicalLine, MappedText, expand_env, expanded_length
 from .model import BlankEntry, CommentEntry, Entry, OptionEntry, RequirementEntry
 from .options import OptionError, ParsedOption, parse_options
 from .shellwords import ShellSplitError, ShellWord, split_words
@@ -29,9 +30,13 @@ __all__ = ["IncludeRequest", "read_line"]
 
 # pip's STRONG_HASHES: the only algorithms --hash accepts.
 _HASH_ALGORITHMS = ("sha256", "sha384", "sha512")
+# The patterns below see user text; each is linear. _URL and _NAME are tried at the start
+# only, and nothing after their runs can make a shorter run match. _EGG_FRAGMENT's first
+# "#egg=" or "&egg=" always matches, so the search reads the text once.
 _URL = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://|file:)")
 _ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip")
 _EGG_FRAGMENT = re.compile(r"[#&]egg=(?P<egg>[^&]*)")
+_NAME = re.compile(r"[A-Za-z0-9._-]*")  # PEP 508's identifier characters
 _PEP508_HINT = 'a requirement follows PEP 508, e.g. name[extra]>=1.0; python_version >= "3.10"'
 
 
@@ -54,6 +59,8 @@ def read_line(
         if line.comment is None:
             return [BlankEntry(source=line.source)]
         return [CommentEntry(source=line.source, comment=line.comment)]
+    _check_length(line, len(line.body.text), when="")
+    _check_length(line, expanded_length(line.body, environ), when=" after ${VAR} expansion")
     body = expand_env(line.body, environ)
     args, options_text = _break_args_options(body)
     options = _parse_option_text(line, options_text)
@@ -77,6 +84,54 @@ class _Context:
 
     def word_span(self, word: ShellWord) -> SourceSpan:
         return self.line.span(self.options_text, word.start, word.end)
+
+
+def _check_length(line: LogicalLine, length: int, *, when: str) -> None:
+    """Refuse a line no real file has before any pattern or parser reads it.
+
+    The caret goes under the start of the logical line, and the error keeps only the
+    beginning of it, so that printing the error stays small.
+    """
+    if length <= MAX_LINE_CHARS:
+        return
+    first = line.physical[0]
+    raise RequirementsFileError(
+        f"line too long{when}: {length:,} characters; the limit is {MAX_LINE_CHARS:,}",
+        span=_clipped(
+            SourceSpan(
+                path=line.source.path,
+                line=first.number,
+                column=1,
+                text=first.content,
+                length=max(len(first.content), 1),
+            )
+        ),
+        hint="no requirement or option is this long; is this a requirements file?",
+    )
+
+
+def _name_length(text: str) -> int:
+    """How long the project name that ``text`` starts with is."""
+    match = _NAME.match(text)
+    return 0 if match is None else match.end()
+
+
+def _name_too_long(length: int, span: SourceSpan) -> RequirementsFileError:
+    return RequirementsFileError(
+        f"project name too long: {length:,} characters; the limit is {MAX_NAME_CHARS}",
+        span=_clipped(span),
+        hint="a project name is a word of letters, digits, '.', '_' and '-' (PEP 508)",
+    )
+
+
+def _clipped(span: SourceSpan) -> SourceSpan:
+    """``span`` with at most ``SHOWN_CHARS`` of caret, and of its line up to the caret's end.
+
+    The line is redacted before it is cut: cut first, a password whose '@' falls past the
+    cut would no longer look like one.
+    """
+    length = min(span.length, SHOWN_CHARS)
+    return replace(span, text=redact_text(span.text)[: span.column - 1 + length], length=length)
 
 
 def _break_args_options(body: MappedText) -> tuple[MappedText, MappedText]:
@@ -120,6 +175,9 @@ def _requirement(
 
 
 def _parse_requirement(line: LogicalLine, args: MappedText) -> Requirement:
+    name_length = _name_length(args.text)
+    if name_length > MAX_NAME_CHARS:  # checked before packaging reads the name
+        raise _name_too_long(name_length, line.span(args, 0, name_length))
     try:
         return Requirement(args.text)
     except InvalidRequirement as exc:
@@ -219,6 +277,9 @@ def _editable_requirement(context: _Context, target: ShellWord) -> Requirement |
     if match is None:
         return None
     egg = match["egg"]
+    egg_length = _name_length(egg)
+    if egg_length > MAX_NAME_CHARS:
+        raise _name_too_long(egg_length, context.word_span(target))
     try:
         requirement = Requirement(egg)
     except InvalidRequirement:

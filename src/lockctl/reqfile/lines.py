@@ -24,6 +24,8 @@ __all__ = [
     "MappedText",
     "PhysicalLine",
     "expand_env",
+    "expanded_length",
+    "line_count",
     "logical_lines",
     "physical_lines",
 ]
@@ -42,6 +44,8 @@ _COMMENT_LINE = re.compile(r"\s*#")
 # before the next "$", so no character is read from two starts.
 _ENV_VAR = re.compile(r"\$\{(?P<name>[A-Z0-9_]+)\}")
 _BOM = "\ufeff"
+# What str.splitlines splits on ("\r\n" is one break).
+_LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +192,12 @@ def physical_lines(text: str) -> list[PhysicalLine]:
     return result
 
 
+def line_count(text: str) -> int:
+    """``len(physical_lines(text))``, counted without building a line."""
+    breaks = sum(text.count(char) for char in _LINE_BREAKS) - text.count("\r\n")
+    return breaks + (1 if text and text[-1] not in _LINE_BREAKS else 0)
+
+
 def _is_comment_line(content: str) -> bool:
     return _COMMENT_LINE.match(content) is not None
 
@@ -236,6 +246,16 @@ def _finish(physical: tuple[PhysicalLine, ...], joined: MappedText, path: Path) 
         return LogicalLine(source, joined.strip(), None, physical)
     body = joined[: match.start()].strip()
     return LogicalLine(source, body, joined.text[match.start() :], physical)
+
+
+def expanded_length(text: MappedText, environ: Mapping[str, str]) -> int:
+    """How long ``expand_env`` would make ``text``, without making it."""
+    length = len(text.text)
+    for match in _ENV_VAR.finditer(text.text):
+        value = environ.get(match["name"])
+        if value:
+            length += len(value) - (match.end() - match.start())
+    return length
 
 
 def expand_env(text: MappedText, environ: Mapping[str, str]) -> MappedText:

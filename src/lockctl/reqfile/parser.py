@@ -8,6 +8,7 @@ does not hide a bad line in its sibling); one problem is raised as itself, sever
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,18 +21,24 @@ from lockctl.errors import (
 )
 
 from .entries import IncludeRequest, read_line
-from .lines import logical_lines, physical_lines
+from .limits import MAX_FILE_SIZE, MAX_LINES
+from .lines import line_count, logical_lines, physical_lines
 from .model import Entry, IncludeEntry, RequirementsFile
 
 __all__ = ["parse_file", "parse_text"]
 
 Problem = RequirementsFileError | IncludeError
+# What surrogateescape decodes an undecodable byte to.
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
 
 
 def parse_text(
     text: str, *, path: Path, environ: Mapping[str, str] | None = None
 ) -> RequirementsFile:
     """Parse ``text`` as the file ``path``; includes are read from disk next to ``path``."""
+    too_large = _size_problem(text, path, span=None)
+    if too_large is not None:
+        raise too_large
     walker = _Walker(os.environ if environ is None else environ)
     parsed = walker.parse(text, path, stack=((_identity(path), path),))
     walker.raise_problems()
@@ -128,7 +135,9 @@ class _Walker:
     def read(self, path: Path, *, span: SourceSpan | None) -> str | None:
         """The file's text, or None after recording why it cannot be had."""
         try:
-            data = path.read_bytes()
+            with path.open("rb") as file:
+                # One byte past the limit tells a file too large without reading all of it.
+                data = file.read(MAX_FILE_SIZE + 1)
         except FileNotFoundError:
             self.problems.append(
                 IncludeError(f"requirements file not found: {path}", path=path, span=span)
@@ -142,38 +151,56 @@ class _Walker:
                 )
             )
             return None
-        try:
-            return decode(data, path=path)
-        except RequirementsFileError as exc:
-            self.problems.append(exc)
+        if len(data) > MAX_FILE_SIZE:
+            self.problems.append(_too_large(path, span, f"{MAX_FILE_SIZE:,} bytes"))
             return None
+        # surrogateescape keeps one character per undecodable byte, so the size is checked
+        # before a bad byte is looked for, and its offset is that of pip's line splitting.
+        text = data.decode("utf-8", "surrogateescape")
+        problem = _size_problem(text, path, span=span) or _not_utf8(text, path)
+        if problem is not None:
+            self.problems.append(problem)
+            return None
+        return text
 
 
-def decode(data: bytes, *, path: Path) -> str:
+def _size_problem(text: str, path: Path, *, span: SourceSpan | None) -> IncludeError | None:
+    """Why ``text`` is too large to parse (see ``limits``), before any line of it is read."""
+    if len(text) > MAX_FILE_SIZE:
+        return _too_large(path, span, f"{MAX_FILE_SIZE:,} characters")
+    if line_count(text) > MAX_LINES:
+        return _too_large(path, span, f"{MAX_LINES:,} lines")
+    return None
+
+
+def _too_large(path: Path, span: SourceSpan | None, limit: str) -> IncludeError:
+    return IncludeError(
+        f"requirements file too large: {path} is over {limit}", path=path, span=span
+    )
+
+
+def _not_utf8(text: str, path: Path) -> RequirementsFileError | None:
     """Strict UTF-8 (a BOM is kept, see ``lines``); an error points at the first bad byte.
 
-    pip's ``auto_decode`` also honours UTF-16/32 BOMs, ``# -*- coding`` declarations and
-    the locale's encoding; lockctl reads and writes UTF-8 only, so a lockfile means the
-    same thing on every machine.
+    ``text`` is decoded with surrogateescape: strict UTF-8 never gives a lone surrogate, so
+    one is a byte that did not decode. pip's ``auto_decode`` also honours UTF-16/32 BOMs,
+    ``# -*- coding`` declarations and the locale's encoding; lockctl reads and writes UTF-8
+    only, so a lockfile means the same thing on every machine.
     """
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        bad_byte = data[exc.start]
-        # surrogateescape keeps one character per undecodable byte, so the offsets of the
-        # decoded text are those of pip's line splitting.
-        text = data.decode("utf-8", "surrogateescape")
-        offset = next(i for i, char in enumerate(text) if "\udc80" <= char <= "\udcff")
-        line_number, column, line_text = 1, offset + 1, ""
-        for line in physical_lines(text):
-            line_number, line_text = line.number, line.content
-            if offset < len(line.raw):
-                column = offset - len(line.prefix) + 1
-                break
-            offset -= len(line.raw)
-        shown = line_text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-        raise RequirementsFileError(
-            f"not valid UTF-8: byte 0x{bad_byte:02x}",
-            span=SourceSpan(path=path, line=line_number, column=column, text=shown),
-            hint="save the file as UTF-8",
-        ) from None
+    bad = _ESCAPED_BYTE.search(text)
+    if bad is None:
+        return None
+    offset = bad.start()
+    line_number, column, line_text = 1, offset + 1, ""
+    for line in physical_lines(text):
+        line_number, line_text = line.number, line.content
+        if offset < len(line.raw):
+            column = offset - len(line.prefix) + 1
+            break
+        offset -= len(line.raw)
+    shown = line_text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return RequirementsFileError(
+        f"not valid UTF-8: byte 0x{ord(bad.group()) - 0xDC00:02x}",
+        span=SourceSpan(path=path, line=line_number, column=column, text=shown),
+        hint="save the file as UTF-8",
+    )
