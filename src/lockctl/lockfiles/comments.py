@@ -55,11 +55,16 @@ __all__ = [
 
 OVERRIDE_PREFIX = "# override: "
 COMMAND_LINE = "the command line"
-_STRIP_EXTRAS = re.compile(r"\[.+?\]")  # pip-tools' strip_extras, applied to the annotation too
+# An override comment and each replaced requirement in it. A lock may come from anywhere, so
+# both are linear on any text: _OVERRIDE is tried at the start only, and with DOTALL its last
+# group, like _REPLACED's "who", always reaches the end (or the next ", `") once it starts,
+# so a failure is never retried further on. parse_override refuses a line break first, as
+# "." without DOTALL did.
 _OVERRIDE = re.compile(
-    r"^# override: `(?P<override>[^`]+)` from (?P<source>.+?) replaces (?P<replaced>.+)$"
+    r"# override: `(?P<override>[^`]+)` from (?P<source>.+?) replaces (?P<replaced>.+)\Z",
+    re.DOTALL,
 )
-_REPLACED = re.compile(r"`(?P<requirement>[^`]+)` asked by (?P<who>.+?)(?=, `|$)")
+_REPLACED = re.compile(r"`(?P<requirement>[^`]+)` asked by (?P<who>.+?)(?=, `|\Z)", re.DOTALL)
 
 
 def display_path(path: Path, relative_to: Path | None) -> str:
@@ -100,7 +105,31 @@ def format_via(sources: Iterable[str], *, style: str, strip_extras: bool) -> str
         text = f"{VIA} {ordered[0]}"
     else:
         text = "\n".join([VIA, *(f"    {VIA_ITEM}{source}" for source in ordered)])
-    return _STRIP_EXTRAS.sub("", text) if strip_extras else text
+    return _strip_extras(text) if strip_extras else text
+
+
+def _strip_extras(text: str) -> str:
+    """pip-tools' ``strip_extras``, ``re.sub(r"\\[.+?\\]", "", text)``, applied to the
+    annotation too, in one pass.
+
+    The search pip-tools uses rescans the rest of the line from every '[' when no ']'
+    follows (quadratic on "[[[["); a line here is scanned from its first '[' only, because
+    when that one has no ']' after it, no later one has either.
+    """
+    return "\n".join(_strip_extras_line(line) for line in text.split("\n"))
+
+
+def _strip_extras_line(line: str) -> str:
+    kept: list[str] = []
+    position = 0
+    while (start := line.find("[", position)) >= 0:
+        end = line.find("]", start + 2)  # ".+?": at least one character between
+        if end < 0:
+            break
+        kept.append(line[position:start])
+        position = end + 1
+    kept.append(line[position:])
+    return "".join(kept)
 
 
 def override_source(origin: Origin, relative_to: Path | None) -> str:
@@ -143,7 +172,10 @@ class ParsedOverride:
 
 def parse_override(comment: str) -> ParsedOverride | None:
     """The override a comment describes; None when it is not a well-formed override comment."""
-    match = _OVERRIDE.match(comment.strip())
+    text = comment.strip()
+    if "\n" in text:
+        return None  # an override comment is one line
+    match = _OVERRIDE.match(text)
     if match is None:
         return None
     try:

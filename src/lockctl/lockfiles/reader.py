@@ -45,7 +45,10 @@ __all__ = [
     "read_lockfile",
 ]
 
+# Both are tried at the start of a comment only, and what follows their one run ("$", the
+# end) cannot match inside it, so each reads a comment line at most twice: linear.
 _PYTHON = re.compile(re.escape(PYTHON_INTRO) + r"(?P<v>\S+)$")
+_UNSAFE_NAME = re.compile(r"# [A-Za-z0-9._-]+")  # "# setuptools" under the unsafe heading
 _VIA_LINE = f"{VIA} "  # "# via a, b": the sources on the same line
 
 
@@ -223,7 +226,7 @@ class _Reader:
             self.header.append(comment)
         elif comment.startswith(UNSAFE_HEADINGS):
             self.in_unsafe = True
-        elif self.in_unsafe and re.fullmatch(r"# [A-Za-z0-9._-]+", comment):
+        elif self.in_unsafe and _UNSAFE_NAME.fullmatch(comment):
             self.unsafe_unpinned.append(canonicalize_name(comment[2:]))
 
 
