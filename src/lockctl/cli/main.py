@@ -22,10 +22,12 @@ from lockctl.ops.commands import (
     CheckCommand,
     Command,
     CompileCommand,
+    DriftCommand,
     InputsCommand,
     MetadataCommand,
     OverrideCommand,
     ReconcileCommand,
+    VerifyCommand,
 )
 from lockctl.urls import redact_text
 
@@ -112,6 +114,14 @@ def _run(command: Command, options: GlobalOptions) -> int:
         from lockctl.cli.reconcile_cmd import run_reconcile
 
         return run_reconcile(command, sys.stdout, quiet=options.quiet, verbose=options.verbose)
+    if isinstance(command, VerifyCommand):
+        from lockctl.cli.verify_cmd import run_verify
+
+        return run_verify(command, sys.stdout, quiet=options.quiet, verbose=options.verbose)
+    if isinstance(command, DriftCommand):
+        from lockctl.cli.drift_cmd import run_drift
+
+        return run_drift(command, sys.stdout, quiet=options.quiet, verbose=options.verbose)
     if isinstance(command, OverrideCommand):
         from lockctl.cli.override_cmd import run_override
 
