@@ -1,0 +1,206 @@
+"""``lockctl verify``: prove locks in throwaway sandboxes, and say what was found.
+
+For each lock: plan (every input checked, ``ops.verify_plan``), connect to the engine and
+check that the images the build starts from are there (no registry is ever asked), build,
+probe (pip check, pip inspect, imports), compare with the lock, and throw everything away in
+a ``finally``: on success, on a failed build, on a timeout, on Ctrl-C and on SIGTERM (which
+``lockctl.cli.main`` raises in the main thread, so ``finally`` runs). ``--keep`` keeps the
+image and reports its tag.
+
+No printing: progress goes to ``on_event`` (``verify.report.Phase`` and the build's
+``verify.runtime.BuildStep``/``BuildOutput``), and the findings come back as values.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from pathlib import Path
+
+from lockctl.errors import ImageNotFound, UsageError
+from lockctl.ops.commands import VerifyCommand
+from lockctl.ops.verify_plan import VerifyPlan, plan_verification
+from lockctl.verify.compare import compare, root_distributions
+from lockctl.verify.dockerfile import LOCK_IN_CONTEXT, lock_only_dockerfile
+from lockctl.verify.report import Phase, VerifyReport
+from lockctl.verify.runtime import BuildEvent, BuildRequest, ContainerRuntime, Deadline
+from lockctl.verify.sandbox import ContainerSandbox, ProbeRequest, Sandbox
+
+__all__ = ["IMAGE_REPOSITORY", "RuntimeFactory", "verify_locks"]
+
+IMAGE_REPOSITORY = "lockctl-verify"  # the images lockctl builds: lockctl-verify:<run id>
+VerifyEvent = Phase | BuildEvent
+RuntimeFactory = Callable[[Mapping[str, str], str], ContainerRuntime]
+_IMPORT_TIMEOUT = 60.0  # seconds for one module's import, in a fresh interpreter
+_IMAGE_HINT = (
+    "no registry was asked (none is reachable from these machines): build the image "
+    "locally, e.g. with scripts/docker-engine.sh from lockctl's repository, which builds "
+    "lockctl-test-base:bookworm and tags it python:3.11-slim; or pass another --base-image"
+)
+
+
+def verify_locks(
+    command: VerifyCommand,
+    cwd: Path,
+    *,
+    environ: Mapping[str, str],
+    on_event: Callable[[VerifyEvent], None] = lambda event: None,
+    runtime_factory: RuntimeFactory | None = None,
+) -> tuple[VerifyReport, ...]:
+    """Verify every lock of the command, in order; raise only when nothing can be verified
+    (bad input: exit 2; no engine: exit 3)."""
+    if command.dockerfile is not None and len(command.locks) != 1:
+        raise UsageError("--dockerfile compares one image with one lock: give one LOCK")
+    plans = [plan_verification(command, lock, cwd, environ) for lock in command.locks]
+    deadline = Deadline.after(command.timeout)
+    reports: list[VerifyReport] = []
+    for plan in plans:
+        sandbox = _sandbox(command, plan, environ, runtime_factory)
+        reports.append(_verify(command, plan, sandbox, deadline, on_event))
+    return tuple(reports)
+
+
+def _sandbox(
+    command: VerifyCommand,
+    plan: VerifyPlan,
+    environ: Mapping[str, str],
+    runtime_factory: RuntimeFactory | None,
+) -> Sandbox:
+    if command.sandbox == "venv":
+        from lockctl.verify.venv import VenvSandbox
+
+        return VenvSandbox(
+            plan.lock_path,
+            require_hashes=plan.require_hashes,
+            environment={**environ, **dict(plan.pip_environment)},
+            keep=command.keep,
+        )
+    run_id = uuid.uuid4().hex[:12]
+    runtime = (runtime_factory or _docker_runtime)(environ, run_id)
+    try:
+        _check_images(runtime, plan)
+    except BaseException:
+        runtime.close()
+        raise
+    scratch = _lock_context(plan, run_id) if plan.mode == "lock-only" else None
+    return ContainerSandbox(
+        runtime,
+        _build_request(plan, run_id, scratch),
+        base_image=plan.base_image if plan.mode == "project" else None,
+        environment=dict(plan.environment),
+        keep=command.keep,
+        scratch=scratch,
+    )
+
+
+def _docker_runtime(environ: Mapping[str, str], run_id: str) -> ContainerRuntime:
+    from lockctl.verify.dockersdk import DockerRuntime  # the docker SDK loads for verify alone
+
+    return DockerRuntime.connect(environ, run_id=run_id)
+
+
+def _check_images(runtime: ContainerRuntime, plan: VerifyPlan) -> None:
+    for image in plan.images:
+        if not runtime.image_exists(image):
+            raise ImageNotFound(
+                f"the image {image} is not on the engine at {runtime.endpoint.describe()}",
+                image=image,
+                endpoint=runtime.endpoint.url,
+                hint=_IMAGE_HINT,
+            )
+
+
+def _lock_context(plan: VerifyPlan, run_id: str) -> Path:
+    """Lock-only mode's build context: the Dockerfile lockctl writes, and the lock."""
+    assert plan.base_image is not None
+    context = Path(tempfile.mkdtemp(prefix="lockctl-verify-"))
+    dockerfile = lock_only_dockerfile(
+        plan.base_image,
+        run_id=run_id,
+        require_hashes=plan.require_hashes,
+        pip_environment=plan.pip_environment,
+    )
+    (context / "Dockerfile").write_text(dockerfile, encoding="utf-8")
+    shutil.copyfile(plan.lock_path, context / LOCK_IN_CONTEXT)
+    return context
+
+
+def _build_request(plan: VerifyPlan, run_id: str, scratch: Path | None) -> BuildRequest:
+    tag = f"{IMAGE_REPOSITORY}:{run_id}"
+    if scratch is not None:
+        return BuildRequest(
+            context=scratch, dockerfile=scratch / "Dockerfile", tag=tag, build_args=plan.build_args
+        )
+    assert plan.dockerfile is not None and plan.context is not None
+    return BuildRequest(
+        context=plan.context.resolve(),
+        dockerfile=plan.dockerfile.path.resolve(),
+        tag=tag,
+        build_args=plan.build_args,
+        target=plan.target,
+    )
+
+
+def _verify(
+    command: VerifyCommand,
+    plan: VerifyPlan,
+    sandbox: Sandbox,
+    deadline: Deadline,
+    on_event: Callable[[VerifyEvent], None],
+) -> VerifyReport:
+    report = VerifyReport(
+        lock=plan.lock_path,
+        mode=plan.mode,
+        sandbox=command.sandbox,
+        where=sandbox.description,
+        base_image=plan.base_image,
+        dockerfile=plan.dockerfile.path if plan.dockerfile is not None else None,
+    )
+    leftovers: tuple[str, ...] = ()
+    try:
+        on_event(Phase(kind="build", lock=plan.lock_path, subject=plan.base_image or "venv"))
+        failure = sandbox.prepare(on_event=on_event, deadline=deadline)
+        if failure is not None:
+            report = replace(report, build_failure=failure, install_lines=plan.install_lines)
+        else:
+            report = _probe(command, plan, sandbox, deadline, on_event, report)
+        report = replace(report, kept=sandbox.kept)
+    finally:
+        leftovers = sandbox.close()
+    return replace(report, leftovers=leftovers)
+
+
+def _probe(
+    command: VerifyCommand,
+    plan: VerifyPlan,
+    sandbox: Sandbox,
+    deadline: Deadline,
+    on_event: Callable[[VerifyEvent], None],
+    report: VerifyReport,
+) -> VerifyReport:
+    on_event(Phase(kind="probe", lock=plan.lock_path, subject=sandbox.description))
+    request = ProbeRequest(
+        roots=root_distributions(plan.lock),
+        import_check=command.import_check,
+        import_timeout=min(_IMPORT_TIMEOUT, command.timeout),
+    )
+    probe = sandbox.probe(request, deadline=deadline)
+    base = None
+    if plan.mode == "project":
+        on_event(Phase(kind="base", lock=plan.lock_path, subject=plan.base_image or ""))
+        base = sandbox.base_distributions(deadline=deadline)
+    comparison = compare(plan.lock, probe, base=base, extras=plan.mode == "project")
+    drift = any(finding.drift for finding in comparison.findings)
+    return replace(
+        report,
+        python=probe.python,
+        pins=comparison.pins,
+        installed=len(probe.installed),
+        imports_checked=len(probe.imports),
+        findings=comparison.findings,
+        install_lines=plan.install_lines if drift else (),
+        notes=probe.notes,
+    )

@@ -1,0 +1,112 @@
+"""The classic builder's JSON stream (``POST /build``), read into steps, logs and ids.
+
+Each message is one JSON object: ``{"stream": "Step 2/5 : RUN ...\\n"}``, the step's output
+as more ``stream`` text, ``{"stream": " ---> Running in 0c1b2e...\\n"}`` (the container the
+step runs in), ``{"stream": " ---> 5d4e...\\n"}`` (the image the step committed; after
+``---> Using cache``, and after a ``FROM``, that image existed before the build),
+``{"aux": {"ID": "sha256:..."}}`` (the final image), and ``{"error": ..., "errorDetail": ...}``
+when the build fails.
+
+``BuildLog`` keeps what cleanup needs (the containers and images this build created, which
+the builder does not label) and what a failure report needs (the failing step, the last
+lines of its log).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .runtime import FAILED_STEP_LINES, BuildEvent, BuildFailure, BuildOutput, BuildStep
+
+__all__ = ["BuildLog"]
+
+_STEP = re.compile(r"^Step (?P<number>\d+)/(?P<total>\d+) : (?P<instruction>.*)$")
+_RUNNING_IN = re.compile(r"^ ---> Running in (?P<id>[0-9a-f]{12,64})$")
+_COMMITTED = re.compile(r"^ ---> (?P<id>[0-9a-f]{12,64})$")
+_USING_CACHE = " ---> Using cache"
+_BUILDER_NOTES = (" ---> ", "Removing intermediate container ")  # not the step's own output
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+@dataclass
+class BuildLog:
+    """Fed every message of one build, in order."""
+
+    step: BuildStep | None = None
+    step_lines: deque[str] = field(default_factory=lambda: deque(maxlen=FAILED_STEP_LINES))
+    containers: list[str] = field(default_factory=list)  # intermediate, in order
+    images: list[str] = field(default_factory=list)  # committed by this build, in order
+    image_id: str | None = None  # the final image
+    error: str | None = None
+    _cached: bool = False  # the next committed id is a cache hit: not ours to remove
+    _partial: str = ""  # a stream chunk may end in the middle of a line
+
+    def feed(self, message: Mapping[str, Any]) -> Iterator[BuildEvent]:
+        """Read one message; yield the steps and output lines it holds."""
+        if "error" in message or "errorDetail" in message:
+            detail = message.get("errorDetail")
+            text = message.get("error") or (
+                detail.get("message") if isinstance(detail, dict) else ""
+            )
+            self.error = str(text or "the build failed").strip()
+            return
+        aux = message.get("aux")
+        if isinstance(aux, dict) and isinstance(aux.get("ID"), str):
+            self.image_id = aux["ID"]
+        stream = message.get("stream")
+        if isinstance(stream, str):
+            yield from self._text(stream)
+
+    def finish(self) -> Iterator[BuildEvent]:
+        """The stream ended: a last line without a newline is still a line."""
+        if self._partial:
+            line, self._partial = self._partial, ""
+            yield from self._line(line)
+
+    def failure(self) -> BuildFailure:
+        return BuildFailure(
+            step=self.step,
+            message=self.error or "the build ended without an image",
+            log=tuple(self.step_lines),
+        )
+
+    def _text(self, text: str) -> Iterator[BuildEvent]:
+        lines = (self._partial + text).split("\n")
+        self._partial = lines.pop()
+        for line in lines:
+            yield from self._line(line.rstrip("\r"))
+
+    def _line(self, raw: str) -> Iterator[BuildEvent]:
+        line = _ANSI.sub("", raw)
+        step = _STEP.match(line)
+        if step is not None:
+            self.step = BuildStep(
+                number=int(step["number"]),
+                total=int(step["total"]),
+                instruction=step["instruction"].strip(),
+            )
+            self.step_lines.clear()
+            self._cached = False
+            yield self.step
+            return
+        running = _RUNNING_IN.match(line)
+        committed = _COMMITTED.match(line)
+        if running is not None:
+            self.containers.append(running["id"])
+        elif line.startswith(_USING_CACHE):
+            self._cached = True
+        elif committed is not None:
+            if not self._cached and not self._from_step():
+                self.images.append(committed["id"])
+            self._cached = False
+        elif line.strip() and not line.startswith(_BUILDER_NOTES):
+            self.step_lines.append(line)
+        yield BuildOutput(line=line)
+
+    def _from_step(self) -> bool:
+        """A FROM step "commits" the base image's id: never this build's to remove."""
+        return self.step is not None and self.step.instruction.upper().startswith("FROM")

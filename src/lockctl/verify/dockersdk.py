@@ -1,0 +1,360 @@
+"""``ContainerRuntime`` over the docker SDK: the one module of lockctl that imports ``docker``.
+
+The engine is the one the Docker command line would use (``lockctl.verify.endpoint``:
+``DOCKER_HOST``, ``DOCKER_CONTEXT`` or the current context, the default socket), so a remote
+engine or podman's Docker-compatible socket works. Builds and containers use the host's
+network: these machines run dockerd without a bridge, and pip inside must reach a loopback
+index.
+
+A build runs in a worker thread while the caller's thread waits on a queue, so ``--timeout``,
+Ctrl-C and SIGTERM are seen at once; stopping a build shuts its connection down, which is how
+the engine learns to cancel it (the SDK has no cancel call). ``cleanup`` then removes every
+container and image this run created: those it knows by id (the builder's intermediate
+containers and step images, read from the build stream), then anything still labelled with
+the run id.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import socket
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import docker
+from docker.errors import DockerException, ImageNotFound, NotFound
+from docker.tls import TLSConfig
+
+from lockctl.errors import ContainerFailure, ContainerTimeout, EngineUnavailable
+
+from .buildstream import BuildLog
+from .endpoint import EngineEndpoint, find_endpoint
+from .runtime import (
+    RUN_LABEL,
+    BuildEvent,
+    BuildFailure,
+    BuildRequest,
+    BuiltImage,
+    Deadline,
+    ProcessResult,
+)
+
+__all__ = ["DockerRuntime"]
+
+_API_TIMEOUT = 60  # seconds for one ordinary API call (inspect, create, remove)
+_POLL = 0.2  # how often a waiting thread looks at the deadline
+_GONE_WAIT = 15.0  # after a cancelled build: how long to wait for its container to go
+_END = object()
+_START_HINT = (
+    "start one: as root, scripts/docker-engine.sh in lockctl's repository (or "
+    "'dockerd --bridge=none --iptables=false --ip6tables=false'), point DOCKER_HOST at a "
+    "running engine, or verify in a throwaway virtual environment with --sandbox venv"
+)
+
+
+class _BuildClient(docker.APIClient):  # type: ignore[misc]
+    """The SDK's client, keeping the response of the build it streams so it can be cut."""
+
+    response: Any = None
+
+    def _stream_helper(self, response: Any, decode: bool = False) -> Any:
+        self.response = response
+        return super()._stream_helper(response, decode=decode)
+
+    def cut(self) -> None:
+        """Shut the build's connection down; a blocked read in the worker thread returns."""
+        connection = getattr(getattr(self.response, "raw", None), "connection", None)
+        sock = getattr(connection, "sock", None)
+        if isinstance(sock, socket.socket):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+class DockerRuntime:
+    """One run's connection to the engine: ``connect``, use, ``cleanup``, ``close``."""
+
+    def __init__(
+        self, *, client: Any, builder: _BuildClient, endpoint: EngineEndpoint, run_id: str
+    ):
+        self._client = client
+        self._builder = builder
+        self._endpoint = endpoint
+        self._run_id = run_id
+        self._containers: list[str] = []
+        self._builds: list[BuildLog] = []
+
+    @classmethod
+    def connect(
+        cls, environ: Mapping[str, str], *, run_id: str, home: Path | None = None
+    ) -> DockerRuntime:
+        """The engine the environment names; ``EngineUnavailable`` when it does not answer."""
+        endpoint = find_endpoint(environ, home=home)
+        try:
+            kwargs = _client_kwargs(endpoint, environ)
+            client = docker.DockerClient(timeout=_API_TIMEOUT, **kwargs)
+            client.ping()
+            builder = _BuildClient(timeout=_API_TIMEOUT, version=client.api.api_version, **kwargs)
+        except (DockerException, OSError) as exc:
+            raise EngineUnavailable(
+                f"no container engine answers at {endpoint.describe()}",
+                endpoint=endpoint.url,
+                source=endpoint.source,
+                reason=_reason(exc),
+                hint=_START_HINT,
+            ) from None
+        return cls(client=client, builder=builder, endpoint=endpoint, run_id=run_id)
+
+    @property
+    def endpoint(self) -> EngineEndpoint:
+        return self._endpoint
+
+    @property
+    def run_id(self) -> str:
+        return self._run_id
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {RUN_LABEL: self._run_id}
+
+    def image_exists(self, reference: str) -> bool:
+        try:
+            self._client.images.get(reference)
+        except ImageNotFound:
+            return False
+        except (DockerException, OSError) as exc:
+            raise self._failure(f"cannot look up the image {reference}", exc) from None
+        return True
+
+    def build(
+        self,
+        request: BuildRequest,
+        *,
+        on_event: Callable[[BuildEvent], None],
+        deadline: Deadline,
+    ) -> BuiltImage | BuildFailure:
+        log = BuildLog()
+        self._builds.append(log)  # before anything can fail: cleanup reads it
+        messages: queue.Queue[object] = queue.Queue()
+        worker = threading.Thread(
+            target=self._stream_build, args=(request, deadline, messages), daemon=True
+        )
+        worker.start()
+        try:
+            while (item := self._next(messages, deadline, "the build")) is not _END:
+                if isinstance(item, BaseException):
+                    raise self._failure("the build could not run", item) from None
+                if isinstance(item, dict):
+                    for event in log.feed(item):
+                        on_event(event)
+            for event in log.finish():
+                on_event(event)
+        except BaseException:
+            self._builder.cut()
+            worker.join(timeout=_GONE_WAIT)
+            raise
+        if log.error is not None or log.image_id is None:
+            return log.failure()
+        return BuiltImage(image_id=log.image_id, tag=request.tag)
+
+    def run(
+        self,
+        image: str,
+        command: Sequence[str],
+        *,
+        environment: dict[str, str],
+        deadline: Deadline,
+    ) -> ProcessResult:
+        try:
+            container = self._client.containers.create(
+                image,
+                list(command),
+                environment=environment,
+                labels=self.labels,
+                network_mode="host",
+            )
+        except (DockerException, OSError) as exc:
+            raise self._failure(f"cannot create a container from {image}", exc) from None
+        self._containers.append(container.id)
+        try:
+            container.start()
+            status = container.wait(timeout=max(deadline.remaining(), 0.1))
+            stdout = container.logs(stdout=True, stderr=False)
+            stderr = container.logs(stdout=False, stderr=True)
+        except (DockerException, OSError) as exc:
+            if deadline.remaining() < _POLL * 5:  # the wait timed out at the deadline
+                raise self._timeout(deadline, f"{command[0]} in {image}") from None
+            raise self._failure(f"the container from {image} failed", exc) from None
+        finally:
+            self._remove_container(container.id)
+        return ProcessResult(
+            exit_code=int(status.get("StatusCode", -1)),
+            stdout=stdout.decode("utf-8", "replace"),
+            stderr=stderr.decode("utf-8", "replace"),
+        )
+
+    def cleanup(self, *, keep: frozenset[str] = frozenset()) -> tuple[str, ...]:
+        """Remove what this run made, except the images in ``keep``; return what is left."""
+        for container_id in list(self._containers):
+            self._remove_container(container_id)
+        self._wait_for_build_containers()
+        left: list[str] = []
+        for log in reversed(self._builds):
+            kept = log.image_id is not None and log.image_id in keep
+            if log.image_id is not None and not kept:
+                left += self._remove_image(log.image_id)
+            if not kept:  # a kept image needs its step images: they are its layers
+                for image_id in reversed(log.images):
+                    left += self._remove_image(image_id, missing_ok=True)
+        left += self._sweep(keep)
+        return tuple(dict.fromkeys(left))
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._builder.close()
+            self._client.close()
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _stream_build(
+        self, request: BuildRequest, deadline: Deadline, messages: queue.Queue[object]
+    ) -> None:
+        try:
+            stream = self._builder.build(
+                path=str(request.context),
+                dockerfile=str(request.dockerfile),
+                tag=request.tag,
+                buildargs=dict(request.build_args),
+                target=request.target,
+                labels=self.labels,
+                network_mode="host",
+                rm=True,
+                forcerm=True,
+                pull=False,
+                decode=True,
+                timeout=max(deadline.remaining(), 1.0),
+            )
+            for message in stream:
+                messages.put(message)
+        except BaseException as exc:  # handed to the waiting thread, which raises it
+            messages.put(exc)
+        finally:
+            messages.put(_END)
+
+    def _next(self, messages: queue.Queue[object], deadline: Deadline, during: str) -> object:
+        while True:
+            try:
+                return messages.get(timeout=_POLL)
+            except queue.Empty:
+                if deadline.expired:
+                    raise self._timeout(deadline, during) from None
+
+    def _remove_container(self, container_id: str) -> None:
+        try:
+            self._client.api.remove_container(container_id, force=True, v=True)
+        except NotFound:
+            pass
+        except (DockerException, OSError):
+            return  # the sweep tries again, and reports it if it stays
+        if container_id in self._containers:
+            self._containers.remove(container_id)
+
+    def _wait_for_build_containers(self) -> None:
+        """A cancelled build's engine removes its step container itself, a moment later."""
+        pending = [cid for log in self._builds for cid in log.containers]
+        stop = time.monotonic() + _GONE_WAIT
+        while pending and time.monotonic() < stop:
+            for container_id in list(pending):
+                try:
+                    self._client.api.remove_container(container_id, force=True, v=True)
+                    pending.remove(container_id)
+                except NotFound:
+                    pending.remove(container_id)
+                except (DockerException, OSError):
+                    pass  # "removal already in progress": look again
+            if pending:
+                time.sleep(_POLL)
+
+    def _remove_image(self, image_id: str, *, missing_ok: bool = False) -> list[str]:
+        try:
+            self._client.images.remove(image_id, force=False, noprune=False)
+        except (ImageNotFound, NotFound):
+            return []
+        except (DockerException, OSError) as exc:
+            return [] if missing_ok else [f"image {_short(image_id)}: {_reason(exc)}"]
+        return []
+
+    def _sweep(self, keep: frozenset[str]) -> list[str]:
+        """Anything still labelled with this run's id (an interrupted run's last container)."""
+        label = {"label": f"{RUN_LABEL}={self._run_id}"}
+        left: list[str] = []
+        try:
+            for container in self._client.containers.list(all=True, filters=label):
+                self._remove_container(container.id)
+                if container.id in self._containers:
+                    left.append(f"container {_short(container.id)}")
+            for image in self._client.images.list(all=True, filters=label):
+                if image.id not in keep and not _parent_of_kept(image.id, keep, self._client):
+                    left += self._remove_image(image.id)
+        except (DockerException, OSError) as exc:
+            left.append(f"could not list what is left: {_reason(exc)}")
+        return left
+
+    def _failure(self, message: str, exc: BaseException) -> ContainerFailure:
+        return ContainerFailure(
+            f"{message}: {_reason(exc)}",
+            endpoint=self._endpoint.url,
+            source=self._endpoint.source,
+        )
+
+    def _timeout(self, deadline: Deadline, during: str) -> ContainerTimeout:
+        return ContainerTimeout(
+            f"{during} ran past the time allowed ({deadline.seconds:g}s)",
+            endpoint=self._endpoint.url,
+            source=self._endpoint.source,
+            seconds=deadline.seconds,
+            during=during,
+        )
+
+
+def _client_kwargs(endpoint: EngineEndpoint, environ: Mapping[str, str]) -> dict[str, Any]:
+    if endpoint.from_environment:  # DOCKER_HOST, with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH
+        kwargs: dict[str, Any] = docker.utils.kwargs_from_env(environment=dict(environ))
+        return kwargs
+    tls: TLSConfig | bool = False
+    if endpoint.tls_dir is not None:
+        files = {name: endpoint.tls_dir / f"{name}.pem" for name in ("ca", "cert", "key")}
+        cert = (str(files["cert"]), str(files["key"])) if files["cert"].is_file() else None
+        ca = str(files["ca"]) if files["ca"].is_file() else None
+        tls = TLSConfig(client_cert=cert, ca_cert=ca, verify=not endpoint.skip_tls_verify and ca)
+    return {"base_url": endpoint.url, "tls": tls}
+
+
+def _parent_of_kept(image_id: str, keep: frozenset[str], client: Any) -> bool:
+    """A step image of a kept image is one of its layers: it stays with it."""
+    for kept in keep:
+        with contextlib.suppress(DockerException, OSError):
+            if any(layer == image_id for layer in _ancestors(client, kept)):
+                return True
+    return False
+
+
+def _ancestors(client: Any, image_id: str) -> list[str]:
+    found: list[str] = []
+    parent = client.api.inspect_image(image_id).get("Parent") or ""
+    while parent and len(found) < 200:
+        found.append(parent)
+        parent = client.api.inspect_image(parent).get("Parent") or ""
+    return found
+
+
+def _short(identifier: str) -> str:
+    return identifier.removeprefix("sha256:")[:12]
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:300]
