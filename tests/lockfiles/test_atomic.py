@@ -100,7 +100,7 @@ def test_all_or_nothing_when_a_later_rename_fails(
         real_replace(source, target)
 
     monkeypatch.setattr(os, "replace", second_fails)
-    with pytest.raises(OutputError, match="all.txt: No space left on device"):
+    with pytest.raises(OutputError, match=r"all\.txt: No space left on device"):
         write_all([(existing, "new\n"), (new, "{}\n"), (tmp_path / "all.txt", "new\n")])
     monkeypatch.undo()
     assert existing.read_text(encoding="utf-8") == "old\n"  # put back from its hard link
