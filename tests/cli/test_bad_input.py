@@ -6,6 +6,9 @@ dead proxy for every host but the loopback one, so nothing can reach a public in
 must give the README's exit code (never 4), say where the problem is on stderr, show no
 traceback and no "internal error", and leave every file it found byte-identical, creating only
 the files the case expects it to write.
+
+The selected cases run a few at a time in threads (a case is mostly a subprocess starting and
+waiting on the loopback index), once per session; each test then checks its own case's run.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +50,10 @@ _PROXY_VARIABLES = (
 # the loopback index fails at once instead of reaching a public index.
 _DEAD_PROXY = "http://127.0.0.1:9"
 _NO_SERVER = "http://127.0.0.1:9/simple/"
+# Cases at once: more than the CPUs, as much of a case is waiting (retries, backoff, hangs).
+_WORKERS = min(8, 2 * (os.cpu_count() or 2))
+_TARGET = ("--python-version", "3.11", "--platform", "linux_x86_64")
+_LOCK = "requirements.txt"
 
 
 def _dists() -> list[DistFile]:
@@ -60,24 +68,6 @@ def _serve(server: IndexServer) -> IndexServer:
     for dist in _dists():
         server.add(dist)
     return server
-
-
-@pytest.fixture(scope="session")
-def wheels_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_find_links(tmp_path_factory.mktemp("wheels"), _dists())
-
-
-@pytest.fixture(scope="session")
-def shared_index() -> Iterator[IndexServer]:
-    with IndexServer() as server:
-        yield _serve(server)
-
-
-@pytest.fixture(scope="session")
-def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The cache of the cases that use no index of their own: only pip's default index URL
-    (asked once) and find-links metadata keyed by the files' hashes ever land in it."""
-    return tmp_path_factory.mktemp("shared-cache")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -138,7 +128,7 @@ class Sandbox:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            start_new_session=True,  # so a hang can be ended with its page worker
+            start_new_session=True,  # so a hang can be ended together with its page worker
         )
         try:
             out, err = process.communicate(timeout=timeout)
@@ -161,14 +151,92 @@ def snapshot(root: Path) -> Snapshot:
     found: Snapshot = {}
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root).as_posix()
-        if path.is_symlink() or path.is_file():
-            found[relative] = path.read_bytes() if path.is_file() else b"-> link"
+        if path.is_file():
+            found[relative] = path.read_bytes()
+        elif path.is_symlink():
+            found[relative] = f"-> {path.readlink()}".encode()
         elif path.is_dir():
             found[relative] = None
     return found
 
 
-def write_case_files(case: Case, sandbox: Sandbox) -> None:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaseRun:
+    """What became of one case: its run, the directory before and after, and the ``--offline``
+    run that shows a damaged cache was repaired (None when the case does not ask for one).
+    ``failure`` is what stopped the case early (a hang, a skip, a cache that would not warm)."""
+
+    sandbox: Sandbox | None = None
+    outcome: Outcome | None = None
+    before: Snapshot | None = None
+    after: Snapshot | None = None
+    repaired: Outcome | None = None
+    warm_lock: str | None = None
+    failure: BaseException | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Runner:
+    """Runs cases; shared by the session's threads (everything here is read-only)."""
+
+    wheels: Path
+    shared_index: IndexServer
+    shared_cache: Path
+
+    def run(self, case: Case, root: Path) -> CaseRun:
+        try:
+            return self._run(case, root)
+        except BaseException as failure:  # pytest.fail and pytest.skip too: the test re-raises
+            return CaseRun(failure=failure)
+        finally:
+            undo_read_only(root)
+
+    def _run(self, case: Case, root: Path) -> CaseRun:
+        work = root / "work"
+        work.mkdir()
+        with self._index_for(case) as index_url:
+            sandbox = Sandbox(
+                work=work,
+                cache=root / "cache",
+                index_url=index_url,
+                wheels=self.wheels,
+                shared_cache=self.shared_cache,
+            )
+            _write_files(case, sandbox)
+            warm_lock = _warm_cache(case, sandbox, root / "warm.txt") if case.warm else None
+            if case.damage is not None:
+                case.damage(sandbox.cache)
+            if case.prepare is not None:
+                case.prepare(work)
+            before = snapshot(work)
+            outcome = sandbox.run(case, case.argv, timeout=case.timeout)
+            after = snapshot(work)
+            repaired = _offline_run(case, sandbox) if case.repaired else None
+        return CaseRun(
+            sandbox=sandbox,
+            outcome=outcome,
+            before=before,
+            after=after,
+            repaired=repaired,
+            warm_lock=warm_lock,
+        )
+
+    @contextlib.contextmanager
+    def _index_for(self, case: Case) -> Iterator[str]:
+        """The simple URL ``{index}`` stands for, with a server of the case's own if need be."""
+        if case.index == "shared":
+            yield self.shared_index.simple_url
+        elif case.index == "none":
+            yield _NO_SERVER
+        else:
+            with IndexServer(range_support=case.range_support, auth=case.auth) as own:
+                _serve(own)
+                for spec in case.faults:
+                    own.inject(spec.path_glob, spec.fault, times=spec.times)
+                yield own.simple_url
+
+
+def _write_files(case: Case, sandbox: Sandbox) -> None:
     for name in case.dirs:
         (sandbox.work / name).mkdir(parents=True, exist_ok=True)
     for name, content in case.files.items():
@@ -179,6 +247,68 @@ def write_case_files(case: Case, sandbox: Sandbox) -> None:
         else:
             with target.open("w", encoding="utf-8", newline="") as stream:
                 stream.write(sandbox.fill(content))
+
+
+def _warm_cache(case: Case, sandbox: Sandbox, output: Path) -> str:
+    """Compile once to fill ``{cache}``; the lock it wrote."""
+    argv = ("-q", "compile", "requirements.in", "-i", "{index}", "--cache-dir", "{cache}")
+    first = sandbox.run(case, (*argv, *_TARGET, "-o", str(output)), timeout=60)
+    if first.code != 0:
+        pytest.fail(f"warming the cache failed:\n{first.stderr[:3000]}")
+    if not any(path.is_file() for path in sandbox.cache.rglob("*")):
+        pytest.fail("warming the cache wrote no entry")
+    return output.read_text(encoding="utf-8")
+
+
+def _offline_run(case: Case, sandbox: Sandbox) -> Outcome:
+    argv = ("compile", "requirements.in", "-i", "{index}", "--cache-dir", "{cache}")
+    return sandbox.run(case, (*argv, "--offline", "--dry-run", *_TARGET), timeout=60)
+
+
+def _ask_pip_once(runner: Runner, work: Path) -> None:
+    """Fill the shared cache with pip's default index URL before the cases run at once, so
+    they do not all ask pip and write that file together (lockctl writes it in place)."""
+    sandbox = Sandbox(
+        work=work,
+        cache=work / "cache",
+        index_url=_NO_SERVER,
+        wheels=runner.wheels,
+        shared_cache=runner.shared_cache,
+    )
+    prime = Case(id="prime", argv=(), exit=0)
+    sandbox.run(prime, ("metadata", "six", "--no-index", "-f", "{wheels}"), timeout=60)
+
+
+def _selected_cases(session: pytest.Session) -> list[Case]:
+    cases: list[Case] = []
+    for item in session.items:
+        callspec = getattr(item, "callspec", None)
+        case = callspec.params.get("case") if callspec is not None else None
+        if isinstance(case, Case):
+            cases.append(case)
+    return cases
+
+
+@pytest.fixture(scope="session")
+def case_runs(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, CaseRun]]:
+    """Every selected case, run once, a few at a time."""
+    cases = _selected_cases(request.session)
+    wheels = write_find_links(tmp_path_factory.mktemp("wheels"), _dists())
+    with IndexServer() as shared_index:
+        runner = Runner(
+            wheels=wheels,
+            shared_index=_serve(shared_index),
+            # Only pip's default index URL (asked once) and find-links metadata keyed by the
+            # files' hashes land in the cache that the cases without one of their own share.
+            shared_cache=tmp_path_factory.mktemp("shared-cache"),
+        )
+        _ask_pip_once(runner, tmp_path_factory.mktemp("prime"))
+        roots = {case.id: tmp_path_factory.mktemp(case.id, numbered=True) for case in cases}
+        with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
+            runs = {case.id: pool.submit(runner.run, case, roots[case.id]) for case in cases}
+            yield {case_id: future.result() for case_id, future in runs.items()}
 
 
 def check_outcome(case: Case, sandbox: Sandbox, outcome: Outcome) -> None:
@@ -199,6 +329,7 @@ def check_outcome(case: Case, sandbox: Sandbox, outcome: Outcome) -> None:
 
 
 def check_files(case: Case, before: Snapshot, after: Snapshot) -> None:
+    """Files found before are byte-identical, and only the expected files are new."""
     writes = set(case.writes)
     changed = sorted(
         name
@@ -212,96 +343,37 @@ def check_files(case: Case, before: Snapshot, after: Snapshot) -> None:
         assert after.get(name) is not None, f"{name} was not written"
 
 
+def _pins(lock: str) -> list[str]:
+    """A lock without its header: the pins, their hashes and their ``# via`` lines."""
+    return [line for line in lock.splitlines() if not line.startswith("#")]
+
+
 def _param(case: Case) -> object:
     marks = [pytest.mark.xfail(strict=True, reason=case.xfail)] if case.xfail else []
     return pytest.param(case, id=case.id, marks=marks)
 
 
-@pytest.fixture
-def _undo_read_only() -> Iterator[None]:
-    yield
-    undo_read_only()
-
-
-@pytest.mark.usefixtures("_undo_read_only")
 @pytest.mark.parametrize("case", [_param(case) for case in CASES])
-def test_bad_input(
-    case: Case,
-    tmp_path: Path,
-    wheels_dir: Path,
-    shared_index: IndexServer,
-    shared_cache: Path,
-) -> None:
-    work = tmp_path / "work"
-    work.mkdir()
-    with _index_for(case, shared_index) as index_url:
-        sandbox = Sandbox(
-            work=work,
-            cache=tmp_path / "cache",
-            index_url=index_url,
-            wheels=wheels_dir,
-            shared_cache=shared_cache,
+def test_bad_input(case: Case, case_runs: dict[str, CaseRun]) -> None:
+    run = case_runs[case.id]
+    if run.failure is not None:
+        raise run.failure
+    assert run.sandbox is not None and run.outcome is not None
+    assert run.before is not None and run.after is not None
+    check_outcome(case, run.sandbox, run.outcome)
+    check_files(case, run.before, run.after)
+    if run.warm_lock is not None and case.exit == 0:
+        # Damage to the cache costs speed, never a different lock.
+        written = run.after.get(_LOCK)
+        assert isinstance(written, bytes)
+        assert _pins(written.decode()) == _pins(run.warm_lock)
+    if run.repaired is not None:
+        assert run.repaired.code == 0, (
+            f"an --offline run after the repair failed:\n{run.repaired.stderr[:3000]}"
         )
-        write_case_files(case, sandbox)
-        if case.warm:
-            _warm_cache(case, sandbox, tmp_path)
-        if case.damage is not None:
-            case.damage(sandbox.cache)
-        if case.prepare is not None:
-            case.prepare(work)
-        before = snapshot(work)
-        outcome = sandbox.run(case, case.argv, timeout=case.timeout)
-        after = snapshot(work)
-        check_outcome(case, sandbox, outcome)
-        check_files(case, before, after)
-        if case.repaired:
-            _check_repaired(case, sandbox)
-
-
-@contextlib.contextmanager
-def _index_for(case: Case, shared: IndexServer) -> Iterator[str]:
-    """The simple URL a case's ``{index}`` stands for, with its own server if it needs one."""
-    if case.index == "shared":
-        yield shared.simple_url
-        return
-    if case.index == "none":
-        yield _NO_SERVER
-        return
-    with IndexServer(range_support=case.range_support, auth=case.auth) as own:
-        _serve(own)
-        for spec in case.faults:
-            own.inject(spec.path_glob, spec.fault, times=spec.times)
-        yield own.simple_url
-
-
-def _warm_cache(case: Case, sandbox: Sandbox, tmp_path: Path) -> None:
-    warm = ("compile", "requirements.in", "-i", "{index}", "--cache-dir", "{cache}", "-q")
-    output = ("--python-version", "3.11", "--platform", "linux_x86_64")
-    first = sandbox.run(case, (*warm, *output, "-o", str(tmp_path / "warm.txt")), timeout=60)
-    assert first.code == 0, f"warming the cache failed:\n{first.stderr[:3000]}"
-    assert any((sandbox.cache / "v2").rglob("*.json")), "warming wrote no cache entry"
-
-
-def _check_repaired(case: Case, sandbox: Sandbox) -> None:
-    offline = (
-        "compile",
-        "requirements.in",
-        "-i",
-        "{index}",
-        "--cache-dir",
-        "{cache}",
-        "--offline",
-        "--dry-run",
-        "--python-version",
-        "3.11",
-        "--platform",
-        "linux_x86_64",
-    )
-    again = sandbox.run(case, offline, timeout=60)
-    assert again.code == 0, f"the cache was not repaired:\n{again.stderr[:3000]}"
 
 
 def test_the_corpus_is_large_and_its_ids_unique() -> None:
     ids = [case.id for case in CASES]
-    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
     assert len(ids) >= 150
