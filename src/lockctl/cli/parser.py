@@ -181,6 +181,11 @@ def _add_compile(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="free one project from the existing lock (optionally to VER)",
     )
     change.add_argument("--pre", action="store_true", help="allow pre-releases")
+    change.add_argument(
+        "--exclude-newer",
+        metavar="DATE_OR_DURATION",
+        help="ignore files uploaded after a date (2026-11-01) or younger than 7d, 12h",
+    )
     output = parser.add_argument_group("output")
     output.add_argument(
         "--generate-hashes",

@@ -68,6 +68,7 @@ class CompileCommand:
     upgrade: bool = False
     upgrade_packages: tuple[str, ...] = ()  # NAME or NAME==VERSION
     pre: bool = False
+    exclude_newer: str | None = None  # a date, an RFC 3339 timestamp or a duration (7d)
     generate_hashes: bool = False
     strip_extras: bool = True
     emit_index_url: bool = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from lockctl.lockfiles import (
     render_piptools,
 )
 from lockctl.ops.commands import CompileCommand, IndexRequest
+from lockctl.ops.cooldown import parse_cutoff
 from lockctl.ops.fingerprint import InputState, input_files, input_state, lock_digest
 from lockctl.ops.inputs import CompileInputs, included_files, parse_overrides, read_inputs
 from lockctl.ops.lookahead import Lookahead
@@ -113,7 +115,7 @@ def compile_lock(
 ) -> CompileResult:
     prepared = prepare(request, reporter=reporter)
     with open_index(prepared.index, files=prepared.inputs.files, reporter=reporter) as client:
-        source = IndexPackageSource(client, request.target)
+        source = IndexPackageSource(client, request.target, exclude_newer=prepared.exclude_newer)
         if on_progress is not None:
             watch_progress(source, client, on_progress)
         resolution, text = resolve_lock(request, prepared, source)
@@ -128,6 +130,7 @@ class PreparedLock:
     roots: tuple[RootRequirement, ...]
     preferences: Preferences
     index: IndexRequest
+    exclude_newer: datetime | None = None  # files uploaded after it are ignored
 
 
 def prepare(request: CompileRequest, *, reporter: Reporter = ignore_events) -> PreparedLock:
@@ -142,11 +145,13 @@ def prepare(request: CompileRequest, *, reporter: Reporter = ignore_events) -> P
         refresh=request.index.refresh or command.upgrade,
         refresh_projects=request.index.refresh_projects | upgrade_names,
     )
+    cutoff = command.exclude_newer
     return PreparedLock(
         inputs=inputs,
         roots=(*inputs.roots, *request.extra_overrides, *overrides, *upgrade_pins),
         preferences=_preferences(request, upgrade_names, reporter),
         index=index,
+        exclude_newer=parse_cutoff(cutoff, now=datetime.now(timezone.utc)) if cutoff else None,
     )
 
 

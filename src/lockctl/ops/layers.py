@@ -116,7 +116,10 @@ def compile_layers(
         for workspace in _workspaces(layers):
             target = layers[workspace[0]].request.target
             key = (target.python_minor, target.platform)
-            source = sources.setdefault(key, IndexPackageSource(client, target))
+            cutoff = layers[workspace[0]].prepared.exclude_newer  # one command: one cut-off
+            source = sources.setdefault(
+                key, IndexPackageSource(client, target, exclude_newer=cutoff)
+            )
             members = [layers[i] for i in workspace]
             shared = _shared_resolution(members, source)
             roots = _shared_roots(members)

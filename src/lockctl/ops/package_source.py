@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
+from datetime import datetime
 from typing import overload
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -18,6 +19,7 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from lockctl.index import CoreMetadata, DistributionFile, IndexClient, ProjectNotFound, ProjectPage
+from lockctl.ops.cooldown import format_instant, uploaded_after
 from lockctl.resolver import Release, TargetEnvironment
 from lockctl.resolver.models import ReleaseList
 
@@ -25,9 +27,19 @@ __all__ = ["IndexPackageSource", "metadata_file"]
 
 
 class IndexPackageSource:
-    def __init__(self, client: IndexClient, target: TargetEnvironment) -> None:
+    """``exclude_newer``: files uploaded after it are left out (``--exclude-newer``); a file
+    whose page gives no upload time (HTML) is kept."""
+
+    def __init__(
+        self,
+        client: IndexClient,
+        target: TargetEnvironment,
+        *,
+        exclude_newer: datetime | None = None,
+    ) -> None:
         self.client = client
         self.target = target
+        self.exclude_newer = exclude_newer
         self._rank: dict[Tag, int] = {tag: i for i, tag in enumerate(target.tags())}
         self._python = Version(target.python_full_version)
         self._lock = threading.Lock()
@@ -73,14 +85,21 @@ class IndexPackageSource:
         self.client.prefetch_projects(names)
 
     def _release(self, page: ProjectPage, version: Version) -> Release:
-        all_files = page.files_for(version)
+        listed = page.files_for(version)
+        all_files = listed
+        if self.exclude_newer is not None:
+            cutoff = self.exclude_newer
+            all_files = tuple(f for f in listed if not uploaded_after((f,), cutoff))
         python_ok = [f for f in all_files if self._python_ok(f)]
         usable = sorted(
             (f for f in python_ok if self._file_rank(f) is not None),
             key=lambda f: (self._file_rank(f), f.filename),
         )
         rejected = None
-        if not all_files:
+        if listed and not all_files:
+            assert self.exclude_newer is not None
+            rejected = f"uploaded after {format_instant(self.exclude_newer)} (--exclude-newer)"
+        elif not all_files:
             rejected = "the index lists no files"
         elif not python_ok:
             shown = sorted({f.requires_python or "" for f in all_files})[0]
