@@ -49,6 +49,8 @@ PathAction = Callable[[Path], None]
 IndexUse = Literal["none", "shared", "own"]
 
 _NOTHING: Mapping[str, Content] = MappingProxyType({})
+_NO_LINKS: Mapping[str, str] = MappingProxyType({})
+_NO_ENV: Mapping[str, str | None] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -64,6 +66,9 @@ class FaultSpec:
 class Case:
     """One command line on one directory, and what must come of it.
 
+    ``stderr`` and ``not_in_stderr``: text that must (must not) be on stderr; ``files``,
+    ``dirs`` and ``links``: what the working directory holds; ``writes``: the files the run
+    must leave written (created, or replaced) and the only ones it may create.
     ``index``: "none" (no server; find-links or nothing), "shared" (the session's loopback
     index) or "own" (a fresh index for this case, with ``faults`` and ``range_support``).
     ``warm``: compile once against the index into ``{cache}`` first; ``damage`` then spoils
@@ -77,8 +82,10 @@ class Case:
     argv: tuple[str, ...]
     exit: int
     stderr: tuple[str, ...] = ()
+    not_in_stderr: tuple[str, ...] = ()
     files: Mapping[str, Content] = field(default_factory=dict)
     dirs: tuple[str, ...] = ()
+    links: Mapping[str, str] = field(default_factory=dict)  # name -> where the link points
     env: Mapping[str, str | None] = field(default_factory=dict)
     writes: tuple[str, ...] = ()
     index: IndexUse = "none"
@@ -92,7 +99,6 @@ class Case:
     max_stderr: int | None = None
     timeout: float = 20.0
     xfail: str | None = None
-    not_in_stderr: tuple[str, ...] = field(default=())
 
 
 # -- building blocks --------------------------------------------------------------------------
@@ -159,6 +165,8 @@ def argv_case(
     xfail: str | None = None,
     writes: tuple[str, ...] = (),
     dirs: tuple[str, ...] = (),
+    links: Mapping[str, str] = _NO_LINKS,
+    env: Mapping[str, str | None] = _NO_ENV,
 ) -> Case:
     return Case(
         id=f"argv-{name}",
@@ -169,6 +177,8 @@ def argv_case(
         xfail=xfail,
         writes=writes,
         dirs=dirs,
+        links=links,
+        env=env,
     )
 
 
@@ -654,6 +664,42 @@ ARGV_CASES = [
     argv_case("input-missing", ("compile", "nope.in", *LOCAL), "nope.in"),
     argv_case("input-directory", ("compile", "reqs.in", *LOCAL), "reqs.in", dirs=("reqs.in",)),
     argv_case(
+        "input-dangling-symlink",
+        ("compile", "requirements.in", *LOCAL),
+        "requirements.in",
+        files={},
+        links={"requirements.in": "gone.in"},
+    ),
+    argv_case(
+        "input-symlink-loop",
+        ("compile", "requirements.in", *LOCAL),
+        "requirements.in",
+        files={},
+        links={"requirements.in": "requirements.in"},
+    ),
+    argv_case(
+        "include-symlink-loop",
+        compile_in(),
+        "requirements.in:1:",
+        "loop.in",
+        files={"requirements.in": "-r loop.in\n"},
+        links={"loop.in": "loop.in"},
+    ),
+    argv_case(
+        "env-pip-index-url-not-a-url",
+        ("compile", "requirements.in", *TARGET),
+        "PIP_INDEX_URL",
+        "not-a-url",
+        env={"PIP_INDEX_URL": "not-a-url"},
+    ),
+    argv_case(
+        "env-pip-extra-index-url-ftp",
+        ("compile", "requirements.in", *LOCAL, *TARGET),
+        "PIP_EXTRA_INDEX_URL",
+        "ftp://127.0.0.1/simple",
+        env={"PIP_EXTRA_INDEX_URL": "ftp://127.0.0.1/simple"},
+    ),
+    argv_case(
         "input-empty-name",
         ("compile", "", "-o", "out.txt", *LOCAL),
         "''",
@@ -851,6 +897,13 @@ PYPROJECT_CASES = [
         settings('dockerfile = "Dockerfile"\n').replace('python-version = "3.11"\n', ""),
         "Dockerfile",
         extra={"Dockerfile": "FROM alpine:3.20\n"},
+    ),
+    project_case(
+        "dockerfile-is-a-directory",
+        settings('dockerfile = "docker"\n').replace('python-version = "3.11"\n', ""),
+        "pyproject.toml:5:",
+        "docker",
+        dirs=("docker",),
     ),
     project_case(
         "overrides-string", settings('overrides = "six==1.0"\n'), "pyproject.toml:6:", "overrides"
@@ -1072,6 +1125,13 @@ PYPROJECT_CASES = [
         argv=("override", "add", "six==1.0"),
     ),
     project_case(
+        "override-list-pyproject-is-a-directory",
+        settings(""),
+        "conf",
+        argv=("override", "list", "--pyproject", "conf"),
+        dirs=("conf",),
+    ),
+    project_case(
         "override-list-missing-pyproject",
         settings(""),
         "nope.toml",
@@ -1096,6 +1156,7 @@ def output_case(
     exit: int = 2,
     files: Mapping[str, Content] = REQ,
     dirs: tuple[str, ...] = (),
+    links: Mapping[str, str] = _NO_LINKS,
     writes: tuple[str, ...] = (),
     prepare: PathAction | None = None,
     xfail: str | None = None,
@@ -1107,6 +1168,7 @@ def output_case(
         stderr=stderr,
         files=files,
         dirs=dirs,
+        links=links,
         writes=writes,
         prepare=prepare,
         xfail=xfail,
@@ -1190,6 +1252,19 @@ OUTPUT_CASES = [
         ("-o", "constraints.txt"),
         "constraints.txt",
         files={"requirements.in": "-c constraints.txt\napp\n", "constraints.txt": "six<2\n"},
+    ),
+    output_case(
+        "symlink-to-the-input",
+        ("-o", "lock.txt"),
+        "lock.txt",
+        links={"lock.txt": "requirements.in"},
+    ),
+    output_case(
+        "symlink-to-a-directory",
+        ("-o", "lock.txt"),
+        "lock.txt",
+        dirs=("out",),
+        links={"lock.txt": "out"},
     ),
     output_case(
         "equals-the-override-file",

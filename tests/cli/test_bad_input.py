@@ -239,6 +239,8 @@ class Runner:
 def _write_files(case: Case, sandbox: Sandbox) -> None:
     for name in case.dirs:
         (sandbox.work / name).mkdir(parents=True, exist_ok=True)
+    for name, points_to in case.links.items():
+        (sandbox.work / name).symlink_to(points_to)
     for name, content in case.files.items():
         target = sandbox.work / name
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -373,7 +375,9 @@ def test_bad_input(case: Case, case_runs: dict[str, CaseRun]) -> None:
         )
 
 
-def test_the_corpus_is_large_and_its_ids_unique() -> None:
+def test_the_corpus_is_large_and_every_failure_says_where() -> None:
     ids = [case.id for case in CASES]
     assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
     assert len(ids) >= 150
+    assert {case.exit for case in CASES} <= {0, 1, 2, 3}  # the README's codes; never 4
+    assert [case.id for case in CASES if case.exit != 0 and not case.stderr] == []
