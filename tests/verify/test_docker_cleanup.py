@@ -30,7 +30,15 @@ def slow_project(tmp_path: Path) -> Path:
 
 def _start(project: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "lockctl", "verify", "--dockerfile", "Dockerfile", "requirements.txt"],
+        [
+            sys.executable,
+            "-m",
+            "lockctl",
+            "verify",
+            "--dockerfile",
+            "Dockerfile",
+            "requirements.txt",
+        ],
         cwd=project,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
         stdout=subprocess.PIPE,
@@ -73,7 +81,9 @@ def test_a_timeout_during_a_build_is_exit_3_and_removes_everything(
     slow_project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(slow_project)
-    code = main(["-q", "verify", "--dockerfile", "Dockerfile", "--timeout", "8", "requirements.txt"])
+    code = main(
+        ["-q", "verify", "--dockerfile", "Dockerfile", "--timeout", "8", "requirements.txt"]
+    )
     assert code == 3
     assert "the build ran past the time allowed (8s)" in capsys.readouterr().err
 

@@ -34,7 +34,9 @@ def _kinds(lock: dict[str, Any]) -> list[str]:
 def test_good_missing_conflicting_and_unimportable_locks(
     tmp_path: Path, stack: IndexServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    good = write_lock(tmp_path / "good.txt", ("app==1.0", "-r requirements.in"), ("helper==1.0", "app"))
+    good = write_lock(
+        tmp_path / "good.txt", ("app==1.0", "-r requirements.in"), ("helper==1.0", "app")
+    )
     missing = write_lock(tmp_path / "missing.txt", ("app==1.0", "-r requirements.in"))
     conflict = write_lock(
         tmp_path / "conflict.txt",
@@ -44,7 +46,9 @@ def test_good_missing_conflicting_and_unimportable_locks(
     )
     broken = write_lock(tmp_path / "broken.txt", ("broken==1.0", "-r requirements.in"))
 
-    code, report = _verify(capsys, "-i", stack.simple_url, *map(str, (good, missing, conflict, broken)))
+    code, report = _verify(
+        capsys, "-i", stack.simple_url, *map(str, (good, missing, conflict, broken))
+    )
 
     assert code == 1
     by_lock = {Path(lock["lock"]).name: lock for lock in report["locks"]}

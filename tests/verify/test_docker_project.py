@@ -22,7 +22,9 @@ pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    write_lock(tmp_path / "requirements.txt", ("app==1.0", "-r requirements.in"), ("helper==1.0", "app"))
+    write_lock(
+        tmp_path / "requirements.txt", ("app==1.0", "-r requirements.in"), ("helper==1.0", "app")
+    )
     return tmp_path
 
 
@@ -80,7 +82,9 @@ def test_a_dockerfile_that_installs_other_versions_is_drift_with_its_install_lin
     )
     assert code == 1
     assert "the image does not install the lock:" in out
-    table = [line.split() for line in out.splitlines() if line.startswith("    ") and "|" not in line]
+    table = [
+        line.split() for line in out.splitlines() if line.startswith("    ") and "|" not in line
+    ]
     assert ["helper", "1.0", "2.0", "different"] in table
     assert ["needy", "-", "1.0", "extra"] in table
     assert f"{dockerfile}:4: RUN python -m pip install --no-cache-dir \\" in out
