@@ -24,7 +24,7 @@ from lockctl.urls import redact_text
 from lockctl.verify.report import Phase, VerifyFinding, VerifyReport
 from lockctl.verify.runtime import BuildFailure, BuildOutput, BuildStep
 
-__all__ = ["render_reports", "run_verify"]
+__all__ = ["VerifyProgress", "render_report", "render_reports", "run_verify"]
 
 _PHASES = {
     "build": "building on {subject}",
@@ -34,7 +34,7 @@ _PHASES = {
 
 
 def run_verify(command: VerifyCommand, out: TextIO, *, quiet: bool, verbose: bool) -> int:
-    progress = _Progress(sys.stderr, quiet=quiet, verbose=verbose)
+    progress = VerifyProgress(sys.stderr, quiet=quiet, verbose=verbose)
     try:
         reports = verify_locks(command, Path.cwd(), environ=os.environ, on_event=progress)
     finally:
@@ -52,7 +52,7 @@ def run_verify(command: VerifyCommand, out: TextIO, *, quiet: bool, verbose: boo
     return 0 if all(report.ok for report in reports) else 1
 
 
-class _Progress:
+class VerifyProgress:
     def __init__(self, stream: TextIO, *, quiet: bool, verbose: bool) -> None:
         self._stream = stream
         self._quiet = quiet
@@ -123,15 +123,20 @@ def _where(report: VerifyReport) -> str:
 
 def _summary(report: VerifyReport) -> str:
     check = [f for f in report.findings if f.kind not in ("import-failed",) and not f.drift]
-    parts = [f"{report.pins} pins", f"{report.installed} distributions installed"]
+    parts = [_count(report.pins, "pin"), f"{_count(report.installed, 'distribution')} installed"]
     failing = [f for f in check if f.fails]
-    parts.append("pip check: clean" if not failing else f"pip check: {len(failing)} problems")
+    parts.append("pip check: clean" if not failing else f"pip check: {_count(failing, 'problem')}")
     failed_imports = sum(1 for f in report.findings if f.kind == "import-failed")
     if report.imports_checked:
         parts.append(
             f"imports: {report.imports_checked - failed_imports}/{report.imports_checked} ok"
         )
     return ", ".join(parts)
+
+
+def _count(items: int | Sequence[object], noun: str) -> str:
+    count = items if isinstance(items, int) else len(items)
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _finding(finding: VerifyFinding) -> str:
@@ -197,9 +202,10 @@ def _install_lines(report: VerifyReport) -> list[str]:
 
 def _build_failure(failure: BuildFailure, report: VerifyReport) -> list[str]:
     step = failure.step
-    where = (
-        f"step {step.number}/{step.total}: {step.instruction}" if step else "before the first step"
-    )
+    where = f"step {step.number}/{step.total}" if step else "before the first step"
+    if report.failed_instruction is not None and report.dockerfile is not None:
+        where += f" ({shown_path(report.dockerfile)} line {report.failed_instruction.line})"
+    where += f": {step.instruction}" if step else ""
     lines = [f"  the build failed at {where}", f"  {failure.message}"]
     if failure.log:
         lines.append(f"  the last {len(failure.log)} lines of the step's log:")
