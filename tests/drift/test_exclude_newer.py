@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,10 +47,10 @@ def compile_then_publish(project: Path, index: IndexServer) -> None:
     publish(index, "1.2", 1)
 
 
-def drift_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, object]:
+def drift_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, Any]:
     capsys.readouterr()
     assert main(["drift", "requirements.txt", "--format", "json", *argv]) == 1
-    report: dict[str, object] = json.loads(capsys.readouterr().out)
+    report: dict[str, Any] = json.loads(capsys.readouterr().out)
     return report
 
 
@@ -60,12 +61,12 @@ def test_releases_younger_than_the_cool_down_are_ignored(
     week = (datetime.now(timezone.utc) - timedelta(days=7)).strftime("%Y-%m-%d")
     for cool_down in ("7d", "1w", "168h", week):
         report = drift_json(capsys, "--exclude-newer", cool_down)
-        (lock,) = report["locks"]  # type: ignore[attr-defined]
+        (lock,) = report["locks"]
         assert [(f["kind"], f["latest"]) for f in lock["findings"]] == [("outdated", "1.1")]
         assert lock["recompile"]["moves"] == [{"name": "lib", "from": "1.0", "to": "1.1"}]
         assert lock["exclude_newer_not_applied"] == []
         assert isinstance(report["exclude_newer"], str) and report["exclude_newer"].endswith("Z")
-    (lock,) = drift_json(capsys)["locks"]  # type: ignore[misc]
+    (lock,) = drift_json(capsys)["locks"]
     assert [(f["kind"], f["latest"]) for f in lock["findings"]] == [("outdated", "1.2")]
 
 
@@ -75,7 +76,7 @@ def test_an_index_without_upload_times_says_the_filter_was_not_applied(
     html_only = make_index(formats={"html"})  # PEP 503 pages carry no upload times
     compile_then_publish(project, html_only)
     report = drift_json(capsys, "--exclude-newer", "7d")
-    (lock,) = report["locks"]  # type: ignore[attr-defined]
+    (lock,) = report["locks"]
     assert [(f["kind"], f["latest"]) for f in lock["findings"]] == [("outdated", "1.2")]
     assert lock["exclude_newer_not_applied"] == ["lib"]
     capsys.readouterr()

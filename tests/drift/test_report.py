@@ -60,7 +60,10 @@ def test_the_json_report_lists_exactly_what_changed(
         for name in ("app", "dropped", "lib", "old", "tool", "vuln")
         if line.startswith(f"{name}==")
     }
-    pin = lambda name: {"name": name, "version": "1.0", "line": lines[name]}  # noqa: E731
+
+    def pin(name: str) -> dict[str, Any]:
+        return {"name": name, "version": "1.0", "line": lines[name]}
+
     assert findings(report) == [
         {
             "kind": "vulnerable",
