@@ -25,7 +25,7 @@ from lockctl.errors import IndexFailure
 from lockctl.events import CacheEntryCorrupt, CacheUnusable
 from lockctl.index import DistributionFile, IndexClient, ProjectPage
 from lockctl.index.cache import Cache
-from lockctl.index.cachefiles import STRAY_AFTER
+from lockctl.index.cachefiles import STRAY_AFTER, EntryStore
 from tests.index.helpers import EventLog, make_client
 from tests.support.dists import make_wheel
 from tests.support.indexserver import IndexServer
@@ -368,3 +368,17 @@ def test_a_cache_without_permissions_is_reported_once(
             (cache / folder).chmod(0o755)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["None", repr([("CacheUnusable", reason, readable)])]
+
+
+def test_clearing_a_file_in_the_way_spares_a_folder_made_since(tmp_path: Path) -> None:
+    # Two threads meet the same file where a shard folder should be: the first removes it and
+    # writes its entry into a new folder there; the second, late, must not remove that folder.
+    events = EventLog()
+    store = EntryStore(tmp_path, reporter=events)
+    assert store.write("names", "https://index.test/simple/", {}, b"{}")
+    shard = store.path("names", "https://index.test/simple/").parent
+    for _ in range(2):
+        store.discard(shard, "a file where a folder of the cache should be")
+    assert store.read("names", "https://index.test/simple/") is not None
+    assert _corrupt(events) == {shard: "a file where a folder of the cache should be"}
+    assert len(events) == 1  # met twice, reported once

@@ -69,6 +69,7 @@ class EntryStore:
         self.writable = True
         self._lock = threading.Lock()
         self._warned = False
+        self._reported: set[Path] = set()
         self._temporary_ready = False
         self._open()
 
@@ -106,18 +107,33 @@ class EntryStore:
         self.hits += 1
         return entry
 
-    def discard(self, path: Path, reason: str) -> None:
-        """Report a damaged entry and remove it: it is a miss, and fetched again."""
+    def discard(self, path: Path, reason: str, *, folder: bool = False) -> None:
+        """Report a damaged entry and remove it: it is a miss, and fetched again.
+
+        ``folder``: what is in the entry's place is a folder, removed with all it holds.
+        Otherwise only a file is removed: a file that stood where a folder should be may be
+        a folder again by now, made by another thread for the entries it writes.
+        """
         self.misses += 1
-        self.reporter(CacheEntryCorrupt(path=path, reason=reason))
-        self._remove(path)
+        with self._lock:
+            reported = path in self._reported
+            self._reported.add(path)
+        if not reported:  # threads that meet the same damage report it once
+            self.reporter(CacheEntryCorrupt(path=path, reason=reason))
+        if path != self.root and self.root not in path.parents:
+            return  # never anything outside the cache
+        with contextlib.suppress(OSError):  # gone already, a folder now, or a read-only cache
+            if not folder:
+                path.unlink()
+            elif _is_dir(path) and not path.is_symlink():
+                shutil.rmtree(path)
 
     def _unreadable(self, path: Path, exc: OSError) -> None:
         if exc.errno == errno.ENOTDIR:  # a file where one of the entry's folders should be
             if not self._clear_way(path):
                 self.misses += 1
         elif exc.errno == errno.EISDIR:
-            self.discard(path, "a folder where the entry should be")
+            self.discard(path, "a folder where the entry should be", folder=True)
         elif exc.errno in (errno.EACCES, errno.EPERM) and not os.access(
             self.root, os.R_OK | os.X_OK
         ):
@@ -205,19 +221,9 @@ class EntryStore:
                 self._temporary_ready = False
                 return True
         if _is_dir(path) and not path.is_symlink():
-            self.discard(path, "a folder where the entry should be")
+            self.discard(path, "a folder where the entry should be", folder=True)
             return True
         return False
-
-    def _remove(self, path: Path) -> None:
-        """Remove an entry (or what stands in its place), never anything outside the cache."""
-        if path != self.root and self.root not in path.parents:
-            return
-        with contextlib.suppress(OSError):  # gone already, or the cache is read-only
-            if _is_dir(path) and not path.is_symlink():
-                shutil.rmtree(path)
-            else:
-                path.unlink(missing_ok=True)
 
     def _unusable(self, reason: str, *, readable: bool) -> None:
         with self._lock:
