@@ -97,4 +97,4 @@ def test_a_base_image_that_is_not_there_is_bad_input_and_no_registry_is_asked(
     err = capsys.readouterr().err
     assert code == 2
     assert "the image lockctl-no-such-image:1 is not on the engine at" in err
-    assert "no registry was asked" in err and "scripts/docker-engine.sh" in err
+    assert "lockctl asks no registry for it" in err and "scripts/docker-engine.sh" in err

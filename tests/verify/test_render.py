@@ -80,3 +80,22 @@ def test_a_failed_build_names_the_step_its_line_and_the_end_of_its_log() -> None
         "total": 4,
         "instruction": "RUN pip install mlflow==3.4.0",
     }
+
+
+def test_credentials_in_an_index_url_are_never_shown() -> None:
+    step = BuildStep(
+        number=4,
+        total=5,
+        instruction="RUN PIP_INDEX_URL=https://ci:s3cret@index.example/simple/ python -m pip install",
+    )
+    report = VerifyReport(
+        lock=LOCK,
+        mode="lock-only",
+        sandbox="container",
+        where="a container",
+        build_failure=BuildFailure(step=step, message="exit 1"),
+    )
+    stream = io.StringIO()
+    VerifyProgress(stream, quiet=False, verbose=True)(step)
+    for shown in (render_report(report), stream.getvalue()):
+        assert "s3cret" not in shown and "ci:****@index.example" in shown

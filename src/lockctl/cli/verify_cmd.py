@@ -45,8 +45,7 @@ def run_verify(command: VerifyCommand, out: TextIO, *, quiet: bool, verbose: boo
             "ok": all(report.ok for report in reports),
             "locks": [report.to_dict() for report in reports],
         }
-        json.dump(document, out, indent=2)
-        out.write("\n")
+        out.write(redact_text(json.dumps(document, indent=2)) + "\n")  # index URLs in steps
     else:
         out.write(render_reports(reports))
     return 0 if all(report.ok for report in reports) else 1

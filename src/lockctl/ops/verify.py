@@ -36,9 +36,9 @@ VerifyEvent = Phase | BuildEvent
 RuntimeFactory = Callable[[Mapping[str, str], str], ContainerRuntime]
 _IMPORT_TIMEOUT = 60.0  # seconds for one module's import, in a fresh interpreter
 _IMAGE_HINT = (
-    "no registry was asked (none is reachable from these machines): build the image "
-    "locally, e.g. with scripts/docker-engine.sh from lockctl's repository, which builds "
-    "lockctl-test-base:bookworm and tags it python:3.11-slim; or pass another --base-image"
+    "lockctl asks no registry for it: build or load the image on this engine "
+    "(scripts/docker-engine.sh in lockctl's repository builds a Debian bookworm one, "
+    "lockctl-test-base:bookworm, also tagged python:3.11-slim), or pass another --base-image"
 )
 
 
@@ -161,10 +161,19 @@ def _verify(
     )
     leftovers: tuple[str, ...] = ()
     try:
-        on_event(Phase(kind="build", lock=plan.lock_path, subject=plan.base_image or "venv"))
+        subject = plan.base_image if command.sandbox == "container" else sandbox.description
+        on_event(Phase(kind="build", lock=plan.lock_path, subject=subject or ""))
         failure = sandbox.prepare(on_event=on_event, deadline=deadline)
         if failure is not None:
-            report = replace(report, build_failure=failure, install_lines=plan.install_lines)
+            failed = None
+            if plan.dockerfile is not None and failure.step is not None:
+                failed = plan.dockerfile.find(failure.step.instruction)
+            report = replace(
+                report,
+                build_failure=failure,
+                failed_instruction=failed,
+                install_lines=plan.install_lines,
+            )
         else:
             report = _probe(command, plan, sandbox, deadline, on_event, report)
         report = replace(report, kept=sandbox.kept)

@@ -87,7 +87,7 @@ class BuildLog:
             self.step = BuildStep(
                 number=int(step["number"]),
                 total=int(step["total"]),
-                instruction=step["instruction"].strip(),
+                instruction=" ".join(step["instruction"].split()),
             )
             self.step_lines.clear()
             self._cached = False

@@ -119,8 +119,16 @@ class Dockerfile:
         """The images the build starts from (not its own stages, not ``scratch``)."""
         stages = self.chosen_stages(build_args, target)
         names = {s.name.lower() for s in stages if s.name}
-        found = [s.image for s in stages if s.image.lower() not in names | {"scratch"}]
+        found = [s.image for s in stages if s.image and s.image.lower() not in names | {"scratch"}]
         return tuple(dict.fromkeys(found))
+
+    def find(self, instruction: str) -> Instruction | None:
+        """The instruction a build step names (the builder joins continuation lines)."""
+        wanted = " ".join(instruction.split()).lower()
+        for candidate in self.instructions:
+            if " ".join(f"{candidate.keyword} {candidate.arguments}".split()).lower() == wanted:
+                return candidate
+        return None
 
     def install_lines(self) -> tuple[Instruction, ...]:
         """The RUN instructions that install packages (pip, uv, pip-sync, poetry, conda)."""

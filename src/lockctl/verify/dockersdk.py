@@ -1,10 +1,8 @@
 """``ContainerRuntime`` over the docker SDK: the one module of lockctl that imports ``docker``.
 
-The engine is the one the Docker command line would use (``lockctl.verify.endpoint``:
-``DOCKER_HOST``, ``DOCKER_CONTEXT`` or the current context, the default socket), so a remote
-engine or podman's Docker-compatible socket works. Builds and containers use the host's
-network: these machines run dockerd without a bridge, and pip inside must reach a loopback
-index.
+The engine is the one the Docker command line would use (``lockctl.verify.endpoint``).
+Builds and containers use the host's network: an engine may run without a bridge, and pip
+inside may need a loopback index or the host's proxy.
 
 A build runs in a worker thread while the caller's thread waits on a queue, so ``--timeout``,
 Ctrl-C and SIGTERM are seen at once; stopping a build shuts its connection down, which is how
@@ -18,9 +16,11 @@ from __future__ import annotations
 
 import contextlib
 import queue
+import re
 import socket
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ from docker.tls import TLSConfig
 from lockctl.errors import ContainerFailure, ContainerTimeout, EngineUnavailable
 
 from .buildstream import BuildLog
-from .endpoint import EngineEndpoint, find_endpoint
+from .endpoint import START_HINT, EngineEndpoint, find_endpoint
 from .runtime import (
     RUN_LABEL,
     BuildEvent,
@@ -49,11 +49,7 @@ _API_TIMEOUT = 60  # seconds for one ordinary API call (inspect, create, remove)
 _POLL = 0.2  # how often a waiting thread looks at the deadline
 _GONE_WAIT = 15.0  # after a cancelled build: how long to wait for its container to go
 _END = object()
-_START_HINT = (
-    "start one: as root, scripts/docker-engine.sh in lockctl's repository (or "
-    "'dockerd --bridge=none --iptables=false --ip6tables=false'), point DOCKER_HOST at a "
-    "running engine, or verify in a throwaway virtual environment with --sandbox venv"
-)
+_OS_ERROR = re.compile(r"\[Errno -?\d+\] [^'\")\]]+")
 
 
 class _BuildClient(docker.APIClient):  # type: ignore[misc]
@@ -100,11 +96,11 @@ class DockerRuntime:
             builder = _BuildClient(timeout=_API_TIMEOUT, version=client.api.api_version, **kwargs)
         except (DockerException, OSError) as exc:
             raise EngineUnavailable(
-                f"no container engine answers at {endpoint.describe()}",
+                f"no container engine answers at {endpoint.describe()}: {_reason(exc)}",
                 endpoint=endpoint.url,
                 source=endpoint.source,
                 reason=_reason(exc),
-                hint=_START_HINT,
+                hint=START_HINT,
             ) from None
         return cls(client=client, builder=builder, endpoint=endpoint, run_id=run_id)
 
@@ -146,6 +142,8 @@ class DockerRuntime:
         try:
             while (item := self._next(messages, deadline, "the build")) is not _END:
                 if isinstance(item, BaseException):
+                    if deadline.remaining() < 1.0:  # the socket's timeout is the deadline's
+                        raise self._timeout(deadline, "the build") from None
                     raise self._failure("the build could not run", item) from None
                 if isinstance(item, dict):
                     for event in log.feed(item):
@@ -155,6 +153,7 @@ class DockerRuntime:
         except BaseException:
             self._builder.cut()
             worker.join(timeout=_GONE_WAIT)
+            _drain(messages, log)  # step images committed before the cut: cleanup needs them
             raise
         if log.error is not None or log.image_id is None:
             return log.failure()
@@ -208,7 +207,7 @@ class DockerRuntime:
                 left += self._remove_image(log.image_id)
             if not kept:  # a kept image needs its step images: they are its layers
                 for image_id in reversed(log.images):
-                    left += self._remove_image(image_id, missing_ok=True)
+                    left += self._remove_image(image_id, quiet=True)
         left += self._sweep(keep)
         return tuple(dict.fromkeys(left))
 
@@ -278,13 +277,13 @@ class DockerRuntime:
             if pending:
                 time.sleep(_POLL)
 
-    def _remove_image(self, image_id: str, *, missing_ok: bool = False) -> list[str]:
+    def _remove_image(self, image_id: str, *, quiet: bool = False) -> list[str]:
         try:
             self._client.images.remove(image_id, force=False, noprune=False)
         except (ImageNotFound, NotFound):
             return []
         except (DockerException, OSError) as exc:
-            return [] if missing_ok else [f"image {_short(image_id)}: {_reason(exc)}"]
+            return [] if quiet else [f"image {_short(image_id)}: {_reason(exc)}"]
         return []
 
     def _sweep(self, keep: frozenset[str]) -> list[str]:
@@ -296,9 +295,10 @@ class DockerRuntime:
                 self._remove_container(container.id)
                 if container.id in self._containers:
                     left.append(f"container {_short(container.id)}")
+            if keep:  # a kept image's layers carry the label too: they stay with it
+                return left
             for image in self._client.images.list(all=True, filters=label):
-                if image.id not in keep and not _parent_of_kept(image.id, keep, self._client):
-                    left += self._remove_image(image.id)
+                left += self._remove_image(image.id)
         except (DockerException, OSError) as exc:
             left.append(f"could not list what is left: {_reason(exc)}")
         return left
@@ -333,22 +333,10 @@ def _client_kwargs(endpoint: EngineEndpoint, environ: Mapping[str, str]) -> dict
     return {"base_url": endpoint.url, "tls": tls}
 
 
-def _parent_of_kept(image_id: str, keep: frozenset[str], client: Any) -> bool:
-    """A step image of a kept image is one of its layers: it stays with it."""
-    for kept in keep:
-        with contextlib.suppress(DockerException, OSError):
-            if any(layer == image_id for layer in _ancestors(client, kept)):
-                return True
-    return False
-
-
-def _ancestors(client: Any, image_id: str) -> list[str]:
-    found: list[str] = []
-    parent = client.api.inspect_image(image_id).get("Parent") or ""
-    while parent and len(found) < 200:
-        found.append(parent)
-        parent = client.api.inspect_image(parent).get("Parent") or ""
-    return found
+def _drain(messages: queue.Queue[object], log: BuildLog) -> None:
+    while not messages.empty():
+        if isinstance(item := messages.get_nowait(), dict):
+            deque(log.feed(item), maxlen=0)
 
 
 def _short(identifier: str) -> str:
@@ -356,5 +344,7 @@ def _short(identifier: str) -> str:
 
 
 def _reason(exc: BaseException) -> str:
+    """The gist of an SDK error: requests wraps the OS's reason in three layers of repr."""
     text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0][:300]
+    os_error = _OS_ERROR.search(text)
+    return os_error[0].strip() if os_error else text.splitlines()[0][:300]

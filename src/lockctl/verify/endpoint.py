@@ -27,9 +27,14 @@ from typing import Any
 
 from lockctl.errors import UsageError
 
-__all__ = ["DEFAULT_SOCKET", "EngineEndpoint", "find_endpoint"]
+__all__ = ["DEFAULT_SOCKET", "START_HINT", "EngineEndpoint", "find_endpoint"]
 
 DEFAULT_SOCKET = "unix:///var/run/docker.sock"
+START_HINT = (
+    "start one: as root, scripts/docker-engine.sh in lockctl's repository (or "
+    "'dockerd --bridge=none --iptables=false --ip6tables=false'), point DOCKER_HOST at a "
+    "running engine, or verify in a throwaway virtual environment with --sandbox venv"
+)  # when none answers
 _DEFAULT_CONTEXT = "default"  # the Docker CLI's name for "no context": DOCKER_HOST or the socket
 
 

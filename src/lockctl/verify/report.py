@@ -98,6 +98,7 @@ class VerifyReport:
     imports_checked: int = 0
     findings: tuple[VerifyFinding, ...] = ()
     build_failure: BuildFailure | None = None
+    failed_instruction: Instruction | None = None  # the project Dockerfile's failing line
     install_lines: tuple[Instruction, ...] = ()  # the project Dockerfile's, quoted on drift
     kept: str | None = None  # --keep: the image tag (or folder)
     leftovers: tuple[str, ...] = ()  # what cleanup could not remove
@@ -126,6 +127,9 @@ class VerifyReport:
             "imports_checked": self.imports_checked,
             "findings": [finding.to_dict() for finding in self.findings],
             "build_failure": self.build_failure.to_dict() if self.build_failure else None,
+            "failed_instruction": (
+                self.failed_instruction.to_dict() if self.failed_instruction else None
+            ),
             "install_lines": [line.to_dict() for line in self.install_lines],
             "kept": self.kept,
             "leftovers": list(self.leftovers),
