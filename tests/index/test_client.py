@@ -421,3 +421,17 @@ def test_allow_build_learns_metadata_by_building_the_sdist(
         metadata = client.metadata(_file(client, "built", "1.0"))
         assert client.sources == {"build": 1}
     assert [str(r) for r in metadata.requires_dist] == ["attrs>=22"]
+
+
+def test_a_failing_project_list_only_costs_the_suggestions(
+    make_index: IndexFactory, tmp_path: Path
+) -> None:
+    broken, working = make_index(), make_index()
+    working.add(make_wheel("requests", "1.0"))
+    broken.inject("/simple/", Status(500), times=None)
+    with make_client([broken.simple_url, working.simple_url], cache_dir=tmp_path) as client:
+        assert client.project_names() == ["requests"]
+    assert broken.count("/simple/") == 4  # asked, retried, given up on: no error
+    with make_client([working.simple_url], cache_dir=tmp_path / "empty", offline=True) as client:
+        assert client.project_names() == []  # offline: no list is asked for
+    assert working.count("/simple/") == 1

@@ -27,7 +27,7 @@ from types import TracebackType
 from packaging.utils import NormalizedName, canonicalize_name
 
 from lockctl.defaults import MAX_REQUESTS
-from lockctl.errors import IndexResponseError, LockctlError, OfflineMiss
+from lockctl.errors import IndexFailure, IndexResponseError, LockctlError, OfflineMiss
 from lockctl.index.cache import Cache, CachedPage, is_cacheable, url_key
 from lockctl.index.coremeta import CoreMetadata
 from lockctl.index.fetcher import Fetcher
@@ -235,16 +235,25 @@ class IndexClient:
         return self._page_reader.read(url, name, response)
 
     def project_names(self) -> list[str]:
-        """Every project name the indexes list (their root pages): for "did you mean"."""
+        """Every project name the indexes list (their root pages): for "did you mean".
+
+        Suggestions are a courtesy: an index whose list fails, or is not cached offline, only
+        adds no names (the error being explained is the one that counts).
+        """
         names: list[str] = []
         for index in self.settings.indexes:
             cacheable = is_cacheable(index)
             cached = self.cache.get_names(url_key(index)) if cacheable else None
             if cached is None:
-                response = self.fetcher.get(index, headers={"Accept": ACCEPT_HEADER})
-                cached = (
-                    list_project_names(response.content_type, response.body) if response.ok else []
-                )
+                if self.options.offline and cacheable:
+                    continue
+                try:
+                    response = self.fetcher.get(index, headers={"Accept": ACCEPT_HEADER})
+                except IndexFailure:
+                    continue
+                if not response.ok:
+                    continue
+                cached = list_project_names(response.content_type, response.body)
                 if cacheable:
                     self.cache.put_names(url_key(index), cached)
             names += cached
