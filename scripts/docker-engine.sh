@@ -69,6 +69,11 @@ start_engine() {
     command -v dockerd >/dev/null 2>&1 || install_packages
     say "starting dockerd (log: $dockerd_log)"
     as_root mkdir -p "$(dirname "$dockerd_log")"
+    # A dockerd that was killed leaves its pid file, and a new one refuses to start over it.
+    local pidfile=/var/run/docker.pid
+    if [ -f "$pidfile" ] && ! kill -0 "$(cat "$pidfile" 2>/dev/null)" 2>/dev/null; then
+        as_root rm -f "$pidfile"
+    fi
     # setsid: the engine outlives this script and is not killed with its process group;
     # 9>&-: it must not inherit (and hold forever) this script's lock.
     as_root setsid -f dockerd --bridge=none --iptables=false --ip6tables=false \
