@@ -25,8 +25,6 @@ from lockctl.ops.drift_findings import Blocker, DriftFinding, DriftReport, LockD
 __all__ = [
     "describe_blocker",
     "describe_finding",
-    "describe_moves",
-    "recompile_line",
     "render_table",
     "run_drift",
     "summary",
@@ -146,7 +144,7 @@ def describe_blocker(blocker: Blocker) -> str:
     return f"{label}{blocker.requirement} ({where})"
 
 
-def describe_moves(moves: tuple[PinMove, ...]) -> str:
+def _moves(moves: tuple[PinMove, ...]) -> str:
     return ", ".join(_move(move) for move in moves)
 
 
@@ -158,7 +156,7 @@ def _move(move: PinMove) -> str:
     return f"{move.name} {move.old} -> {move.new}"
 
 
-def recompile_line(lock: LockDrift) -> str:
+def _recompile_line(lock: LockDrift) -> str:
     recompile = lock.recompile
     if recompile.status == "unknown":
         return f"compile --upgrade: unknown ({recompile.error})"
@@ -167,7 +165,7 @@ def recompile_line(lock: LockDrift) -> str:
     done = "updated" if recompile.written else "would move"
     if not recompile.moves:
         return "compile --upgrade: resolves, no pin moves"
-    return f"compile --upgrade: resolves; {done} {describe_moves(recompile.moves)}"
+    return f"compile --upgrade: resolves; {done} {_moves(recompile.moves)}"
 
 
 def _plural(count: int, word: str) -> str:
@@ -196,7 +194,7 @@ def render_table(report: DriftReport) -> str:
             lines += _columns([("package", "pinned", "finding", "details"), *rows])
         else:
             lines.append("  every pin is current")
-        lines.append(f"  {recompile_line(lock)}")
+        lines.append(f"  {_recompile_line(lock)}")
         for finding in lock.findings:
             if finding.conflict is not None:
                 explained = render_conflict(finding.conflict.conflict)

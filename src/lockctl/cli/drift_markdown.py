@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from lockctl.cli.conflicts import render_conflict
-from lockctl.cli.drift_cmd import describe_blocker, summary
+from lockctl.cli.drift_cmd import describe_blocker, describe_finding, summary
 from lockctl.ops.commands import DRIFT_KINDS, DriftKind
 from lockctl.ops.cooldown import format_instant
 from lockctl.ops.drift_findings import DriftFinding, DriftReport, LockDrift
@@ -99,8 +99,6 @@ def _vulnerable(finding: DriftFinding) -> Sequence[str]:
 
 
 def _gone(finding: DriftFinding) -> Sequence[str]:
-    from lockctl.cli.drift_cmd import describe_finding
-
     return (describe_finding(finding),)
 
 
