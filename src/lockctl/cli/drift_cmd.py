@@ -25,6 +25,7 @@ from lockctl.ops.drift_findings import Blocker, DriftFinding, DriftReport, LockD
 __all__ = [
     "describe_blocker",
     "describe_finding",
+    "explain_unresolvable",
     "render_table",
     "run_drift",
     "summary",
@@ -144,6 +145,18 @@ def describe_blocker(blocker: Blocker) -> str:
     return f"{label}{blocker.requirement} ({where})"
 
 
+def explain_unresolvable(finding: DriftFinding) -> str:
+    """Why a fresh compile does not resolve: the conflict explained as compile explains it."""
+    from lockctl.cli.conflicts import render_conflict
+
+    if finding.conflict is not None:
+        return render_conflict(finding.conflict.conflict)
+    return (
+        f"error: {finding.name} is on no index any more: {finding.requirement} "
+        f"(required by {finding.required_by})"
+    )
+
+
 def _moves(moves: tuple[PinMove, ...]) -> str:
     return ", ".join(_move(move) for move in moves)
 
@@ -176,8 +189,6 @@ def _plural(count: int, word: str) -> str:
 
 
 def render_table(report: DriftReport) -> str:
-    from lockctl.cli.conflicts import render_conflict
-
     lines: list[str] = []
     for lock in report.locks:
         lines.append(f"{lock.lock} ({lock.target.describe()}, {_plural(lock.pins, 'pin')})")
@@ -196,9 +207,8 @@ def render_table(report: DriftReport) -> str:
             lines.append("  every pin is current")
         lines.append(f"  {_recompile_line(lock)}")
         for finding in lock.findings:
-            if finding.conflict is not None:
-                explained = render_conflict(finding.conflict.conflict)
-                lines += [f"    {line}" for line in explained.splitlines()]
+            if finding.kind == "unresolvable":
+                lines += [f"    {line}" for line in explain_unresolvable(finding).splitlines()]
         if lock.not_filtered:
             lines.append(
                 "  --exclude-newer not applied (the index gives no upload times): "

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from lockctl.cli.conflicts import render_conflict
-from lockctl.cli.drift_cmd import describe_blocker, describe_finding, summary
+from lockctl.cli.drift_cmd import (
+    describe_blocker,
+    describe_finding,
+    explain_unresolvable,
+    summary,
+)
 from lockctl.ops.commands import DRIFT_KINDS, DriftKind
 from lockctl.ops.cooldown import format_instant
 from lockctl.ops.drift_findings import DriftFinding, DriftReport, LockDrift
@@ -72,11 +76,9 @@ def _context(report: DriftReport) -> str:
 
 
 def _unresolvable(lock: LockDrift, finding: DriftFinding) -> str:
-    assert finding.conflict is not None
-    explained = render_conflict(finding.conflict.conflict)
     return (
         f"{_code(str(lock.lock))}: a fresh `lockctl compile --upgrade` does not resolve.\n\n"
-        f"```\n{explained}\n```"
+        f"```\n{explain_unresolvable(finding)}\n```"
     )
 
 

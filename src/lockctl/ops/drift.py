@@ -29,6 +29,7 @@ from lockctl.ops.drift_recompile import DriftPlan, Recompiled, for_real, plan_dr
 from lockctl.ops.package_source import IndexPackageSource
 from lockctl.ops.reconcile_rows import Unreconcilable
 from lockctl.ops.session import open_index
+from lockctl.resolver import UnknownProject
 
 __all__ = ["drift_locks"]
 
@@ -127,7 +128,17 @@ def _lock_drift(
     report = pins[request.output]
     findings = list(report.findings)
     conflict = outcome.conflicts.get(request.output)
-    if conflict is not None:
+    if isinstance(conflict, UnknownProject):
+        findings.append(
+            DriftFinding(
+                kind="unresolvable",
+                name=conflict.name,
+                reason="project-not-found",
+                requirement=str(conflict.requirement),
+                required_by=conflict.required_by,
+            )
+        )
+    elif conflict is not None:
         findings.append(
             DriftFinding(kind="unresolvable", conflict=Unreconcilable(conflict=conflict))
         )

@@ -81,7 +81,9 @@ class DriftFinding:
     file fits the target. vulnerable: the ``advisory``, its ``fixed`` versions, and
     ``fixed_allowed``, the first newer release it does not affect that the inputs allow
     (None: none is; ``blocked_by`` then says what blocks the first one it does not affect).
-    unresolvable: ``conflict``, the resolver's explanation (no pin).
+    unresolvable: ``conflict``, the resolver's explanation (no pin); or, when a project is on
+    no index any more, its ``name``, ``reason`` "project-not-found", the ``requirement`` on it
+    and who it is ``required_by`` (an input line, or a pinned project).
     """
 
     kind: DriftKind
@@ -96,10 +98,13 @@ class DriftFinding:
     fixed: tuple[str, ...] = ()
     fixed_allowed: str | None = None
     conflict: Unreconcilable | None = None
+    requirement: str | None = None
+    required_by: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         facts: dict[str, Any] = {"kind": self.kind}
-        for key in ("name", "version", "line", "latest", "reason", "detail"):
+        keys = ("name", "version", "line", "latest", "reason", "detail", "requirement")
+        for key in (*keys, "required_by"):
             value = getattr(self, key)
             if value is not None:
                 facts[key] = value

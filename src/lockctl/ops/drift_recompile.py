@@ -27,7 +27,7 @@ from lockctl.ops.compile import CompileRequest, CompileResult
 from lockctl.ops.drift_findings import PinMove, Recompile
 from lockctl.ops.layers import LayerConflict, compile_all
 from lockctl.ops.plan import CompilePlan, plan_compile
-from lockctl.resolver import ResolutionConflict
+from lockctl.resolver import ResolutionConflict, UnknownProject
 
 __all__ = ["DriftPlan", "Recompiled", "for_real", "plan_drift", "recompile"]
 
@@ -46,10 +46,14 @@ class DriftPlan:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Recompiled:
-    """The dry run of one plan: per lock, and the results ``--update`` would write."""
+    """The dry run of one plan: per lock, and the results ``--update`` would write.
+
+    ``conflicts``: why a lock does not resolve, the resolver's conflict or a project that no
+    index has any more.
+    """
 
     recompiles: dict[Path, Recompile]
-    conflicts: dict[Path, ResolutionConflict]
+    conflicts: dict[Path, ResolutionConflict | UnknownProject]
     results: tuple[tuple[CompileRequest, CompileResult], ...] = ()
 
 
@@ -165,13 +169,10 @@ def recompile(drift: DriftPlan, reporter: Reporter) -> Recompiled:
     plan, chosen = drift.plan, drift.chosen
     try:
         results = compile_all(plan.requests, jobs=plan.requests[0].command.jobs, reporter=reporter)
-    except ResolutionConflict as conflict:
+    except (ResolutionConflict, UnknownProject) as conflict:
         # The locks whose requirements take part; the others of the workspace cannot be
         # compiled without them, which is no finding of theirs.
-        named = {path.resolve() for path in _conflict_locks(conflict)}
-        hit = {r.output for r in chosen if r.output.resolve() in named} or {
-            r.output for r in chosen
-        }
+        hit = _locks_hit(conflict, drift)
         return Recompiled(
             recompiles={
                 r.output: Recompile(status="unresolvable")
@@ -205,10 +206,18 @@ def recompile(drift: DriftPlan, reporter: Reporter) -> Recompiled:
     )
 
 
-def _conflict_locks(conflict: ResolutionConflict) -> tuple[Path, ...]:
+def _locks_hit(conflict: ResolutionConflict | UnknownProject, drift: DriftPlan) -> set[Path]:
+    """The chosen locks a conflict names (those that pin a project no index has); all of
+    them when it names none."""
+    chosen = drift.chosen
+    if isinstance(conflict, UnknownProject):
+        named = {r.output for r in chosen if conflict.name in drift.locked[r.output].versions()}
+        return named or {r.output for r in chosen}
     if isinstance(conflict, LayerConflict):
-        return conflict.locks
-    return (conflict.lock,) if conflict.lock is not None else ()
+        locks = {path.resolve() for path in conflict.locks}
+    else:
+        locks = {conflict.lock.resolve()} if conflict.lock is not None else set()
+    return {r.output for r in chosen if r.output.resolve() in locks} or {r.output for r in chosen}
 
 
 def _moves(locked: LockedFile, result: CompileResult) -> tuple[PinMove, ...]:
