@@ -107,7 +107,14 @@ def _verify(fake: FakeRuntime, tmp_path: Path, **options: object) -> tuple[Verif
 def test_a_lock_is_built_probed_and_everything_removed(tmp_path: Path) -> None:
     fake = FakeRuntime()
     (report,) = _verify(fake, tmp_path)
-    assert fake.calls == ["exists base:1", "build", "run sha256:built python", "cleanup", "close"]
+    assert fake.calls == [
+        "exists base:1",
+        "close",  # the check before any build
+        "build",
+        "run sha256:built python",
+        "cleanup",
+        "close",
+    ]
     assert "--no-deps" in fake.dockerfile and "FROM base:1" in fake.dockerfile
     assert report.ok is True
     assert fake.kept == frozenset()

@@ -86,7 +86,7 @@ def test_credentials_in_an_index_url_are_never_shown() -> None:
     step = BuildStep(
         number=4,
         total=5,
-        instruction="RUN PIP_INDEX_URL=https://ci:s3cret@index.example/simple/ python -m pip install",
+        instruction="RUN PIP_INDEX_URL=https://ci:s3cret@index.example/simple/ pip install",
     )
     report = VerifyReport(
         lock=LOCK,

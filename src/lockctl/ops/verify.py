@@ -55,19 +55,38 @@ def verify_locks(
     if command.dockerfile is not None and len(command.locks) != 1:
         raise UsageError("--dockerfile compares one image with one lock: give one LOCK")
     plans = [plan_verification(command, lock, cwd, environ) for lock in command.locks]
+    factory = runtime_factory or _docker_runtime
+    if command.sandbox == "container":
+        _check_engine(factory(environ, uuid.uuid4().hex[:12]), plans)
     deadline = Deadline.after(command.timeout)
     reports: list[VerifyReport] = []
     for plan in plans:
-        sandbox = _sandbox(command, plan, environ, runtime_factory)
+        sandbox = _sandbox(command, plan, environ, factory)
         reports.append(_verify(command, plan, sandbox, deadline, on_event))
     return tuple(reports)
+
+
+def _check_engine(runtime: ContainerRuntime, plans: list[VerifyPlan]) -> None:
+    """Before any build: the engine answers and has every image the builds start from, so a
+    second lock's missing image does not throw the first lock's verification away."""
+    try:
+        for image in dict.fromkeys(image for plan in plans for image in plan.images):
+            if not runtime.image_exists(image):
+                raise ImageNotFound(
+                    f"the image {image} is not on the engine at {runtime.endpoint.describe()}",
+                    image=image,
+                    endpoint=runtime.endpoint.url,
+                    hint=_IMAGE_HINT,
+                )
+    finally:
+        runtime.close()
 
 
 def _sandbox(
     command: VerifyCommand,
     plan: VerifyPlan,
     environ: Mapping[str, str],
-    runtime_factory: RuntimeFactory | None,
+    runtime_factory: RuntimeFactory,
 ) -> Sandbox:
     if command.sandbox == "venv":
         from lockctl.verify.venv import VenvSandbox
@@ -79,12 +98,7 @@ def _sandbox(
             keep=command.keep,
         )
     run_id = uuid.uuid4().hex[:12]
-    runtime = (runtime_factory or _docker_runtime)(environ, run_id)
-    try:
-        _check_images(runtime, plan)
-    except BaseException:
-        runtime.close()
-        raise
+    runtime = runtime_factory(environ, run_id)
     scratch = _lock_context(plan, run_id) if plan.mode == "lock-only" else None
     return ContainerSandbox(
         runtime,
@@ -100,17 +114,6 @@ def _docker_runtime(environ: Mapping[str, str], run_id: str) -> ContainerRuntime
     from lockctl.verify.dockersdk import DockerRuntime  # the docker SDK loads for verify alone
 
     return DockerRuntime.connect(environ, run_id=run_id)
-
-
-def _check_images(runtime: ContainerRuntime, plan: VerifyPlan) -> None:
-    for image in plan.images:
-        if not runtime.image_exists(image):
-            raise ImageNotFound(
-                f"the image {image} is not on the engine at {runtime.endpoint.describe()}",
-                image=image,
-                endpoint=runtime.endpoint.url,
-                hint=_IMAGE_HINT,
-            )
 
 
 def _lock_context(plan: VerifyPlan, run_id: str) -> Path:
