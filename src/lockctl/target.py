@@ -75,7 +75,8 @@ PLATFORMS: dict[str, tuple[str, str, str, str, tuple[str, ...]]] = {
 _FROM_PYTHON = re.compile(
     # [ \t]*, not \s*: \s crosses line ends, and each blank line of a run would re-read the
     # rest of the run (quadratic on a Dockerfile of many blank lines).
-    r"^[ \t]*FROM[ \t]+(?:--platform=(?P<platform>\S+)[ \t]+)?(?:\S+/)?python:(?P<version>\d+\.\d+(?:\.\d+)?)",
+    r"^[ \t]*FROM[ \t]+(?:--platform=(?P<platform>\S+)[ \t]+)?(?:\S+/)?"
+    r"python:(?P<version>\d+\.\d+(?:\.\d+)?)",
     re.IGNORECASE | re.MULTILINE,
 )
 
