@@ -225,6 +225,7 @@ FOLDERS = {
     "the metadata folder": _folders_become_files("metadata"),
     "the shard folders": _folders_become_files("pages/*", "metadata/*"),
     "the temporary folder": _folders_become_files("tmp"),
+    "the temporary and shard folders": _folders_become_files("tmp", "pages/*", "metadata/*"),
 }
 
 
@@ -382,3 +383,17 @@ def test_clearing_a_file_in_the_way_spares_a_folder_made_since(tmp_path: Path) -
     assert store.read("names", "https://index.test/simple/") is not None
     assert _corrupt(events) == {shard: "a file where a folder of the cache should be"}
     assert len(events) == 1  # met twice, reported once
+
+
+def test_a_write_clears_every_file_in_its_way(tmp_path: Path) -> None:
+    key = "https://index.test/simple/"
+    EntryStore(tmp_path, reporter=EventLog()).write("names", key, {}, b"{}")
+    kind = tmp_path / "v3" / "names"
+    for folder in (kind, tmp_path / "v3" / "tmp"):
+        shutil.rmtree(folder)
+        folder.write_text("not a folder\n")
+    events = EventLog()
+    store = EntryStore(tmp_path, reporter=events)
+    assert store.write("names", key, {}, b"{}")  # no read first: the write meets them all
+    assert store.read("names", key) is not None
+    assert set(_corrupt(events)) == {kind, tmp_path / "v3" / "tmp"}

@@ -123,10 +123,10 @@ class EntryStore:
         if path != self.root and self.root not in path.parents:
             return  # never anything outside the cache
         with contextlib.suppress(OSError):  # gone already, a folder now, or a read-only cache
-            if not folder:
-                path.unlink()
-            elif _is_dir(path) and not path.is_symlink():
+            if folder and _is_dir(path) and not path.is_symlink():
                 shutil.rmtree(path)
+            else:
+                path.unlink()
 
     def _unreadable(self, path: Path, exc: OSError) -> None:
         if exc.errno == errno.ENOTDIR:  # a file where one of the entry's folders should be
@@ -151,14 +151,15 @@ class EntryStore:
         rest = json.dumps({"key": key, **meta}, separators=(",", ":")).encode() + b"\n" + body
         header = json.dumps({"format": FORMAT, "checksum": _checksum(rest)}).encode()
         path = self.path(kind, key)
-        for attempt in range(2):
+        for attempt in range(_REPAIRS + 1):
             try:
                 self._write_file(path, header + b"\n" + rest)
                 return True
             except OSError as exc:
-                if attempt == 0 and exc.errno in _IN_THE_WAY and self._clear_way_to(path):
+                if attempt < _REPAIRS and exc.errno in _IN_THE_WAY and self._clear_way_to(path):
                     continue  # a file where a folder should be, or the reverse: cleared
                 self._unusable(f"cannot be written ({exc.strerror})", readable=self.readable)
+                break
         return False
 
     def _clear_way_to(self, path: Path) -> bool:
@@ -235,8 +236,11 @@ class EntryStore:
         self.reporter(CacheUnusable(path=self.cache_dir, reason=reason, readable=readable))
 
 
-# What a write meets when a file stands where a folder should be, or a folder where the file.
+# What a write meets when a file stands where a folder should be, or a folder where the file;
+# each attempt clears one such thing, and there are at most four on the way (kind, shard,
+# entry, the temporary folder; the format folder is cleared when the store opens).
 _IN_THE_WAY = frozenset({errno.ENOTDIR, errno.EEXIST, errno.EISDIR, errno.ENOTEMPTY})
+_REPAIRS = 4
 
 
 def _decode(raw: bytes, key: str) -> RawEntry | str:
