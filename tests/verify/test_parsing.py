@@ -41,6 +41,10 @@ def test_the_build_stream_gives_steps_logs_and_the_ids_to_remove() -> None:
     assert failure.step == steps[2]
     assert failure.log == ("Collecting app", "ERROR: No matching distribution found for app")
     assert failure.message.endswith("returned a non-zero code: 1")
+    # the failed step's container keeps the whole log, which the stream may cut short
+    assert log.step_container == "0c1b2e3d4f5a"
+    whole = log.failure(container_log="Collecting app\n\x1b[31mERROR: no app\x1b[0m\n")
+    assert whole.log == ("Collecting app", "ERROR: no app")
 
 
 def test_a_committed_step_and_the_final_image_are_recorded() -> None:

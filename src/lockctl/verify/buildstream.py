@@ -39,6 +39,7 @@ class BuildLog:
     step: BuildStep | None = None
     step_lines: deque[str] = field(default_factory=lambda: deque(maxlen=FAILED_STEP_LINES))
     containers: list[str] = field(default_factory=list)  # intermediate, in order
+    step_container: str | None = None  # the one the current step runs in
     images: list[str] = field(default_factory=list)  # committed by this build, in order
     image_id: str | None = None  # the final image
     error: str | None = None
@@ -61,17 +62,27 @@ class BuildLog:
         if isinstance(stream, str):
             yield from self._text(stream)
 
+    def absorb(self, message: object) -> None:
+        """Read a message nobody shows any more (a build cut short): only its facts count."""
+        if isinstance(message, Mapping):
+            deque(self.feed(message), maxlen=0)
+
     def finish(self) -> Iterator[BuildEvent]:
         """The stream ended: a last line without a newline is still a line."""
         if self._partial:
             line, self._partial = self._partial, ""
             yield from self._line(line)
 
-    def failure(self) -> BuildFailure:
+    def failure(self, container_log: str | None = None) -> BuildFailure:
+        """``container_log``: the failed step's container's own log, which is complete (the
+        stream may miss the last lines of a container that exits at once)."""
+        lines = list(self.step_lines)
+        if container_log is not None:
+            lines = [_ANSI.sub("", line) for line in container_log.splitlines() if line.strip()]
         return BuildFailure(
             step=self.step,
             message=self.error or "the build ended without an image",
-            log=tuple(self.step_lines),
+            log=tuple(lines[-FAILED_STEP_LINES:]),
         )
 
     def _text(self, text: str) -> Iterator[BuildEvent]:
@@ -90,6 +101,7 @@ class BuildLog:
                 instruction=" ".join(step["instruction"].split()),
             )
             self.step_lines.clear()
+            self.step_container = None
             self._cached = False
             yield self.step
             return
@@ -97,6 +109,7 @@ class BuildLog:
         committed = _COMMITTED.match(line)
         if running is not None:
             self.containers.append(running["id"])
+            self.step_container = running["id"]
         elif line.startswith(_USING_CACHE):
             self._cached = True
         elif committed is not None:

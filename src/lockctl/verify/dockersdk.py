@@ -20,7 +20,6 @@ import re
 import socket
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from lockctl.errors import ContainerFailure, ContainerTimeout, EngineUnavailable
 from .buildstream import BuildLog
 from .endpoint import START_HINT, EngineEndpoint, find_endpoint
 from .runtime import (
+    FAILED_STEP_LINES,
     RUN_LABEL,
     BuildEvent,
     BuildFailure,
@@ -153,10 +153,11 @@ class DockerRuntime:
         except BaseException:
             self._builder.cut()
             worker.join(timeout=_GONE_WAIT)
-            _drain(messages, log)  # step images committed before the cut: cleanup needs them
+            while not messages.empty():  # step images committed before the cut: for cleanup
+                log.absorb(messages.get_nowait())
             raise
         if log.error is not None or log.image_id is None:
-            return log.failure()
+            return log.failure(self._container_log(log.step_container))
         return BuiltImage(image_id=log.image_id, tag=request.tag)
 
     def run(
@@ -188,7 +189,7 @@ class DockerRuntime:
                 raise self._timeout(deadline, f"{command[0]} in {image}") from None
             raise self._failure(f"the container from {image} failed", exc) from None
         finally:
-            self._remove_container(container.id)
+            self._gone(container.id)
         return ProcessResult(
             exit_code=int(status.get("StatusCode", -1)),
             stdout=stdout.decode("utf-8", "replace"),
@@ -198,7 +199,7 @@ class DockerRuntime:
     def cleanup(self, *, keep: frozenset[str] = frozenset()) -> tuple[str, ...]:
         """Remove what this run made, except the images in ``keep``; return what is left."""
         for container_id in list(self._containers):
-            self._remove_container(container_id)
+            self._gone(container_id)
         self._wait_for_build_containers()
         left: list[str] = []
         for log in reversed(self._builds):
@@ -231,7 +232,7 @@ class DockerRuntime:
                 labels=self.labels,
                 network_mode="host",
                 rm=True,
-                forcerm=True,
+                forcerm=False,  # a failed step's container stays until its log is read
                 pull=False,
                 decode=True,
                 timeout=max(deadline.remaining(), 1.0),
@@ -251,36 +252,42 @@ class DockerRuntime:
                 if deadline.expired:
                     raise self._timeout(deadline, during) from None
 
-    def _remove_container(self, container_id: str) -> None:
+    def _container_log(self, container_id: str | None) -> str | None:
+        """A failed step's container is kept (``forcerm=False``) for its log; cleanup removes it."""
+        if container_id is None:
+            return None
+        try:
+            output: bytes = self._client.api.logs(container_id, tail=FAILED_STEP_LINES)
+        except (DockerException, OSError):
+            return None
+        return output.decode("utf-8", "replace")
+
+    def _gone(self, container_id: str) -> bool:
+        """Remove a container; True once it is gone (False: "removal in progress", or an
+        error the sweep tries again and reports)."""
         try:
             self._client.api.remove_container(container_id, force=True, v=True)
         except NotFound:
             pass
         except (DockerException, OSError):
-            return  # the sweep tries again, and reports it if it stays
+            return False
         if container_id in self._containers:
             self._containers.remove(container_id)
+        return True
 
     def _wait_for_build_containers(self) -> None:
         """A cancelled build's engine removes its step container itself, a moment later."""
         pending = [cid for log in self._builds for cid in log.containers]
         stop = time.monotonic() + _GONE_WAIT
         while pending and time.monotonic() < stop:
-            for container_id in list(pending):
-                try:
-                    self._client.api.remove_container(container_id, force=True, v=True)
-                    pending.remove(container_id)
-                except NotFound:
-                    pending.remove(container_id)
-                except (DockerException, OSError):
-                    pass  # "removal already in progress": look again
+            pending = [cid for cid in pending if not self._gone(cid)]
             if pending:
                 time.sleep(_POLL)
 
     def _remove_image(self, image_id: str, *, quiet: bool = False) -> list[str]:
         try:
             self._client.images.remove(image_id, force=False, noprune=False)
-        except (ImageNotFound, NotFound):
+        except NotFound:  # ImageNotFound too: pruned with the image it was a layer of
             return []
         except (DockerException, OSError) as exc:
             return [] if quiet else [f"image {_short(image_id)}: {_reason(exc)}"]
@@ -292,8 +299,7 @@ class DockerRuntime:
         left: list[str] = []
         try:
             for container in self._client.containers.list(all=True, filters=label):
-                self._remove_container(container.id)
-                if container.id in self._containers:
+                if not self._gone(container.id):
                     left.append(f"container {_short(container.id)}")
             if keep:  # a kept image's layers carry the label too: they stay with it
                 return left
@@ -331,12 +337,6 @@ def _client_kwargs(endpoint: EngineEndpoint, environ: Mapping[str, str]) -> dict
         ca = str(files["ca"]) if files["ca"].is_file() else None
         tls = TLSConfig(client_cert=cert, ca_cert=ca, verify=not endpoint.skip_tls_verify and ca)
     return {"base_url": endpoint.url, "tls": tls}
-
-
-def _drain(messages: queue.Queue[object], log: BuildLog) -> None:
-    while not messages.empty():
-        if isinstance(item := messages.get_nowait(), dict):
-            deque(log.feed(item), maxlen=0)
 
 
 def _short(identifier: str) -> str:
