@@ -42,7 +42,16 @@ from tests.support.faults import (
     WrongHash,
 )
 
-__all__ = ["CASES", "Case", "FaultSpec", "IndexUse", "make_read_only", "undo_read_only"]
+__all__ = [
+    "CASES",
+    "LOCK",
+    "TARGET",
+    "Case",
+    "FaultSpec",
+    "IndexUse",
+    "make_read_only",
+    "undo_read_only",
+]
 
 Content = str | bytes
 PathAction = Callable[[Path], None]

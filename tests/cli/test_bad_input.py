@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.bad_input_cases import CASES, Case, undo_read_only
+from tests.cli.bad_input_cases import CASES, LOCK, TARGET, Case, undo_read_only
 from tests.support.dists import DistFile, make_wheel
 from tests.support.fileindex import write_find_links
 from tests.support.indexserver import IndexServer
@@ -52,8 +52,6 @@ _DEAD_PROXY = "http://127.0.0.1:9"
 _NO_SERVER = "http://127.0.0.1:9/simple/"
 # Cases at once: more than the CPUs, as much of a case is waiting (retries, backoff, hangs).
 _WORKERS = min(8, 2 * (os.cpu_count() or 2))
-_TARGET = ("--python-version", "3.11", "--platform", "linux_x86_64")
-_LOCK = "requirements.txt"
 
 
 def _dists() -> list[DistFile]:
@@ -151,10 +149,10 @@ def snapshot(root: Path) -> Snapshot:
     found: Snapshot = {}
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root).as_posix()
-        if path.is_file():
-            found[relative] = path.read_bytes()
-        elif path.is_symlink():
+        if path.is_symlink():  # the link itself: what it points to is listed on its own
             found[relative] = f"-> {path.readlink()}".encode()
+        elif path.is_file():
+            found[relative] = path.read_bytes()
         elif path.is_dir():
             found[relative] = None
     return found
@@ -254,7 +252,7 @@ def _write_files(case: Case, sandbox: Sandbox) -> None:
 def _warm_cache(case: Case, sandbox: Sandbox, output: Path) -> str:
     """Compile once to fill ``{cache}``; the lock it wrote."""
     argv = ("-q", "compile", "requirements.in", "-i", "{index}", "--cache-dir", "{cache}")
-    first = sandbox.run(case, (*argv, *_TARGET, "-o", str(output)), timeout=60)
+    first = sandbox.run(case, (*argv, *TARGET, "-o", str(output)), timeout=60)
     if first.code != 0:
         pytest.fail(f"warming the cache failed:\n{first.stderr[:3000]}")
     if not any(path.is_file() for path in sandbox.cache.rglob("*")):
@@ -265,7 +263,7 @@ def _warm_cache(case: Case, sandbox: Sandbox, output: Path) -> str:
 def _next_run(case: Case, sandbox: Sandbox) -> Outcome:
     """The same compile again, printing its lock: the damage must be behind us."""
     argv = ("-v", "compile", "requirements.in", "-i", "{index}", "--cache-dir", "{cache}")
-    return sandbox.run(case, (*argv, "--dry-run", *_TARGET), timeout=60)
+    return sandbox.run(case, (*argv, "--dry-run", *TARGET), timeout=60)
 
 
 def _ask_pip_once(runner: Runner, work: Path) -> None:
@@ -367,7 +365,7 @@ def test_bad_input(case: Case, case_runs: dict[str, CaseRun]) -> None:
     check_files(case, run.before, run.after)
     if run.warm_lock is not None and case.exit == 0:
         # Damage to the cache costs speed, never a different lock.
-        written = run.after.get(_LOCK)
+        written = run.after.get(LOCK)
         assert isinstance(written, bytes)
         assert _pins(written.decode()) == _pins(run.warm_lock)
     if run.next_run is not None:
