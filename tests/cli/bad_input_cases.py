@@ -710,7 +710,7 @@ ARGV_CASES = [
     argv_case(
         "input-empty-name",
         ("compile", "", "-o", "out.txt", *LOCAL),
-        "''",
+        "empty",
         xfail="issue 14: an empty input name is read as '.' (\"cannot read requirements file .: "
         'Is a directory")',
     ),
