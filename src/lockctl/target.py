@@ -133,7 +133,11 @@ class TargetEnvironment:
             )
         docker_platform = match["platform"] or ""
         arch = "linux_aarch64" if docker_platform.endswith(("arm64", "aarch64")) else "linux_x86_64"
-        return cls.create(python_version=match["version"], platform=platform or arch)
+        try:
+            return cls.create(python_version=match["version"], platform=platform or arch)
+        except UsageError as error:  # say which file the bad version came from
+            line = text[: match.start()].count("\n") + 1
+            raise UsageError(f"{path} line {line}: {error.message}", hint=error.hint) from None
 
     @property
     def python_full_version(self) -> str:

@@ -84,7 +84,7 @@ def _add_index_options(parser: argparse.ArgumentParser) -> None:
         metavar="HOST",
         help="allow plain HTTP or an unverified certificate for HOST (as pip does)",
     )
-    group.add_argument("--cache-dir", type=Path, help="cache directory (default: user cache)")
+    group.add_argument("--cache-dir", type=_path, help="cache directory (default: user cache)")
     group.add_argument("--offline", action="store_true", help="use only what is cached")
     group.add_argument("--refresh", action="store_true", help="refetch index pages")
     group.add_argument(
@@ -111,7 +111,16 @@ def _positive(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    return max(1, value)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number of 1 or more")
+    return value
+
+
+def _path(text: str) -> Path:
+    """A path the user typed; an empty one (an unset shell variable) is refused, not "."."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the path is empty (an unset shell variable?)")
+    return Path(text)
 
 
 def _seconds(text: str) -> float:
@@ -134,7 +143,7 @@ def _add_compile(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument(
         "inputs",
         nargs="*",
-        type=Path,
+        type=_path,
         metavar="IN",
         help="input files (default: every lock of the project's [tool.lockctl])",
     )
@@ -148,7 +157,7 @@ def _add_compile(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument(
         "-o",
         "--output-file",
-        type=Path,
+        type=_path,
         metavar="OUT",
         help="the lock to write (default: IN with .txt, for one input)",
     )
@@ -165,7 +174,7 @@ def _add_compile(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--override-file",
         dest="override_files",
         action="append",
-        type=Path,
+        type=_path,
         metavar="FILE",
         help="overrides, one requirement per line",
     )
@@ -218,7 +227,7 @@ def _add_compile(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     output.add_argument(
         "--json",
         dest="json_output",
-        type=Path,
+        type=_path,
         metavar="FILE",
         help="also write the resolution as JSON to FILE",
     )
@@ -250,7 +259,7 @@ def _add_override(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         "list", help="list every override", argument_default=argparse.SUPPRESS, allow_abbrev=False
     )
     for sub in (add, remove, listing):
-        sub.add_argument("--pyproject", type=Path, help="default: the nearest pyproject.toml")
+        sub.add_argument("--pyproject", type=_path, help="default: the nearest pyproject.toml")
         _add_global_options(sub, top=False)
     for sub in (add, remove):
         sub.add_argument(
@@ -265,7 +274,7 @@ def _add_inputs(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         argument_default=argparse.SUPPRESS,
         allow_abbrev=False,
     )
-    inputs.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    inputs.add_argument("files", nargs="+", type=_path, metavar="FILE")
     inputs.add_argument("--constraints", action="store_true", help="list -c constraints too")
     _add_global_options(inputs, top=False)
 
@@ -283,7 +292,7 @@ def _add_metadata(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         "--requirement",
         dest="files",
         action="append",
-        type=Path,
+        type=_path,
         metavar="FILE",
         help="take requirements from a file",
     )
@@ -309,7 +318,7 @@ def _add_target_options(parser: argparse.ArgumentParser) -> None:
     )
     target.add_argument(
         "--from-dockerfile",
-        type=Path,
+        type=_path,
         metavar="DOCKERFILE",
         help="take the Python from the Dockerfile's 'FROM python:X.Y' line",
     )
@@ -319,7 +328,7 @@ def _add_locks_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "locks",
         nargs="*",
-        type=Path,
+        type=_path,
         metavar="LOCK",
         help="lock files (default: every lock of the project's [tool.lockctl])",
     )
@@ -351,9 +360,12 @@ def _add_reconcile(commands: argparse._SubParsersAction[argparse.ArgumentParser]
         argument_default=argparse.SUPPRESS,
         allow_abbrev=False,
     )
-    parser.add_argument("lock", type=Path, metavar="LOCK", help="the lock file (.txt)")
+    parser.add_argument("lock", type=_path, metavar="LOCK", help="the lock file (.txt)")
     parser.add_argument(
-        "--input", type=Path, metavar="IN", help="its input (default: from the project, or LOCK.in)"
+        "--input",
+        type=_path,
+        metavar="IN",
+        help="its input (default: from the project, or LOCK.in)",
     )
     parser.add_argument(
         "--write", action="store_true", help="rewrite the lock into the smallest honest lock"
@@ -392,7 +404,7 @@ def _add_drift(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--advisories",
         action="append",
-        type=Path,
+        type=_path,
         metavar="PATH",
         help="an OSV advisory file or a folder of them (repeatable)",
     )
@@ -405,7 +417,7 @@ def _add_drift(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--format", choices=("table", "markdown", "json"), help="table (default), markdown, json"
     )
-    parser.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE")
+    parser.add_argument("--output", type=_path, metavar="FILE", help="write the report to FILE")
     parser.add_argument(
         "--update", action="store_true", help="write refreshed locks (as compile --upgrade)"
     )
@@ -432,13 +444,16 @@ def _add_verify(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         argument_default=argparse.SUPPRESS,
         allow_abbrev=False,
     )
-    parser.add_argument("locks", nargs="+", type=Path, metavar="LOCK", help="lock files (.txt)")
+    parser.add_argument("locks", nargs="+", type=_path, metavar="LOCK", help="lock files (.txt)")
     project = parser.add_argument_group("project mode: build the project's own Dockerfile")
     project.add_argument(
-        "--dockerfile", type=Path, metavar="FILE", help="build FILE and compare its image with LOCK"
+        "--dockerfile",
+        type=_path,
+        metavar="FILE",
+        help="build FILE and compare its image with LOCK",
     )
     project.add_argument(
-        "--context", type=Path, metavar="DIR", help="build context (default: FILE's folder)"
+        "--context", type=_path, metavar="DIR", help="build context (default: FILE's folder)"
     )
     project.add_argument(
         "--build-arg",

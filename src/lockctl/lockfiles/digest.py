@@ -93,10 +93,12 @@ def _parse(line: str, *, path: Path, number: int) -> LockDigest:
     fields = dict(word.partition("=")[::2] for word in words[1:])
     if words[0] != _VERSION or set(fields) != set(_KEYS) or not all(fields.values()):
         raise _bad(line, path=path, number=number)
+    if not all(_is_hex(fields[key], 16) for key in ("inputs", "overrides", "options", "pins")):
+        raise _bad(line, path=path, number=number)
     files: list[tuple[str, str]] = []
     for item in fields["files"].split(","):
         name, _, value = item.rpartition(":")
-        if not name or not value:
+        if not name or not _is_hex(value, 12):
             raise _bad(line, path=path, number=number)
         files.append((unquote(name), value))
     return LockDigest(
@@ -107,6 +109,10 @@ def _parse(line: str, *, path: Path, number: int) -> LockDigest:
         pins=fields["pins"],
         files=tuple(files),
     )
+
+
+def _is_hex(value: str, length: int) -> bool:
+    return len(value) == length and all(c in "0123456789abcdef" for c in value)
 
 
 def _bad(line: str, *, path: Path, number: int) -> RequirementsFileError:

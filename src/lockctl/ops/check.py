@@ -19,7 +19,7 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from lockctl.config import LockEntry, ProjectConfig, find_pyproject
-from lockctl.errors import UsageError
+from lockctl.errors import RequirementsFileError, SourceSpan, UsageError
 from lockctl.lockfiles import LockDigest, LockedFile, find_digest, parse_lockfile
 from lockctl.lockfiles.quickscan import quick_pins_digest
 from lockctl.ops.commands import CheckCommand, CompileCommand
@@ -141,7 +141,7 @@ def _project_subject(config: ProjectConfig, entry: LockEntry) -> _Subject:
 
 
 def _plain_subject(lock: Path, cwd: Path, recorded: RecordedCommand) -> _Subject:
-    header = parse_lockfile(lock.read_text(encoding="utf-8"), path=lock).command or ""
+    header = parse_lockfile(_read_lock(lock), path=lock).command or ""
     compiled = recorded(header) if header.startswith(("lockctl compile", "pip-compile")) else None
     inputs = _recorded_inputs(compiled, lock, cwd) or _sibling_input(lock)
     if compiled is None:
@@ -202,8 +202,27 @@ class _LazyStore:
         return self._store
 
 
+def _read_lock(lock: Path) -> str:
+    try:
+        return lock.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        before = exc.object[: exc.start]
+        line_start = before.rfind(b"\n") + 1
+        text = exc.object[line_start:].split(b"\n", 1)[0].decode("utf-8", "replace")
+        span = SourceSpan(
+            path=lock,
+            line=before.count(b"\n") + 1,
+            column=len(before[line_start:].decode("utf-8", "replace")) + 1,
+            text=text,
+        )
+        raise RequirementsFileError("this byte is not UTF-8 text", span=span) from None
+    except OSError as exc:
+        reason = "it is a directory" if lock.is_dir() else exc.strerror
+        raise UsageError(f"cannot read the lock {lock}: {reason}") from None
+
+
 def _check(subject: _Subject, lazy: _LazyStore, command: CheckCommand) -> LockCheck:
-    text = subject.lock.read_text(encoding="utf-8")
+    text = _read_lock(subject.lock)
     digest = find_digest(text, path=subject.lock)
     inputs = read_inputs(subject.inputs)
     locked: LockedFile | None = None

@@ -309,21 +309,29 @@ def check_outputs(request: CompileRequest, inputs: CompileInputs) -> None:
     """Refuse, before any work, an output that cannot be written or would destroy an input.
 
     pip-compile refuses an output that is its input; an output that an input includes with
-    ``-r``/``-c`` would be read as an input and overwritten the same way.
+    ``-r``/``-c``, or an override file, would be read as an input and overwritten the same way.
     """
     if request.dry_run or not request.chosen:
         return
     read = {path.resolve(): path for parsed in inputs.files for path in included_files(parsed)}
+    read.update((path.resolve(), path) for path in request.command.override_files)
+    hint = "choose another output" if request.project_root else "choose another --output-file"
     outputs = [request.output]
-    if request.command.json_output is not None:
-        outputs.append(request.command.json_output)
+    json_output = request.command.json_output
+    if json_output is not None:
+        if json_output.resolve() == request.output.resolve():
+            raise UsageError(
+                f"--json {json_output} is the lock itself: one would be written over the other",
+                hint="write the JSON to another file",
+            )
+        outputs.append(json_output)
     for output in outputs:
         source = read.get(output.resolve())
         if source is not None:
             raise UsageError(
                 f"the output {output} is {source}, which this lock reads as an input: "
                 "writing it would destroy the input",
-                hint="choose another --output-file",
+                hint=hint,
             )
         check_writable(output)
 
