@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
+    "WARNINGS",
     "CacheEntryCorrupt",
     "CacheUnusable",
     "Event",
@@ -69,6 +70,9 @@ class PreviousLockIgnored:
 
 
 Event = Retrying | CacheEntryCorrupt | CacheUnusable | NetrcUnreadable | PreviousLockIgnored
+
+# The events a person is told of without -v: each changes what the run can do.
+WARNINGS = (CacheUnusable, NetrcUnreadable, PreviousLockIgnored)
 Reporter = Callable[[Event], None]
 
 

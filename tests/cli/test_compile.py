@@ -181,3 +181,28 @@ def test_an_unknown_project_suggests_close_names(
     assert compile_() == 2
     err = capsys.readouterr().err
     assert "error: lbi was not found on" in err and "hint: did you mean lib?" in err
+
+
+def test_an_unusable_cache_only_costs_speed_and_is_said_once(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "not-a-folder").write_text("")
+    capsys.readouterr()
+    assert (
+        main(
+            [
+                "compile",
+                "requirements.in",
+                "--cache-dir",
+                "not-a-folder",
+                "--python-version",
+                "3.11",
+                "--platform",
+                "linux_x86_64",
+            ]
+        )
+        == 0
+    )
+    err = capsys.readouterr().err
+    assert err.count("warning: the cache not-a-folder is not a directory; running without") == 1
+    assert "app==1.0" in (project / "requirements.txt").read_text()

@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import TextIO
 
 from lockctl.cli.progress import Progress
-from lockctl.cli.render import render_event
-from lockctl.events import Event, PreviousLockIgnored
+from lockctl.cli.render import event_reporter
 from lockctl.ops.commands import CompileCommand
 from lockctl.ops.compile import CompileResult
 from lockctl.ops.layers import compile_all
@@ -21,9 +20,7 @@ __all__ = ["run_compile"]
 def run_compile(command: CompileCommand, out: TextIO, *, quiet: bool, verbose: bool) -> int:
     progress = Progress(enabled=not quiet and sys.stderr.isatty())
 
-    def report(event: Event) -> None:
-        if verbose or isinstance(event, PreviousLockIgnored):
-            progress.print(render_event(event))
+    report = event_reporter(verbose=verbose, write=progress.print)
 
     plan = plan_compile(command, Path.cwd())
     with progress:

@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from lockctl.atomic import check_writable, write_atomically
-from lockctl.cli.render import render_event
-from lockctl.events import Event, PreviousLockIgnored
+from lockctl.cli.render import event_reporter
 from lockctl.ops.commands import DRIFT_KINDS, DriftCommand
 from lockctl.ops.drift import drift_locks
 from lockctl.ops.drift_findings import Blocker, DriftFinding, DriftReport, LockDrift, PinMove
@@ -36,10 +35,7 @@ EXIT_NOTHING_CHECKED = 3
 
 
 def run_drift(command: DriftCommand, out: TextIO, *, quiet: bool, verbose: bool) -> int:
-    def report(event: Event) -> None:
-        if verbose or isinstance(event, PreviousLockIgnored):
-            print(render_event(event), file=sys.stderr)
-
+    report = event_reporter(verbose=verbose)
     if command.output is not None:
         check_writable(command.output, what="report")  # refused before any work
     found = drift_locks(command, Path.cwd(), now=datetime.now(timezone.utc), reporter=report)

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import json
 import shlex
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
 from lockctl.cli.conflicts import render_conflict
-from lockctl.cli.render import render_event
-from lockctl.events import Event, PreviousLockIgnored
+from lockctl.cli.render import event_reporter
 from lockctl.ops.commands import ReconcileCommand
 from lockctl.ops.reconcile import reconcile
 from lockctl.ops.reconcile_rows import Asker, Clash, Demand, Move, ReconcileReport, ReconcileRow
@@ -38,10 +36,7 @@ def run_reconcile(
     """Run ``reconcile`` and print its report; ``pip`` is how to run pip (default: the
     interpreter's own ``python -m pip``)."""
 
-    def report(event: Event) -> None:
-        if verbose or isinstance(event, PreviousLockIgnored):
-            print(render_event(event), file=sys.stderr)
-
+    report = event_reporter(verbose=verbose)
     found = reconcile(command, Path.cwd(), pip=pip, reporter=report)
     if command.format == "json":
         out.write(json.dumps(found.to_dict(), indent=2) + "\n")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shlex
+import sys
+from collections.abc import Callable
 
 from lockctl.cli.conflicts import render_conflict
 from lockctl.errors import (
@@ -16,11 +18,20 @@ from lockctl.errors import (
     SourceSpan,
     ToolFailure,
 )
-from lockctl.events import CacheEntryCorrupt, Event, PreviousLockIgnored, Retrying
+from lockctl.events import (
+    WARNINGS,
+    CacheEntryCorrupt,
+    CacheUnusable,
+    Event,
+    NetrcUnreadable,
+    PreviousLockIgnored,
+    Reporter,
+    Retrying,
+)
 from lockctl.resolver import ResolutionConflict, UnknownProject
 from lockctl.urls import redact_text
 
-__all__ = ["render_error", "render_event", "render_span"]
+__all__ = ["event_reporter", "render_error", "render_event", "render_span"]
 
 
 def render_span(span: SourceSpan) -> str:
@@ -84,6 +95,21 @@ def _hint(error: LockctlError) -> str:
     return error.hint
 
 
+def event_reporter(*, verbose: bool, write: Callable[[str], None] | None = None) -> Reporter:
+    """A reporter that words the warnings always and every other event with ``-v``; by
+    default it writes to stderr."""
+
+    def report(event: Event) -> None:
+        if verbose or isinstance(event, WARNINGS):
+            text = render_event(event)
+            if write is None:
+                print(text, file=sys.stderr)
+            else:
+                write(text)
+
+    return report
+
+
 def render_event(event: Event) -> str:
     if isinstance(event, Retrying):
         return (
@@ -91,6 +117,15 @@ def render_event(event: Event) -> str:
         )
     if isinstance(event, PreviousLockIgnored):
         return f"warning: not keeping the pins of {event.path}: {event.reason}"
+    if isinstance(event, CacheUnusable):
+        keeps = (
+            "its entries are read, nothing new is kept"
+            if event.readable
+            else "running without a cache (slower)"
+        )
+        return f"warning: the cache {event.path} {event.reason}; {keeps}"
+    if isinstance(event, NetrcUnreadable):
+        return f"warning: not using {event.path} for credentials: {event.reason}"
     if isinstance(event, CacheEntryCorrupt):
         return (
             f"warning: ignoring corrupt cache entry {event.path} ({event.reason}); fetching again"
