@@ -119,7 +119,7 @@ def check_lock(locked: LockedFile) -> None:
             problems.append(
                 RequirementsFileError(
                     f"{pin.name} is pinned twice, here and on line {earlier.source.line}",
-                    span=_whole_line(pin.source),
+                    span=pin.source.span(),
                     hint="a lock pins each project once: keep one of the two lines",
                 )
             )
@@ -127,7 +127,7 @@ def check_lock(locked: LockedFile) -> None:
         problems.append(
             RequirementsFileError(
                 _unpinned(entry),
-                span=_whole_line(entry.source),
+                span=entry.source.span(),
                 hint="a lock pins each project with ==, for example rich==13.9.4",
             )
         )
@@ -181,18 +181,6 @@ def _raise_all(problems: Sequence[RequirementsFileError]) -> None:
         raise RequirementsFileErrors(tuple(ordered))
 
 
-def _whole_line(source: SourceLine) -> SourceSpan:
-    first = source.text.splitlines()[0] if source.text else ""
-    indent = len(first) - len(first.lstrip())
-    return SourceSpan(
-        path=source.path,
-        line=source.line,
-        column=indent + 1,
-        text=first,
-        length=max(len(first.strip()), 1),
-    )
-
-
 def _hash_span(source: SourceLine, written: str) -> SourceSpan:
     """The physical line of a pin's logical line that holds the hash, the hash underlined."""
     for shown in (f"--hash={written}", written):
@@ -206,4 +194,4 @@ def _hash_span(source: SourceLine, written: str) -> SourceSpan:
                     text=text,
                     length=len(shown),
                 )
-    return _whole_line(source)
+    return source.span()
