@@ -18,7 +18,7 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from lockctl.config import LockEntry, ProjectConfig, find_pyproject
+from lockctl.config import LockEntry, ProjectConfig
 from lockctl.errors import RequirementsFileError, SourceSpan, UsageError
 from lockctl.lockfiles import LockDigest, LockedFile, find_digest, parse_lockfile
 from lockctl.lockfiles.quickscan import quick_pins_digest
@@ -26,6 +26,7 @@ from lockctl.ops.commands import CheckCommand, CompileCommand
 from lockctl.ops.findings import Finding, InputChange
 from lockctl.ops.fingerprint import InputState, input_files, input_state, pins_digest
 from lockctl.ops.inputs import CompileInputs, parse_overrides, read_inputs
+from lockctl.ops.locks import select_locks
 from lockctl.ops.snapshots import InputLine, SnapshotStore, requirement_lines
 from lockctl.ops.targets import command_target, project_target
 from lockctl.reqfile import RequirementsFile
@@ -101,32 +102,11 @@ def check_locks(command: CheckCommand, cwd: Path, *, recorded: RecordedCommand) 
 
 
 def _subjects(command: CheckCommand, cwd: Path, recorded: RecordedCommand) -> list[_Subject]:
-    found = find_pyproject(cwd)
-    config = _config(found, cwd, needed=not command.locks)
-    if not command.locks:
-        if config is None or not config.locks:
-            raise UsageError(
-                "nothing to check: no [[tool.lockctl.lock]] in pyproject.toml and no "
-                "requirements*.in here",
-                hint="name the lock: lockctl check requirements.txt",
-            )
-        return [_project_subject(config, entry) for entry in config.locks]
-    subjects = []
-    for lock in command.locks:
-        entry = config.lock_for(lock.absolute()) if config is not None else None
-        if config is not None and entry is not None:
-            subjects.append(_project_subject(config, entry))
-        else:
-            subjects.append(_plain_subject(lock, cwd, recorded))
+    selection = select_locks(command.locks, cwd, command="check")
+    config = selection.config
+    subjects = [] if config is None else [_project_subject(config, e) for e in selection.entries]
+    subjects += [_plain_subject(lock, cwd, recorded) for lock in selection.plain]
     return subjects
-
-
-def _config(found: Path | None, cwd: Path, *, needed: bool) -> ProjectConfig | None:
-    from lockctl.config.load import default_config, load_config  # tomlkit: only for projects
-
-    if found is not None:
-        return load_config(found)
-    return default_config(cwd) if needed else None
 
 
 def _project_subject(config: ProjectConfig, entry: LockEntry) -> _Subject:

@@ -18,7 +18,6 @@ from pathlib import Path
 
 from packaging.utils import NormalizedName, canonicalize_name
 
-from lockctl.config import ProjectConfig, find_pyproject
 from lockctl.errors import IndexFailure, UsageError
 from lockctl.events import Reporter
 from lockctl.lockfiles import LockedFile, find_digest, read_lockfile
@@ -26,6 +25,7 @@ from lockctl.ops.commands import CompileCommand, DriftCommand, IndexRequest
 from lockctl.ops.compile import CompileRequest, CompileResult
 from lockctl.ops.drift_findings import PinMove, Recompile
 from lockctl.ops.layers import LayerConflict, compile_all
+from lockctl.ops.locks import select_locks
 from lockctl.ops.plan import CompilePlan, plan_compile
 from lockctl.resolver import ResolutionConflict, UnknownProject
 
@@ -62,31 +62,8 @@ def plan_drift(
 ) -> list[DriftPlan]:
     """Compile plans for the locks, as ``lockctl compile --upgrade --dry-run`` would make
     them, each with the locks it writes, read."""
-    from lockctl.config.load import default_config, load_config  # tomlkit: only for projects
-
-    found = find_pyproject(cwd)
-    config: ProjectConfig | None = None
-    if found is not None:
-        config = load_config(found)
-    elif not command.locks:
-        config = default_config(cwd)
-    if not command.locks:
-        if config is None or not config.locks:
-            raise UsageError(
-                "nothing to check: no [[tool.lockctl.lock]] in pyproject.toml and no "
-                "requirements*.in here",
-                hint="name the lock: lockctl drift requirements.txt",
-            )
-        entries = list(config.locks)
-        plain: list[Path] = []
-    else:
-        entries, plain = [], []
-        for lock in command.locks:
-            entry = config.lock_for(lock.absolute()) if config is not None else None
-            if entry is None:
-                plain.append(lock)
-            else:
-                entries.append(entry)
+    selection = select_locks(command.locks, cwd, command="drift")
+    entries, plain = list(selection.entries), list(selection.plain)
     upgrade = CompileCommand(upgrade=True, dry_run=True, exclude_newer=exclude_newer, index=index)
     plans = []
     if entries:
