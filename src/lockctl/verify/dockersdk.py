@@ -197,18 +197,15 @@ class DockerRuntime:
         )
 
     def cleanup(self, *, keep: frozenset[str] = frozenset()) -> tuple[str, ...]:
-        """Remove what this run made, except the images in ``keep``; return what is left."""
-        for container_id in list(self._containers):
-            self._gone(container_id)
-        self._wait_for_build_containers()
-        left: list[str] = []
+        """Remove what this run made, except the images in ``keep``; return what is left. A
+        cancelled step's container takes a moment to stop, and its images wait for it."""
+        pending = [*self._containers, *(cid for log in self._builds for cid in log.containers)]
+        left = self._until_gone(pending, self._gone, "container")
+        images: list[str] = []
         for log in reversed(self._builds):
-            kept = log.image_id is not None and log.image_id in keep
-            if log.image_id is not None and not kept:
-                left += self._remove_image(log.image_id)
-            if not kept:  # a kept image needs its step images: they are its layers
-                for image_id in reversed(log.images):
-                    left += self._remove_image(image_id, quiet=True)
+            if log.image_id is None or log.image_id not in keep:  # kept: its layers stay too
+                images += [*([log.image_id] if log.image_id else []), *reversed(log.images)]
+        left += self._until_gone(images, self._image_gone, "image")
         left += self._sweep(keep)
         return tuple(dict.fromkeys(left))
 
@@ -275,23 +272,24 @@ class DockerRuntime:
             self._containers.remove(container_id)
         return True
 
-    def _wait_for_build_containers(self) -> None:
-        """A cancelled build's engine removes its step container itself, a moment later."""
-        pending = [cid for log in self._builds for cid in log.containers]
-        stop = time.monotonic() + _GONE_WAIT
-        while pending and time.monotonic() < stop:
-            pending = [cid for cid in pending if not self._gone(cid)]
-            if pending:
-                time.sleep(_POLL)
-
-    def _remove_image(self, image_id: str, *, quiet: bool = False) -> list[str]:
+    def _image_gone(self, image_id: str) -> bool:
         try:
             self._client.images.remove(image_id, force=False, noprune=False)
         except NotFound:  # ImageNotFound too: pruned with the image it was a layer of
-            return []
-        except (DockerException, OSError) as exc:
-            return [] if quiet else [f"image {_short(image_id)}: {_reason(exc)}"]
-        return []
+            pass
+        except (DockerException, OSError):
+            return False  # in use by a container that is still going, or shared since
+        return True
+
+    def _until_gone(self, ids: list[str], gone: Callable[[str], bool], kind: str) -> list[str]:
+        pending = list(dict.fromkeys(ids))
+        stop = time.monotonic() + _GONE_WAIT
+        while pending:
+            pending = [identifier for identifier in pending if not gone(identifier)]
+            if not pending or time.monotonic() >= stop:
+                break
+            time.sleep(_POLL)
+        return [f"{kind} {_short(identifier)}" for identifier in pending]
 
     def _sweep(self, keep: frozenset[str]) -> list[str]:
         """Anything still labelled with this run's id (an interrupted run's last container)."""
@@ -303,8 +301,8 @@ class DockerRuntime:
                     left.append(f"container {_short(container.id)}")
             if keep:  # a kept image's layers carry the label too: they stay with it
                 return left
-            for image in self._client.images.list(all=True, filters=label):
-                left += self._remove_image(image.id)
+            labelled = [image.id for image in self._client.images.list(all=True, filters=label)]
+            left += self._until_gone(labelled, self._image_gone, "image")
         except (DockerException, OSError) as exc:
             left.append(f"could not list what is left: {_reason(exc)}")
         return left
