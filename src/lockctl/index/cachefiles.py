@@ -71,6 +71,7 @@ class EntryStore:
         self._warned = False
         self._reported: set[Path] = set()
         self._temporary_ready = False
+        self._folders_made: set[Path] = set()  # shard folders known to exist (one mkdir each)
         self._open()
 
     def path(self, kind: str, key: str) -> Path:
@@ -172,12 +173,18 @@ class EntryStore:
             temporary_dir.mkdir(parents=True, exist_ok=True)
             self._temporary_ready = True
             _remove_strays(temporary_dir)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent not in self._folders_made:  # one mkdir per shard folder and run
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._folders_made.add(path.parent)
         handle, name = tempfile.mkstemp(dir=temporary_dir, prefix=_TEMPORARY_PREFIX)
         try:
             with os.fdopen(handle, "wb") as stream:
                 stream.write(data)
-            Path(name).replace(path)
+            try:
+                Path(name).replace(path)
+            except FileNotFoundError:  # its folder was removed since this run made it
+                path.parent.mkdir(parents=True, exist_ok=True)
+                Path(name).replace(path)
         except BaseException:
             with contextlib.suppress(OSError):
                 Path(name).unlink()
@@ -220,6 +227,7 @@ class EntryStore:
             if not _is_dir(folder):
                 self.discard(folder, "a file where a folder of the cache should be")
                 self._temporary_ready = False
+                self._folders_made.clear()
                 return True
         if _is_dir(path) and not path.is_symlink():
             self.discard(path, "a folder where the entry should be", folder=True)

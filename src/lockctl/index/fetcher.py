@@ -310,11 +310,12 @@ def _read_body(reply: urllib3.BaseHTTPResponse, deadline: Deadline, read_timeout
             reply.close()  # the rest of the body is never read: the connection cannot be reused
             reply.release_conn()
             raise _OutOfTime
-        connection = reply.connection  # None once the body is complete and the pool has it
-        sock = getattr(connection, "sock", None)
-        if sock is not None:
-            with contextlib.suppress(OSError):  # closed under us: the read will say so
-                sock.settimeout(min(read_timeout, left))
+        if left < read_timeout:  # near the deadline: a silent server is given up on at it
+            connection = reply.connection  # None once the body is complete and the pool has it
+            sock = getattr(connection, "sock", None)
+            if sock is not None:
+                with contextlib.suppress(OSError):  # closed under us: the read will say so
+                    sock.settimeout(left)
         chunk = reply.read1(_CHUNK, decode_content=decode)
         if not chunk:
             break
