@@ -386,7 +386,7 @@ REQFILE_CASES = [
     reqfile("editable-missing-value", "-e\n", "requirements.in:1:1", "-e"),
     reqfile(
         "direct-url-missing-file",
-        "six @ file:///nonexistent-lockctl-test/six-1.0-py3-none-any.whl\n",
+        f"six @ {Path('/nonexistent-lockctl-test/six-1.0-py3-none-any.whl').as_uri()}\n",
         "requirements.in line 1",
         "nonexistent-lockctl-test",
     ),

@@ -113,7 +113,7 @@ def test_config_file_devnull_turns_config_off(
     [
         ("https://index.test/simple", False, None),
         ("http://127.0.0.1:8080/simple/", False, None),
-        ("file:///srv/simple", False, None),
+        (Path("/srv/simple").as_uri(), False, None),
         ("", False, "is empty"),
         ("  ", True, "is empty"),
         ("not-a-url", False, "is not an http(s) or file URL"),

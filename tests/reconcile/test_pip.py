@@ -22,6 +22,8 @@ from lockctl.target import PLATFORMS, TargetEnvironment
 from lockctl.urls import SecretURL
 from tests.reconcile.stacks import Project
 
+WHEELS = Path("/wheels").as_uri()  # a find-links folder, as a file URL built here
+
 NOWHERE = ("/nonexistent/bin/python", "-m", "pip")
 
 
@@ -36,7 +38,7 @@ def test_the_command_is_for_the_target_with_the_runs_indexes() -> None:
     settings = IndexSettings(
         index_url=SecretURL("https://user:s3cret@index.example/simple/"),
         extra_index_urls=(SecretURL("https://extra.example/simple/"),),
-        find_links=(SecretURL("file:///wheels"),),
+        find_links=(SecretURL(WHEELS),),
         trusted_hosts=("index.example",),
     )
     lock, report, scratch = Path("requirements.txt"), Path("/r.json"), Path("/t")
@@ -57,7 +59,7 @@ def test_the_command_is_for_the_target_with_the_runs_indexes() -> None:
         ["--implementation", "cp", "--abi", "cp312", "--only-binary=:all:", "--target", "/t"],
         ["--index-url", "https://user:s3cret@index.example/simple/"],
         ["--extra-index-url", "https://extra.example/simple/"],
-        ["--find-links", "file:///wheels", "--trusted-host", "index.example"],
+        ["--find-links", WHEELS, "--trusted-host", "index.example"],
     ):
         assert any(argv[i : i + len(option)] == option for i in range(len(argv))), option
     assert argv[-2:] == ["-r", "requirements.txt"]
