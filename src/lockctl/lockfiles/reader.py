@@ -257,6 +257,17 @@ def _read(parsed: RequirementsFile) -> LockedFile:
     )
 
 
+def read_header(text: str) -> tuple[str | None, str | None]:
+    """The Python and the command a lock's header names, from its leading comment lines alone
+    (what ``parse_lockfile`` gives as ``python_version`` and ``command``, without the parse)."""
+    comments: list[str] = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        comments.append(line.rstrip())
+    return _header(comments)
+
+
 def _header(comments: list[str]) -> tuple[str | None, str | None]:
     python_version: str | None = None
     command: str | None = None

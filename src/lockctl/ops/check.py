@@ -22,6 +22,7 @@ from lockctl.config import LockEntry, ProjectConfig
 from lockctl.errors import RequirementsFileError, SourceSpan, UsageError
 from lockctl.lockfiles import LockDigest, LockedFile, find_digest, parse_lockfile
 from lockctl.lockfiles.quickscan import quick_pins_digest
+from lockctl.lockfiles.reader import read_header
 from lockctl.ops.commands import CheckCommand, CompileCommand
 from lockctl.ops.findings import Finding, InputChange
 from lockctl.ops.fingerprint import InputState, input_files, input_state, pins_digest
@@ -121,7 +122,7 @@ def _project_subject(config: ProjectConfig, entry: LockEntry) -> _Subject:
 
 
 def _plain_subject(lock: Path, cwd: Path, recorded: RecordedCommand) -> _Subject:
-    header = parse_lockfile(_read_lock(lock), path=lock).command or ""
+    header = read_header(_read_lock(lock))[1] or ""
     compiled = recorded(header) if header.startswith(("lockctl compile", "pip-compile")) else None
     inputs = _recorded_inputs(compiled, lock, cwd) or _sibling_input(lock)
     if compiled is None:
@@ -205,10 +206,7 @@ def _check(subject: _Subject, lazy: _LazyStore, command: CheckCommand) -> LockCh
     text = _read_lock(subject.lock)
     digest = find_digest(text, path=subject.lock)
     inputs = read_inputs(subject.inputs)
-    locked: LockedFile | None = None
-    if subject.target is None and digest is None:
-        locked = parse_lockfile(text, path=subject.lock)
-    target = subject.target or _recorded_target(digest, locked)
+    target = subject.target or _recorded_target(digest, text)
     state = input_state(
         inputs.files,
         lock=subject.lock,
@@ -221,7 +219,7 @@ def _check(subject: _Subject, lazy: _LazyStore, command: CheckCommand) -> LockCh
     from lockctl.ops.consistency import check_consistency  # only for a lock not in sync
 
     store = lazy.get()
-    locked = locked or parse_lockfile(text, path=subject.lock)
+    locked = parse_lockfile(text, path=subject.lock)
     findings: list[Finding] = []
     if digest is not None:
         findings += _input_changes(digest, state, inputs, locked, store)
@@ -258,12 +256,12 @@ def _result(subject: _Subject, digest: LockDigest | None, findings: Sequence[Fin
     )
 
 
-def _recorded_target(digest: LockDigest | None, locked: LockedFile | None) -> TargetEnvironment:
+def _recorded_target(digest: LockDigest | None, text: str) -> TargetEnvironment:
     """The target the digest records, else the Python the pip-tools header names."""
     if digest is not None:
         python, _, platform = digest.target.partition("/")
         return TargetEnvironment.create(python_version=python, platform=platform)
-    return TargetEnvironment.create(python_version=locked.python_version if locked else None)
+    return TargetEnvironment.create(python_version=read_header(text)[0])
 
 
 def _input_changes(
