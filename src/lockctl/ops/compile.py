@@ -23,9 +23,16 @@ from lockctl.lockfiles import (
     read_lockfile,
     render_piptools,
 )
+from lockctl.lockfiles.quickscan import quick_pins_digest
 from lockctl.ops.commands import CompileCommand, IndexRequest
 from lockctl.ops.cooldown import parse_cutoff
-from lockctl.ops.fingerprint import InputState, input_files, input_state, lock_digest
+from lockctl.ops.fingerprint import (
+    InputState,
+    input_files,
+    input_state,
+    lock_digest,
+    pins_digest,
+)
 from lockctl.ops.inputs import CompileInputs, included_files, parse_overrides, read_inputs
 from lockctl.ops.lookahead import Lookahead
 from lockctl.ops.package_source import IndexPackageSource
@@ -359,10 +366,10 @@ def _render(
     text = render_piptools(resolution, options)
     if not options.emit_header:
         return text
-    # The digest of the pins is of the pins as written, read back as check will read them.
-    digest = lock_digest(
-        input_state_of(request, prepared), parse_lockfile(text, path=request.output).pins
-    )
+    # The digest of the pins is of the pins as written, read back as check will read them:
+    # by the line scan check uses first, else by the full reader.
+    pins = quick_pins_digest(text) or pins_digest(parse_lockfile(text, path=request.output).pins)
+    digest = lock_digest(input_state_of(request, prepared), pins)
     return render_piptools(resolution, replace(options, digest=digest))
 
 

@@ -73,13 +73,14 @@ def pins_digest(pins: Iterable[LockedPin]) -> str:
     )
 
 
-def lock_digest(state: InputState, pins: Iterable[LockedPin]) -> LockDigest:
+def lock_digest(state: InputState, pins: str) -> LockDigest:
+    """The digest line's values: ``state`` and the digest of the pins as written."""
     return LockDigest(
         target=state.target,
         inputs=state.inputs,
         overrides=state.overrides,
         options=state.options,
-        pins=pins_digest(pins),
+        pins=pins,
         files=state.files,
     )
 

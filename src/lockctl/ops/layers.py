@@ -121,8 +121,8 @@ def compile_layers(
                 key, IndexPackageSource(client, target, exclude_newer=cutoff)
             )
             members = [layers[i] for i in workspace]
-            shared = _shared_resolution(members, source)
             roots = _shared_roots(members)
+            shared = _shared_resolution(members, roots, source)
             # Each lock at the shared versions: cheap resolutions from the same cache, at once.
             with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
                 futures = {
@@ -231,10 +231,14 @@ def _shared_roots(layers: Sequence[_Layer]) -> list[RootRequirement]:
 
 
 def _shared_resolution(
-    layers: Sequence[_Layer], source: IndexPackageSource, *, explain: bool = True
+    layers: Sequence[_Layer],
+    roots: Sequence[RootRequirement],
+    source: IndexPackageSource,
+    *,
+    explain: bool = True,
 ) -> Resolution:
+    """One resolution of ``roots``, the requirements of every lock (``_shared_roots``)."""
     first = layers[0]
-    roots = _shared_roots(layers)
     pins: dict[NormalizedName, Version] = {}
     for layer in layers:  # every lock's previous pins, so a recompile changes little
         for name, version in layer.prepared.preferences.pins.items():
@@ -296,8 +300,9 @@ def _per_lock_fixes(
             )
             trial = [changed if other is layer else other for other in layers]
             try:
-                shared = _shared_resolution(trial, source, explain=False)
-                resolution, _ = _settle(changed, shared, source, _shared_roots(trial))
+                trial_roots = _shared_roots(trial)
+                shared = _shared_resolution(trial, trial_roots, source, explain=False)
+                resolution, _ = _settle(changed, shared, source, trial_roots)
             except ResolutionConflict:
                 continue
             pin = resolution.get(root.name)
