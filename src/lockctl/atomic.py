@@ -81,7 +81,7 @@ class _Staged:
     placed: bool = False
 
 
-def _stage(path: Path, text: str, encoding: str) -> _Staged:
+def _stage(path: Path, text: str, encoding: str, *, durable: bool) -> _Staged:
     target = _target(path)
     data = text.encode(encoding)
     try:
@@ -94,7 +94,8 @@ def _stage(path: Path, text: str, encoding: str) -> _Staged:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         staged.temp.chmod(mode)  # mkstemp makes 0o600; keep what the old file had
     except BaseException:
         with contextlib.suppress(OSError):
@@ -130,12 +131,18 @@ def _undo(staged: _Staged) -> None:
                 leftover.unlink()
 
 
-def write_all(files: Sequence[tuple[Path, str]], *, encoding: str = "utf-8") -> None:
-    """Replace every path with its text (written as is, no newline translation), or none."""
+def write_all(
+    files: Sequence[tuple[Path, str]], *, encoding: str = "utf-8", durable: bool = True
+) -> None:
+    """Replace every path with its text (written as is, no newline translation), or none.
+
+    ``durable=False`` skips the fsyncs, for files a crash may lose (cache entries): atomic
+    still, so a reader never sees a part.
+    """
     staged: list[_Staged] = []
     try:
         for path, text in files:
-            staged.append(_stage(path, text, encoding))
+            staged.append(_stage(path, text, encoding, durable=durable))
         for each in staged:
             _keep_old(each)
         for each in staged:
@@ -158,13 +165,16 @@ def write_all(files: Sequence[tuple[Path, str]], *, encoding: str = "utf-8") -> 
         if each.backup is not None:
             with contextlib.suppress(OSError):
                 each.backup.unlink()
-    for directory in {each.target.parent for each in staged}:
-        _fsync_directory(directory)
+    if durable:
+        for directory in {each.target.parent for each in staged}:
+            _fsync_directory(directory)
 
 
-def write_atomically(path: Path, text: str, *, encoding: str = "utf-8") -> None:
+def write_atomically(
+    path: Path, text: str, *, encoding: str = "utf-8", durable: bool = True
+) -> None:
     """Replace ``path`` with ``text``, written as is (no newline translation)."""
-    write_all([(path, text)], encoding=encoding)
+    write_all([(path, text)], encoding=encoding, durable=durable)
 
 
 @contextlib.contextmanager

@@ -90,7 +90,8 @@ class SnapshotStore:
     def _save(self, key: str, data: object) -> None:
         with contextlib.suppress(OSError, OutputError):
             self.folder.mkdir(parents=True, exist_ok=True)
-            write_atomically(self.folder / f"{key}.json", json.dumps(data, sort_keys=True))
+            path = self.folder / f"{key}.json"  # a cache: atomic, but no fsync
+            write_atomically(path, json.dumps(data, sort_keys=True), durable=False)
 
     def _load(self, key: str) -> object:
         try:
