@@ -162,7 +162,40 @@ def _add_compile(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="the lock to write (default: IN with .txt, for one input)",
     )
     _add_target_options(parser)
+    parser.add_argument(
+        "--build-arg",
+        dest="build_args",
+        action="append",
+        type=_build_arg,
+        metavar="NAME=VALUE",
+        help="a build argument for --from-dockerfile's ARG defaults (repeatable)",
+    )
+    parser.add_argument(
+        "--target",
+        dest="stage",
+        metavar="STAGE",
+        help="the stage of --from-dockerfile whose FROM is the target",
+    )
     change = parser.add_argument_group("what to resolve")
+    change.add_argument(
+        "-c",
+        "--constraint",
+        dest="constraints",
+        action="append",
+        type=_path,
+        metavar="FILE",
+        help="constrain versions with the requirements of FILE (as pip's -c)",
+    )
+    change.add_argument(
+        "--extra",
+        dest="extras",
+        action="append",
+        metavar="NAME",
+        help="an extra of a pyproject.toml, setup.cfg or setup.py input (repeatable)",
+    )
+    change.add_argument(
+        "--all-extras", action="store_true", help="every extra of the project inputs"
+    )
     change.add_argument(
         "--override",
         dest="overrides",
@@ -230,6 +263,12 @@ def _add_compile(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         type=_path,
         metavar="FILE",
         help="also write the resolution as JSON to FILE",
+    )
+    output.add_argument(
+        "--timings",
+        type=_path,
+        metavar="FILE",
+        help="write a Chrome-trace JSON of the run's requests and resolver steps to FILE",
     )
     _add_index_options(parser)
     _add_global_options(parser, top=False)

@@ -63,6 +63,11 @@ class CompileCommand:
     python_version: str | None = None
     platform: str | None = None
     from_dockerfile: Path | None = None
+    build_args: tuple[tuple[str, str], ...] = ()  # for ARG defaults in --from-dockerfile's FROM
+    stage: str | None = None  # --target: the Dockerfile stage whose FROM decides the target
+    constraints: tuple[Path, ...] = ()  # -c FILE, as a "-c FILE" line in every input
+    extras: tuple[str, ...] = ()  # --extra NAME of a pyproject.toml/setup.cfg/setup.py input
+    all_extras: bool = False
     overrides: tuple[str, ...] = ()
     override_files: tuple[Path, ...] = ()
     upgrade: bool = False
@@ -76,6 +81,7 @@ class CompileCommand:
     annotate: bool = True
     dry_run: bool = False
     json_output: Path | None = None
+    timings: Path | None = None  # a Chrome-trace JSON of the run's requests and resolver steps
     format: Literal["txt", "pylock"] = "txt"
     jobs: int = field(default_factory=lambda: os.cpu_count() or 2)
     index: IndexRequest = field(default_factory=IndexRequest)

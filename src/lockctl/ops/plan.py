@@ -45,7 +45,11 @@ class CompilePlan:
     whole_project: bool = False
 
 
+_PROJECT_INPUTS = frozenset({"pyproject.toml", "setup.cfg", "setup.py"})
+
+
 def plan_compile(command: CompileCommand, cwd: Path) -> CompilePlan:
+    _refuse_unsupported(command)
     project = _project(command, cwd)
     if project is None:
         target = command_target(command)
@@ -87,6 +91,34 @@ def plan_compile(command: CompileCommand, cwd: Path) -> CompilePlan:
         for lock in config.locks
     )
     return CompilePlan(requests=requests, target=target, config=config, whole_project=only is None)
+
+
+def _refuse_unsupported(command: CompileCommand) -> None:
+    """Options that are parsed but not (yet) honoured for these inputs say so, never no-op."""
+    if (command.extras or command.all_extras) and not any(
+        path.name in _PROJECT_INPUTS for path in command.inputs
+    ):
+        option = "--all-extras" if command.all_extras else f"--extra {command.extras[0]}"
+        raise UsageError(
+            f"{option} has effect only with a pyproject.toml, setup.cfg or setup.py input",
+            hint="name the project file: lockctl compile pyproject.toml --extra dev",
+        )
+    pending = [
+        name
+        for name, given in (
+            ("-c/--constraint", bool(command.constraints)),
+            ("--extra/--all-extras", bool(command.extras or command.all_extras)),
+            ("--build-arg", bool(command.build_args)),
+            ("--target", command.stage is not None),
+            ("--timings", command.timings is not None),
+        )
+        if given
+    ]
+    if pending:
+        raise UsageError(
+            f"{pending[0]} is not supported by this version of lockctl compile",
+            hint="leave the option out",
+        )
 
 
 def _project(
