@@ -9,7 +9,8 @@ The layers, top to bottom (the README's architecture and lockctl's design docume
     resolver   resolvelib over a PackageSource Protocol
     reqfile    the requirements-file parser      index   the simple-API client and cache
     config     [tool.lockctl] in pyproject.toml
-    base       the top-level modules: errors, events, urls, target, atomic, lazy, defaults
+    base       the top-level modules: errors, events, urls, target, dockerfile, atomic, lazy,
+               defaults
 
 A layer may import itself, the base modules, and the layers listed for it below; a base module
 may import only base modules.
@@ -35,7 +36,17 @@ MODULES = sorted(
     if path.name != "__main__.py"
 )
 
-BASE = {"errors", "events", "urls", "target", "atomic", "lazy", "defaults", "__init__"}
+BASE = {
+    "errors",
+    "events",
+    "urls",
+    "target",
+    "dockerfile",
+    "atomic",
+    "lazy",
+    "defaults",
+    "__init__",
+}
 ALLOWED = {
     "cli": {"ops", "config", "verify", "lockfiles", "resolver", "reqfile", "index"},
     "ops": {"config", "verify", "lockfiles", "resolver", "reqfile", "index"},
