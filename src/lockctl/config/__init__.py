@@ -4,6 +4,7 @@
 
     [tool.lockctl]
     python-version = "3.11"          # or dockerfile = "Dockerfile" (its FROM python:X.Y line)
+    base-image = "python:3.11-slim"  # verify: what a lock is installed into
     platform = "linux_x86_64"        # a key of lockctl.target.PLATFORMS
     index-url = "https://index.example/simple"
     extra-index-url = []

@@ -47,6 +47,7 @@ class ProjectConfig:
     python_version: str | None = None
     platform: str | None = None  # a key of lockctl.target.PLATFORMS
     dockerfile: Path | None = None
+    base_image: str | None = None  # what verify installs a lock into (below --base-image)
     index_url: str | None = None
     extra_index_urls: tuple[str, ...] = ()
     find_links: tuple[str, ...] = ()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Mapping
 from datetime import date, datetime, time
 from pathlib import Path
@@ -26,6 +27,7 @@ __all__ = [
     "LOCK_KEYS",
     "OVERRIDE_KEYS",
     "default_output",
+    "image_reference_problem",
     "project_path",
     "read_config",
 ]
@@ -34,6 +36,7 @@ GLOBAL_KEYS = (
     "python-version",
     "platform",
     "dockerfile",
+    "base-image",
     "index-url",
     "extra-index-url",
     "find-links",
@@ -45,6 +48,15 @@ GLOBAL_KEYS = (
 )
 LOCK_KEYS = ("input", "output", "overrides", "group")
 OVERRIDE_KEYS = ("requirement", "reason")
+# An image reference as the Docker engine parses one (distribution/reference's grammar):
+# [host[:port]/]path[:tag][@digest], the path in lower case. A bad one would reach the
+# engine as "invalid reference format" with no word of where it came from.
+_IMAGE_REFERENCE = re.compile(
+    r"(?:(?P<host>[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9-]+)*(?::\d+)?)/)?"
+    r"(?P<path>[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)"
+    r"(?::(?P<tag>\w[\w.-]{0,127}))?"
+    r"(?:@(?P<digest>[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}))?"
+)
 
 
 def default_output(input_path: Path) -> Path:
@@ -63,6 +75,19 @@ def read_config(
     # sorted() is stable: problems on one line keep the order they were found in
     problems = sorted(reader.problems, key=lambda p: (p.line is None, p.line or 0))
     return config, problems
+
+
+def image_reference_problem(text: str) -> str | None:
+    """What is wrong with ``text`` as an image reference (None: nothing)."""
+    if _IMAGE_REFERENCE.fullmatch(text) is not None:
+        return None
+    if text != text.strip() or any(c.isspace() for c in text):
+        return f"{text!r} is not an image reference: it has white space"
+    if "$" in text:
+        return f"{text!r} is not an image reference: build arguments are not substituted here"
+    if _IMAGE_REFERENCE.fullmatch(text.lower()) is not None:
+        return f"{text!r} is not an image reference: the repository name must be lower case"
+    return f'{text!r} is not an image reference such as "python:3.11-slim"'
 
 
 def project_path(root: Path, text: str) -> Path:
@@ -113,6 +138,7 @@ class _Reader:
         dockerfile = self.text(section, SECTION, "dockerfile")
         if dockerfile and self.check_files and not project_path(self.root, dockerfile).is_file():
             self.fail((*SECTION, "dockerfile"), f"{dockerfile} does not exist")
+        base_image = self.base_image(section)
         locks = self.locks(section)
         return ProjectConfig(
             path=self.source.path,
@@ -120,6 +146,7 @@ class _Reader:
             python_version=python_version,
             platform=platform,
             dockerfile=project_path(self.root, dockerfile) if dockerfile else None,
+            base_image=base_image,
             index_url=self.text(section, SECTION, "index-url"),
             extra_index_urls=self.texts(section, SECTION, "extra-index-url"),
             find_links=self.texts(section, SECTION, "find-links"),
@@ -212,6 +239,14 @@ class _Reader:
         if text not in PLATFORMS:
             known = ", ".join(sorted(PLATFORMS))
             self.fail((*SECTION, "platform"), f"unknown platform {text!r} (one of: {known})")
+            return None
+        return text
+
+    def base_image(self, section: Mapping[str, Any]) -> str | None:
+        text = self.text(section, SECTION, "base-image")
+        problem = image_reference_problem(text) if text is not None else None
+        if problem is not None:
+            self.fail((*SECTION, "base-image"), problem)
             return None
         return text
 

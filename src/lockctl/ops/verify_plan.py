@@ -6,8 +6,9 @@ an image exists. The plan also carries what pip inside needs: the index (``--ind
 else ``PIP_INDEX_URL``; the lock's own ``--index-url`` line wins inside pip, as always) and
 the host's proxy variables, as build arguments and as container environment.
 
-The base image of lock-only mode is ``--base-image``, else the ``FROM`` of the project's
-Dockerfile (``[tool.lockctl] dockerfile``, else ``Dockerfile`` in the current folder).
+The base image of lock-only mode is ``--base-image``, else ``[tool.lockctl] base-image``,
+else the ``FROM`` of the project's Dockerfile (``[tool.lockctl] dockerfile``, else
+``Dockerfile`` in the current folder).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from lockctl.config import find_pyproject, load_config
+from lockctl.config import ProjectConfig, find_pyproject, load_config
+from lockctl.config.validate import image_reference_problem
 from lockctl.errors import UsageError
 from lockctl.lockfiles import LockedFile, read_lockfile
 from lockctl.ops.commands import VerifyCommand
@@ -96,7 +98,7 @@ def plan_verification(
         )
     if command.context is not None or command.target is not None:
         raise UsageError("--context and --target are for a build: give --dockerfile too")
-    base = command.base_image or _project_base_image(command, cwd, dict(build_args))
+    base = _lock_only_base_image(command, cwd, dict(build_args))
     if command.sandbox == "venv":
         _check_python(command.python_version or _python_of(base) or lock.python_version, lock_path)
     elif base is None:
@@ -134,11 +136,27 @@ def _index_variables(
     )
 
 
-def _project_base_image(
+def _lock_only_base_image(
     command: VerifyCommand, cwd: Path, build_args: dict[str, str]
 ) -> str | None:
+    """``--base-image``, else ``[tool.lockctl] base-image`` (checked when the file is read),
+    else the ``FROM`` of the project's Dockerfile."""
+    if command.base_image is not None:
+        problem = image_reference_problem(command.base_image)
+        if problem is not None:
+            raise UsageError(f"--base-image: {problem}", hint="name an image on the engine")
+        return command.base_image
     pyproject = find_pyproject(cwd)
-    configured = load_config(pyproject).dockerfile if pyproject is not None else None
+    config = load_config(pyproject) if pyproject is not None else None
+    if config is not None and config.base_image is not None:
+        return config.base_image
+    return _dockerfile_base_image(config, cwd, build_args)
+
+
+def _dockerfile_base_image(
+    config: ProjectConfig | None, cwd: Path, build_args: dict[str, str]
+) -> str | None:
+    configured = config.dockerfile if config is not None else None
     path = configured or (cwd / "Dockerfile")
     if not path.is_file():
         return None
