@@ -219,6 +219,29 @@ def test_pinned_roots_are_resolved_first_and_best_candidates_are_prefetched() ->
     assert source.prefetched == [("a", Version("3.0")), ("b", Version("1.0"))]
 
 
+def test_a_walk_down_a_project_fetches_the_next_releases_before_they_are_tried() -> None:
+    # app 40..1: every app above 5 needs lib>=2, and the root caps lib<2, so the resolver
+    # rejects 35 releases of app one after another (the stack the lookahead guesses wrong).
+    apps = {f"{n}.0": {"requires_dist": ["lib>=2" if n > 5 else "lib<2"]} for n in range(40, 0, -1)}
+    source = FakeSource({"app": apps, "lib": {"1.0": {}, "2.0": {}}}, LINUX)
+    roots = [make_root({"requirement": "app"}), make_root({"requirement": "lib<2", "line": 2})]
+    resolution = resolve(roots, source=source, target=LINUX)
+    assert [(pin.name, str(pin.version)) for pin in resolution.pins] == [
+        ("app", "5.0"),
+        ("lib", "1.0"),
+    ]
+    tried = [version for name, version in source.metadata_calls if name == "app"]
+    assert tried == [Version(f"{n}.0") for n in range(40, 4, -1)]
+    # Every release of app tried after the first two was asked for ahead of the resolver,
+    # and in the order it tried them; the queue ahead stays bounded.
+    prefetched = [version for name, version in source.prefetched if name == "app"]
+    asked = {version: position for position, version in enumerate(prefetched)}
+    assert all(version in asked for version in tried)
+    assert [asked[version] for version in tried] == sorted(asked[version] for version in tried)
+    assert len(prefetched) <= len(tried) + 32
+    assert len(set(prefetched)) == len(prefetched)
+
+
 def test_releases_are_asked_for_once_per_project() -> None:
     source = STORY.source()
     with pytest.raises(ResolutionConflict):

@@ -7,8 +7,9 @@ never sees HTTP; the source may fetch metadata in parallel when ``prefetch`` hin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from itertools import islice
+from collections import deque
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from itertools import count, islice
 
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
@@ -38,6 +39,10 @@ Preference = tuple[bool, bool, int, str]
 # The best candidate only. Prefetching the runner-up too (for after a backtrack) doubled the
 # metadata fetched on a cold run, and a cold run is CPU-bound: it cost 0.4 s on 118 pins.
 _PREFETCH_PER_IDENTIFIER = 1
+# After a rejection, this many of the project's next releases are fetched ahead: as many as
+# were tried so far, between these bounds (a long walk down a project gets a deeper queue).
+_BATCH_MIN = 8
+_BATCH_MAX = 32
 _COUNT_CAP = 64  # "fewest candidates" needs no exact count beyond this
 # The remembered answers start over past this many: a long backtracking search makes new
 # candidates every round, and what it asked thousands of rounds ago is rarely asked again.
@@ -191,34 +196,40 @@ class LockProvider(AbstractProvider[Dependency, Candidate, str]):
 
         def matches() -> Iterator[Candidate]:
             # Lazy: resolvelib usually takes the first candidate or two of a project with
-            # hundreds of releases. pip-tools keeps an existing pin when it is still allowed,
-            # so a lock changes only where it must: the preferred release comes first.
-            allowed = (
-                release
-                for release in iter_admissible(
-                    releases, specifier, python=self._python, pre=self._pre
-                )
-                if release.version not in excluded
-            )
-            if preferred is not None and preferred not in excluded:
-                pinned = release_at(releases, preferred)
-                first = iter_admissible(
-                    [] if pinned is None else [pinned],
-                    specifier,
-                    python=self._python,
-                    pre=self._pre,
-                )
-                for release in first:
-                    yield Candidate(
-                        name=name, extras=extras, version=release.version, release=release
-                    )
-            for release in allowed:
-                if release.version != preferred:
-                    yield Candidate(
-                        name=name, extras=extras, version=release.version, release=release
-                    )
+            # hundreds of releases. When it asks for more, each one asked for before was
+            # rejected, and the search is walking down this project: the releases it will try
+            # next are fetched in parallel (uv's batch prefetch), ahead of the resolver.
+            ordered = self._ordered(releases, specifier, excluded, preferred)
+            ahead: deque[Release] = deque()
+            for tried in count():
+                release = ahead.popleft() if ahead else next(ordered, None)
+                if release is None:
+                    return
+                if tried:
+                    depth = min(_BATCH_MAX, max(_BATCH_MIN, tried))
+                    ahead.extend(islice(ordered, max(0, depth - len(ahead))))
+                    self._prefetch_releases((release, *ahead))
+                yield Candidate(name=name, extras=extras, version=release.version, release=release)
 
         return matches
+
+    def _ordered(
+        self,
+        releases: Sequence[Release],
+        specifier: SpecifierSet,
+        excluded: Collection[Version],
+        preferred: Version | None,
+    ) -> Iterator[Release]:
+        """The releases in the order they are tried: pip-tools keeps an existing pin when it is
+        still allowed, so a lock changes only where it must; then newest first."""
+        if preferred is not None and preferred not in excluded:
+            pinned = release_at(releases, preferred)
+            yield from iter_admissible(
+                [] if pinned is None else [pinned], specifier, python=self._python, pre=self._pre
+            )
+        for release in iter_admissible(releases, specifier, python=self._python, pre=self._pre):
+            if release.version not in excluded and release.version != preferred:
+                yield release
 
     def is_satisfied_by(self, requirement: Dependency, candidate: Candidate) -> bool:
         # find_matches already applied the pre-release rule; a pinned pre-release satisfies any
@@ -242,13 +253,19 @@ class LockProvider(AbstractProvider[Dependency, Candidate, str]):
         self, identifiers: list[str], candidates: Mapping[str, Iterator[Candidate]]
     ) -> None:
         """Tell the source which metadata comes next, so it can fetch it in parallel."""
+        self._prefetch_releases(
+            candidate.release
+            for identifier in identifiers
+            for candidate in islice(candidates[identifier], _PREFETCH_PER_IDENTIFIER)
+        )
+
+    def _prefetch_releases(self, releases: Iterable[Release]) -> None:
         wanted: list[Release] = []
-        for identifier in identifiers:
-            for candidate in islice(candidates[identifier], _PREFETCH_PER_IDENTIFIER):
-                key = (candidate.name, candidate.version)
-                if key not in self._prefetched:
-                    self._prefetched.add(key)
-                    wanted.append(candidate.release)
+        for release in releases:
+            key = (release.name, release.version)
+            if key not in self._prefetched:
+                self._prefetched.add(key)
+                wanted.append(release)
         if wanted:
             self._source.prefetch(wanted)
 
