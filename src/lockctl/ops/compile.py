@@ -142,7 +142,7 @@ class PreparedLock:
 
 def prepare(request: CompileRequest, *, reporter: Reporter = ignore_events) -> PreparedLock:
     command = request.command
-    inputs = read_inputs(request.inputs)
+    inputs = read_inputs(request.inputs, request.command.constraints)
     check_outputs(request, inputs)
     overrides = parse_overrides(command.overrides, command.override_files)
     upgrade_names, upgrade_pins = _upgrade_packages(command.upgrade_packages)

@@ -23,10 +23,15 @@ class CompileInputs:
     pre: bool  # a --pre line in any input file
 
 
-def read_inputs(paths: Sequence[Path]) -> CompileInputs:
+def read_inputs(paths: Sequence[Path], constraints: Sequence[Path] = ()) -> CompileInputs:
+    """The requirements of ``paths`` and, as constraints, of ``constraints`` (``-c FILE`` on
+    the command line: pip-compile reads them as pip's ``-c``, so the lock says ``# via -c
+    FILE`` as it does for a ``-c`` line inside an input)."""
     files = tuple(parse_file(path) for path in paths)
+    constraint_files = tuple(parse_file(path) for path in constraints)
     roots: list[RootRequirement] = []
-    for parsed in files:
+    tagged = [(parsed, False) for parsed in files] + [(p, True) for p in constraint_files]
+    for parsed, as_constraint in tagged:
         for located in parsed.iter_requirements(constraints=True):
             entry = located.entry
             if entry.requirement is None or entry.editable:
@@ -39,9 +44,10 @@ def read_inputs(paths: Sequence[Path]) -> CompileInputs:
                 RootRequirement(
                     requirement=entry.requirement,
                     origin=Origin(line=entry.source, via=located.via),
-                    kind="constraint" if located.constraint else "requirement",
+                    kind="constraint" if as_constraint or located.constraint else "requirement",
                 )
             )
+    files += constraint_files  # their options count, and check's digest covers them
     pre = any(located.entry.name == "pre" for parsed in files for located in parsed.iter_options())
     return CompileInputs(files=files, roots=tuple(roots), pre=pre)
 
