@@ -9,6 +9,7 @@ sets Requires-Python in the metadata only, as a release whose index page omits i
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from packaging.requirements import Requirement
@@ -64,6 +65,15 @@ class FakeSource:
 
     def prefetch(self, releases: Iterable[Release]) -> None:
         self.prefetched.extend((release.name, release.version) for release in releases)
+
+    def direct(self, requirement: Requirement) -> Release:
+        """A direct reference names the release ``{"url": URL}`` in the index data."""
+        name = canonicalize_name(requirement.name)
+        for text, spec in self._index.get(name, {}).items():
+            if spec.get("url") == requirement.url:
+                release = self._release(name, Version(text), spec)
+                return replace(release, direct_reference=f"{name} @ {requirement.url}")
+        raise KeyError(requirement.url)
 
     def _spec(self, release: Release) -> Mapping[str, Any]:
         for text, spec in self._index[release.name].items():

@@ -13,6 +13,7 @@ from concurrent.futures import Future
 from datetime import datetime
 from typing import overload
 
+from packaging.requirements import Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.tags import Tag
 from packaging.utils import NormalizedName
@@ -20,6 +21,7 @@ from packaging.version import Version
 
 from lockctl.index import CoreMetadata, DistributionFile, IndexClient, ProjectNotFound, ProjectPage
 from lockctl.ops.cooldown import format_instant, uploaded_after
+from lockctl.ops.direct_source import DirectSource
 from lockctl.resolver import Release, TargetEnvironment
 from lockctl.resolver.models import ReleaseList
 
@@ -47,6 +49,9 @@ class IndexPackageSource:
         self.projects_loaded = 0
         self._python_checks: dict[str, bool] = {}
         self.on_activity: Callable[[], None] = _nothing
+        self._direct = DirectSource(
+            client.fetcher, target, allow_build=client.options.allow_build
+        )  # name @ URL: ops.direct_source
 
     def releases(self, name: NormalizedName) -> Sequence[Release] | ProjectNotFound:
         with self._lock:
@@ -71,12 +76,19 @@ class IndexPackageSource:
 
     def metadata(self, release: Release) -> CoreMetadata:
         self.on_activity()
+        if release.direct_reference is not None:
+            return self._direct.metadata(release)
         return self.metadata_future(release).result()
 
     def prefetch(self, releases: Iterable[Release]) -> None:
         for release in releases:
+            if release.direct_reference is not None:
+                continue  # read whole by ops.direct_source when the resolver asks
             if release.all_files and not self.client.has_cached_metadata(metadata_file(release)):
                 self.metadata_future(release)
+
+    def direct(self, requirement: Requirement) -> Release:
+        return self._direct.release(requirement)
 
     def metadata_future(self, release: Release) -> Future[CoreMetadata]:
         return self.client.metadata_future(metadata_file(release))

@@ -29,6 +29,7 @@ from lockctl.resolver.fixes import Fix
 
 __all__ = [
     "ConflictCause",
+    "EditableProject",
     "Origin",
     "OverrideNote",
     "PackageSource",
@@ -54,11 +55,19 @@ class Origin:
 
     line: SourceLine | None
     via: tuple[SourceLine, ...] = ()
+    # A project input's dependency: how a lock's ``# via`` names it, pip-tools' ``comes_from``
+    # (``myproject (pyproject.toml)``) instead of ``-r FILE``.
+    project: str | None = None
+    # A dependency of an editable project (``-e path``): pip-tools shows that project's name,
+    # as for any parent, and writes no marker for it.
+    parent: NormalizedName | None = None
 
     def describe(self) -> str:
         if self.line is None:
             return "the command line"
         text = self.line.describe()
+        if self.parent is not None:
+            text = f"{text}, a dependency of the editable project {self.parent}"
         if self.via:
             chain = ", ".join(step.describe() for step in reversed(self.via))
             text += f", reached through -r from {chain}"
@@ -94,6 +103,9 @@ class Release:
     yanked: str | None = None  # PEP 592: reason ("" without one) when every file is yanked
     requires_python: SpecifierSet | None = None
     rejected: str | None = None
+    # A PEP 508 direct reference's release: the line pip-compile writes for it in place of
+    # ``name==version`` (``name @ URL``), from the source's ``direct``. None for an index's.
+    direct_reference: str | None = None
 
 
 class ReleaseList(Sequence[Release]):
@@ -144,6 +156,10 @@ class PackageSource(Protocol):
         """A hint that the metadata of these releases will be wanted soon."""
         ...
 
+    def direct(self, requirement: Requirement) -> Release:
+        """The release a direct reference (``name @ URL``) points at, read from the artifact."""
+        ...
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OverrideNote:
@@ -165,8 +181,22 @@ class ResolvedPin:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class EditableProject:
+    """A local project an input installs editable (``-e path``): written as is, not resolved.
+
+    ``url`` is the ``file:`` URL pip-tools writes (``-e file:///abs/path``); ``roots`` the
+    input lines naming it, for its ``# via`` line.
+    """
+
+    name: NormalizedName
+    url: str
+    roots: tuple[RootRequirement, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Resolution:
     pins: tuple[ResolvedPin, ...]  # sorted by name
+    editables: tuple[EditableProject, ...] = ()  # written first, as pip-tools sorts them
 
     def get(self, name: str) -> ResolvedPin | None:
         wanted = canonicalize_name(name)
