@@ -146,8 +146,19 @@ def test_unknown_project_carries_its_data() -> None:
     )
 
 
-def test_a_url_requirement_is_refused() -> None:
-    root = make_root({"requirement": "lib @ http://127.0.0.1/files/lib-1.0-py3-none-any.whl"})
+def test_a_url_requirement_pins_the_release_it_names() -> None:
+    url = "http://127.0.0.1/files/lib-1.0-py3-none-any.whl"
+    root = make_root({"requirement": f"lib @ {url}"})
+    source = FakeSource({"lib": {"2.0": {}, "1.0": {"url": url}}}, LINUX)
+    pin = resolve([root], source=source, target=LINUX).get("lib")
+    assert pin is not None
+    assert (pin.version, pin.release.direct_reference) == (Version("1.0"), f"lib @ {url}")
+    assert source.release_calls == []  # the index is never asked for a direct reference
+
+
+def test_a_url_constraint_is_refused() -> None:
+    url = "http://127.0.0.1/files/lib-1.0-py3-none-any.whl"
+    root = make_root({"requirement": f"lib @ {url}", "kind": "constraint"})
     with pytest.raises(UnsupportedRequirement) as caught:
         resolve([root], source=FakeSource({"lib": {"1.0": {}}}, LINUX), target=LINUX)
     assert caught.value.required_by == "requirements.in line 1"

@@ -23,6 +23,7 @@ from lockctl.resolver.inputs import RootInputs
 from lockctl.resolver.models import ConflictCause, ResolutionConflict
 from lockctl.resolver.provider import LockProvider
 from lockctl.resolver.selection import admissible, is_pinned, unusable_reason
+from lockctl.urls import redact_text
 
 __all__ = ["ConflictReport", "describe_causes"]
 
@@ -70,6 +71,13 @@ class ConflictReport:
                 constraint = ConflictCause(requirement=line.requirement, root=line)
                 causes.append(constraint)
                 chains.append([constraint])
+        for name, direct in self._inputs.direct.items():
+            # A name @ URL root is the project's one candidate: resolvelib may name only the
+            # requirement that refused it (as pip's causes do), so it is added here.
+            if name in named and not any(cause.root == direct for cause in causes):
+                reference = ConflictCause(requirement=direct.requirement, root=direct)
+                causes.append(reference)
+                chains.append([reference])
         return causes, chains
 
     def unavailable(self, infos: Sequence[Information]) -> list[str]:
@@ -86,6 +94,13 @@ class ConflictReport:
 
     def _why_nothing_matches(self, dependency: Dependency) -> list[str]:
         """Lines for a requirement that no release satisfies on its own, else none."""
+        direct = self._inputs.direct.get(dependency.name)
+        if direct is not None:  # not the index's releases: the one artifact the URL names
+            version = self._provider.direct_release(direct).version
+            if dependency.specifier.contains(version, prereleases=True):
+                return []
+            url = redact_text(direct.requirement.url or "")
+            return [f"{dependency.requirement}: {url} is {dependency.name} {version}"]
         releases = self._provider.releases(dependency.name)
         if dependency.name in self._provider.not_found:
             return []

@@ -14,7 +14,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 
 from lockctl.resolver.dependency import Dependency, identifier_for
-from lockctl.resolver.errors import UnsupportedRequirement
+from lockctl.resolver.direct import direct_roots
 from lockctl.resolver.models import RootRequirement
 from lockctl.target import TargetEnvironment
 
@@ -36,13 +36,8 @@ class RootInputs:
         self._environment = target.markers()
         self._environments: dict[str, dict[str, str]] = {}
         active = [root for root in roots if self.holds(root.requirement)]
-        for root in active:
-            if root.requirement.url:
-                raise UnsupportedRequirement(
-                    root.requirement,
-                    reason="a direct URL reference is not resolved from an index",
-                    required_by=root.origin.describe(),
-                )
+        # name @ URL roots: the URL is the project's one candidate (resolver.direct).
+        self.direct: Mapping[NormalizedName, RootRequirement] = direct_roots(active)
         self.requirements = tuple(root for root in active if root.kind == "requirement")
         self.constraint_lines = tuple(root for root in active if root.kind == "constraint")
         self.constraints: Mapping[NormalizedName, SpecifierSet] = _merged_specifiers(

@@ -20,12 +20,14 @@ from resolvelib.structs import RequirementInformation
 
 from lockctl.index.models import ProjectNotFound
 from lockctl.resolver.dependency import PYTHON, Candidate, Dependency, identifier_for
+from lockctl.resolver.direct import same_reference
 from lockctl.resolver.errors import UnsupportedRequirement
 from lockctl.resolver.inputs import RootInputs
 from lockctl.resolver.models import (
     PackageSource,
     Preferences,
     Release,
+    RootRequirement,
     release_at,
     versions_of,
 )
@@ -154,6 +156,8 @@ class LockProvider(AbstractProvider[Dependency, Candidate, str]):
         """
         if identifier == PYTHON or name is None:
             return 0
+        if name in self._inputs.direct:
+            return 1  # a direct reference has one candidate: its artifact
         key = (name, str(specifier))
         known = self._counts.get(key)
         if known is not None:
@@ -191,6 +195,9 @@ class LockProvider(AbstractProvider[Dependency, Candidate, str]):
         name, extras = wanted[0].name, wanted[0].extras
         specifier = self.specifier_for(name, wanted)
         excluded = {candidate.version for candidate in incompatibilities[identifier]}
+        direct = self._inputs.direct.get(name)
+        if direct is not None:
+            return self._direct_match(direct, extras, specifier, excluded)
         releases = self.releases(name)
         preferred = self._preferred.get(name)
 
@@ -230,6 +237,25 @@ class LockProvider(AbstractProvider[Dependency, Candidate, str]):
         for release in iter_admissible(releases, specifier, python=self._python, pre=self._pre):
             if release.version not in excluded and release.version != preferred:
                 yield release
+
+    def direct_release(self, root: RootRequirement) -> Release:
+        """The release a root ``name @ URL`` names (the source reads each artifact once)."""
+        return self._source.direct(root.requirement)
+
+    def _direct_match(
+        self,
+        root: RootRequirement,
+        extras: frozenset[NormalizedName],
+        specifier: SpecifierSet,
+        excluded: set[Version],
+    ) -> list[Candidate]:
+        """The artifact a root ``name @ URL`` names, if every other requirement accepts its
+        version (pip's ExplicitRequirement: the URL is the one candidate, any pre-release)."""
+        release = self.direct_release(root)
+        version = release.version
+        if version in excluded or not specifier.contains(version, prereleases=True):
+            return []
+        return [Candidate(name=root.name, extras=extras, version=version, release=release)]
 
     def is_satisfied_by(self, requirement: Dependency, candidate: Candidate) -> bool:
         # find_matches already applied the pre-release rule; a pinned pre-release satisfies any
@@ -297,12 +323,16 @@ class LockProvider(AbstractProvider[Dependency, Candidate, str]):
 
     def _from_metadata(self, candidate: Candidate, requirement: Requirement) -> Dependency:
         if requirement.url:
-            # pip refuses these too: a release from an index may not depend on a URL.
-            raise UnsupportedRequirement(
-                requirement,
-                reason="a release from an index cannot depend on a direct URL",
-                required_by=candidate.describe(),
-            )
+            # pip follows a dependency's URL from any release; lockctl only when a root names
+            # the same URL, so that every URL a lock fetches is in its inputs (resolver.direct).
+            root = self._inputs.direct.get(canonicalize_name(requirement.name))
+            if root is None or not same_reference(root.requirement, requirement):
+                raise UnsupportedRequirement(
+                    requirement,
+                    reason="a dependency's direct URL is followed only when the inputs name "
+                    "the same URL (add this requirement to them)",
+                    required_by=candidate.describe(),
+                )
         if canonicalize_name(requirement.name) == candidate.name:
             # Nested extras (``foo[all]`` needs ``foo[a,b]``): the same release, never another.
             return self._exact(candidate, requirement)
