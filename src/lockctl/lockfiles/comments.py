@@ -50,6 +50,7 @@ __all__ = [
     "format_via",
     "override_source",
     "parse_override",
+    "root_source",
     "via_sources",
 ]
 
@@ -79,9 +80,13 @@ def display_path(path: Path, relative_to: Path | None) -> str:
     return posixpath.normpath(path.as_posix())
 
 
-def _root_source(root: RootRequirement, relative_to: Path | None) -> str | None:
+def root_source(root: RootRequirement, relative_to: Path | None) -> str | None:
     if root.kind == "override" or root.origin.line is None:
         return None  # overrides get their own comment; a command-line root has no file
+    if root.origin.parent is not None:
+        return root.origin.parent  # an editable project's dependency: the project, as a parent
+    if root.origin.project is not None:
+        return root.origin.project  # a project input: pip-tools' ``name (path)``
     flag = "-c" if root.kind == "constraint" else "-r"
     return f"{flag} {display_path(root.origin.line.path, relative_to)}"
 
@@ -90,7 +95,7 @@ def via_sources(pin: ResolvedPin, relative_to: Path | None) -> set[str]:
     """What pip-tools' ``required_by`` holds for this pin: parents and input files."""
     sources: set[str] = set(pin.parents)
     for root in pin.roots:
-        source = _root_source(root, relative_to)
+        source = root_source(root, relative_to)
         if source is not None:
             sources.add(source)
     return sources

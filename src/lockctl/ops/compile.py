@@ -36,6 +36,7 @@ from lockctl.ops.fingerprint import (
 from lockctl.ops.inputs import CompileInputs, included_files, parse_overrides, read_inputs
 from lockctl.ops.lookahead import Lookahead
 from lockctl.ops.package_source import IndexPackageSource
+from lockctl.ops.project_build import project_builder
 from lockctl.ops.session import open_index
 from lockctl.ops.snapshots import (
     PinSnapshot,
@@ -142,7 +143,13 @@ class PreparedLock:
 
 def prepare(request: CompileRequest, *, reporter: Reporter = ignore_events) -> PreparedLock:
     command = request.command
-    inputs = read_inputs(request.inputs, request.command.constraints)
+    inputs = read_inputs(
+        request.inputs,
+        request.command.constraints,
+        extras=command.extras,
+        all_extras=command.all_extras,
+        build=project_builder(request.index),
+    )
     check_outputs(request, inputs)
     overrides = parse_overrides(command.overrides, command.override_files)
     upgrade_names, upgrade_pins = _upgrade_packages(command.upgrade_packages)
@@ -236,7 +243,7 @@ def resolve_roots(
         )
 
     try:
-        return run(roots)
+        return replace(run(roots), editables=prepared.inputs.editables)
     except UnknownProject as unknown:
         names = source.client.project_names()
         raise unknown.with_suggestions(close_names(unknown.name, names)) from None

@@ -107,7 +107,6 @@ def _refuse_unsupported(command: CompileCommand) -> None:
         name
         for name, given in (
             ("-c/--constraint", bool(command.constraints)),
-            ("--extra/--all-extras", bool(command.extras or command.all_extras)),
             ("--build-arg", bool(command.build_args)),
             ("--target", command.stage is not None),
             ("--timings", command.timings is not None),
