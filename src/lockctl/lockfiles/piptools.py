@@ -21,10 +21,10 @@ from collections.abc import Iterator
 from packaging.markers import Marker
 from packaging.utils import NormalizedName
 
-from lockctl.resolver.models import Resolution, ResolvedPin
+from lockctl.resolver.models import EditableProject, Resolution, ResolvedPin
 from lockctl.urls import redact_text
 
-from .comments import format_override, format_via, via_sources
+from .comments import format_override, format_via, root_source, via_sources
 from .digest import format_digest
 from .format import (
     COMMAND_INDENT,
@@ -59,6 +59,9 @@ def _lines(resolution: Resolution, options: LockWriteOptions) -> Iterator[str]:
     for line in (*_header(options), *_flags(options)):
         wrote_anything = True
         yield line
+    for editable in resolution.editables:  # pip-tools sorts editables first
+        wrote_anything = True
+        yield _format_editable(editable, options)
     for pin in safe:
         wrote_anything = True
         if has_hashes and not hashes[pin.name]:
@@ -149,6 +152,8 @@ def _marker(pin: ResolvedPin) -> Marker | None:
     # input order); markers on dependencies are evaluated away by the resolver.
     marker: Marker | None = None
     for root in pin.roots:
+        if root.origin.parent is not None:
+            continue  # an editable project's dependency: pip-tools writes no marker for it
         if root.kind != "override" and root.requirement.marker is not None:
             marker = root.requirement.marker
     return marker
@@ -175,19 +180,32 @@ def _format_pin(pin: ResolvedPin, hashes: tuple[str, ...], options: LockWriteOpt
     return line
 
 
+def _format_editable(editable: EditableProject, options: LockWriteOptions) -> str:
+    """``-e file:///abs/path`` as pip-tools writes an editable (``ireq.link.url``)."""
+    line = f"-e {editable.url}"
+    if not options.annotate:
+        return line
+    sources = {s for root in editable.roots if (s := root_source(root, options.paths_relative_to))}
+    return _with_via(line, sources, has_hashes=False, options=options)
+
+
 def _annotate(line: str, pin: ResolvedPin, *, has_hashes: bool, options: LockWriteOptions) -> str:
     relative_to = options.paths_relative_to
-    sources = via_sources(pin, relative_to)
+    line = _with_via(line, via_sources(pin, relative_to), has_hashes=has_hashes, options=options)
+    for note in pin.overrides:
+        line += "\n    " + format_override(note, relative_to)
+        if note.override.reason:
+            line += f"\n    #   reason: {note.override.reason}"
+    return line
+
+
+def _with_via(line: str, sources: set[str], *, has_hashes: bool, options: LockWriteOptions) -> str:
     if sources:
         style = options.annotation_style
         annotation = format_via(sources, style=style, strip_extras=options.strip_extras)
         separator = "  " if style == "line" and not has_hashes else "\n    "
         joined = f"{line:{_ANNOTATION_COLUMN}}{separator}{annotation}"
         line = "\n".join(part.rstrip() for part in joined.splitlines())
-    for note in pin.overrides:
-        line += "\n    " + format_override(note, relative_to)
-        if note.override.reason:
-            line += f"\n    #   reason: {note.override.reason}"
     return line
 
 
