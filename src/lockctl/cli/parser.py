@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from lockctl import __version__
+from lockctl.cli.pipcompile import add_pip_compile_options, config_argv, find_config, pip_args_argv
 from lockctl.defaults import MAX_REQUESTS, RUN_TIMEOUT
 from lockctl.index.settings import IndexOptions
 from lockctl.ops.commands import (
@@ -159,8 +160,9 @@ def _add_compile(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--output-file",
         type=_path,
         metavar="OUT",
-        help="the lock to write (default: IN with .txt, for one input)",
+        help="the lock to write (default: IN with .txt, for one input; '-': standard output)",
     )
+    parser.add_argument("--version", action="version", version=f"lockctl {__version__}")
     _add_target_options(parser)
     parser.add_argument(
         "--build-arg",
@@ -222,11 +224,31 @@ def _add_compile(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         metavar="NAME[==VER]",
         help="free one project from the existing lock (optionally to VER)",
     )
-    change.add_argument("--pre", action="store_true", help="allow pre-releases")
+    change.add_argument("-p", "--pre", action="store_true", help="allow pre-releases")
     change.add_argument(
         "--exclude-newer",
+        "--uploaded-prior-to",
         metavar="DATE_OR_DURATION",
         help="ignore files uploaded after a date (2026-11-01) or younger than 7d, 12h",
+    )
+    change.add_argument(
+        "--pip-args",
+        metavar="ARGS",
+        help="pip options, as pip-compile passes them: index options, --pre, -c are honoured",
+    )
+    change.add_argument(
+        "--config",
+        dest="pip_tools_config",
+        type=_path,
+        metavar="FILE",
+        help="read pip-compile's [tool.pip-tools] defaults from FILE (default: .pip-tools.toml "
+        "or pyproject.toml beside the first input)",
+    )
+    change.add_argument(
+        "--no-config",
+        dest="no_pip_tools_config",
+        action="store_true",
+        help="read no [tool.pip-tools] defaults",
     )
     output = parser.add_argument_group("output")
     output.add_argument(
@@ -239,24 +261,52 @@ def _add_compile(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         action=argparse.BooleanOptionalAction,
         help="leave extras out of the pins (default, as pip-tools 8)",
     )
+    for name, what in (
+        ("emit-index-url", "the --index-url and --extra-index-url lines"),
+        ("emit-find-links", "the --find-links lines"),
+        ("emit-trusted-host", "the --trusted-host lines"),
+        ("emit-options", "every option line (index, find-links, trusted hosts, binaries)"),
+        ("header", "the header"),
+        ("annotate", "the '# via' lines"),
+    ):
+        output.add_argument(
+            f"--{name}",
+            dest=name.replace("-", "_"),
+            action=argparse.BooleanOptionalAction,
+            help=f"write {what} (default: yes)",
+        )
     output.add_argument(
-        "--no-emit-index-url",
-        dest="emit_index_url",
-        action="store_false",
-        help="do not write index options into the lock",
+        "--annotation-style",
+        choices=("split", "line"),
+        help="'# via' on lines of their own (split, default) or beside the pin (line)",
     )
     output.add_argument(
-        "--no-header", dest="header", action="store_false", help="leave out the header"
+        "--allow-unsafe",
+        action=argparse.BooleanOptionalAction,
+        help="pin pip, setuptools and distribute (default: yes, as pip-tools 8; --no-allow-unsafe "
+        "names them in comments instead)",
     )
     output.add_argument(
-        "--no-annotate", dest="annotate", action="store_false", help="leave out the '# via' lines"
+        "--unsafe-package",
+        dest="unsafe_packages",
+        action="append",
+        metavar="NAME",
+        help="a project to treat as unsafe (repeatable; replaces pip, setuptools, distribute)",
+    )
+    output.add_argument(
+        "--newline",
+        type=str.lower,
+        choices=("lf", "crlf", "native", "preserve"),
+        help="line endings: preserve (default: the existing lock's, else the first input's)",
     )
     output.add_argument(
         "--format",
         choices=("txt", "pylock"),
         help="pip-tools .txt (default) or a PEP 751 pylock.toml",
     )
-    output.add_argument("--dry-run", action="store_true", help="print the lock, write nothing")
+    output.add_argument(
+        "-n", "--dry-run", action="store_true", help="print the lock, write nothing"
+    )
     output.add_argument(
         "--json",
         dest="json_output",
@@ -271,6 +321,10 @@ def _add_compile(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="write a Chrome-trace JSON of the run's requests and resolver steps to FILE",
     )
     _add_index_options(parser)
+    parser.add_argument(
+        "-r", "--rebuild", dest="refresh", action="store_true", help="as --refresh (pip-compile's)"
+    )
+    add_pip_compile_options(parser)
     _add_global_options(parser, top=False)
 
 
@@ -575,6 +629,54 @@ def _index_request(ns: argparse.Namespace) -> IndexRequest:
     return _build(IndexRequest, ns, options=_build(IndexOptions, ns))
 
 
+def _subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            found: argparse.ArgumentParser = action.choices[name]
+            return found
+    raise AssertionError(f"no {name} command")  # pragma: no cover
+
+
+def _pip_compile_layers(parser: argparse.ArgumentParser, ns: argparse.Namespace) -> None:
+    """pip-compile's ``[tool.pip-tools]`` defaults under the command line, then ``--pip-args``.
+
+    pip-compile takes its config file's values as click defaults (an option given on the
+    command line replaces the file's value, lists too), and appends ``--pip-args`` after its
+    own pip options, so an index there wins over ``-i``.
+    """
+    given = vars(ns)
+    if not given.get("no_pip_tools_config"):
+        path = given.get("pip_tools_config") or find_config(given.get("inputs", []), Path.cwd())
+        if path is not None:
+            if not path.is_file():
+                parser.error(f"--config {path}: no such file")
+            known = {
+                option: action.nargs != 0
+                for option, action in parser._option_string_actions.items()
+                if option.startswith("--")
+            }
+            try:
+                defaults = config_argv(path, known)
+            except ValueError as error:
+                parser.error(str(error))
+            for key, value in vars(parser.parse_args(defaults)).items():
+                if key in ("quiet", "verbose", "debug"):
+                    setattr(ns, key, bool(given.get(key)) or value)
+                elif key not in given:
+                    setattr(ns, key, value)
+    text = given.get("pip_args")
+    if text:
+        try:
+            later = parser.parse_args(pip_args_argv(text))
+        except ValueError as error:
+            parser.error(str(error))
+        for key, value in vars(later).items():
+            if key in ("quiet", "verbose", "debug"):
+                continue
+            merged = [*given.get(key, []), *value] if isinstance(value, list) else value
+            setattr(ns, key, merged)
+
+
 def parse_argv(argv: Sequence[str]) -> tuple[GlobalOptions, Command]:
     """Parse; argparse itself exits with code 2 and a usage line on bad usage."""
     parser = build_parser()
@@ -583,6 +685,9 @@ def parse_argv(argv: Sequence[str]) -> tuple[GlobalOptions, Command]:
     if ns.command == "override":
         command = _build(OverrideCommand, ns)
     elif ns.command == "compile":
+        _pip_compile_layers(_subparser(parser, "compile"), ns)
+        if getattr(ns, "output_file", None) == Path("-"):
+            ns.dry_run = True  # pip-compile -o -: the lock on standard output, nothing written
         after = list(argv[list(argv).index("compile") + 1 :]) if "compile" in argv else []
         command = _build(
             CompileCommand,

@@ -77,6 +77,7 @@ class LockWriteOptions:
     emit_find_links: bool = True  # --no-emit-find-links
     emit_trusted_host: bool = True  # --no-emit-trusted-host
     digest: LockDigest | None = None  # lockctl's "# lockctl:" header line; None: none
+    newline: Literal["\n", "\r\n"] = "\n"  # --newline, decided by the caller (pip-tools')
 
     @property
     def header_command(self) -> str:

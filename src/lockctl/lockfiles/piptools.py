@@ -43,8 +43,10 @@ _ANNOTATION_COLUMN = 24  # pip-tools pads the requirement to this width before a
 
 
 def render_piptools(resolution: Resolution, options: LockWriteOptions) -> str:
-    """The lock's text, ``\\n`` line endings (the caller may translate, as pip-tools can)."""
-    return "".join(line + "\n" for line in _lines(resolution, options))
+    """The lock's text, with ``options.newline`` line endings (pip-compile's ``--newline``)."""
+    return "".join(line + "\n" for line in _lines(resolution, options)).replace(
+        "\n", options.newline
+    )
 
 
 def _lines(resolution: Resolution, options: LockWriteOptions) -> Iterator[str]:

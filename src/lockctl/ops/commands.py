@@ -18,6 +18,7 @@ from lockctl.index.settings import IndexOptions
 
 if TYPE_CHECKING:
     from lockctl.index.fetcher import FetchPolicy
+    from lockctl.tracing import Tracer
 
 __all__ = [
     "CheckCommand",
@@ -52,6 +53,7 @@ class IndexRequest:
     max_requests: int = MAX_REQUESTS
     timeout: float = RUN_TIMEOUT  # seconds the whole run may spend waiting on indexes
     policy: FetchPolicy | None = None  # timeouts and retries; None: the fetcher's defaults
+    tracer: Tracer | None = None  # where the run's requests and waits are counted (-v, --timings)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -76,9 +78,17 @@ class CompileCommand:
     exclude_newer: str | None = None  # a date, an RFC 3339 timestamp or a duration (7d)
     generate_hashes: bool = False
     strip_extras: bool = True
+    # pip-compile's output switches (lockfiles.LockWriteOptions says what each one writes).
     emit_index_url: bool = True
+    emit_find_links: bool = True
+    emit_trusted_host: bool = True
+    emit_options: bool = True
     header: bool = True
     annotate: bool = True
+    annotation_style: Literal["split", "line"] = "split"
+    allow_unsafe: bool = True  # pip-tools 8's default; --no-allow-unsafe names them unpinned
+    unsafe_packages: tuple[str, ...] = ()  # --unsafe-package: replaces pip-tools' set
+    newline: Literal["lf", "crlf", "native", "preserve"] = "preserve"
     dry_run: bool = False
     json_output: Path | None = None
     timings: Path | None = None  # a Chrome-trace JSON of the run's requests and resolver steps

@@ -12,16 +12,19 @@ overrides. In the file, an explicit ``python-version`` wins over the Dockerfile'
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Literal
 
-from packaging.utils import NormalizedName
+from packaging.utils import NormalizedName, canonicalize_name
 
 from lockctl.config import LockEntry, OverrideEntry, ProjectConfig, find_pyproject
 from lockctl.errors import UsageError
 from lockctl.index import IndexOptions
 from lockctl.lockfiles import LockWriteOptions
+from lockctl.lockfiles.options import UNSAFE_PACKAGES
 from lockctl.ops.commands import CompileCommand
 from lockctl.ops.compile import CompileRequest
 from lockctl.ops.targets import command_target, project_target
@@ -48,8 +51,13 @@ class CompilePlan:
 _PROJECT_INPUTS = frozenset({"pyproject.toml", "setup.cfg", "setup.py"})
 
 
+STDOUT = Path("-")  # --output-file -: the lock goes to standard output, nothing is written
+
+
 def plan_compile(command: CompileCommand, cwd: Path) -> CompilePlan:
     _refuse_unsupported(command)
+    if command.output_file == STDOUT and not command.dry_run:
+        raise UsageError("--output-file - writes to standard output: it is a dry run")
     project = _project(command, cwd)
     if project is None:
         target = command_target(command)
@@ -60,7 +68,9 @@ def plan_compile(command: CompileCommand, cwd: Path) -> CompilePlan:
             output=output,
             target=target,
             index=command.index,
-            write=_write_options(command, target, cwd, generate_hashes=command.generate_hashes),
+            write=_write_options(
+                command, target, cwd, generate_hashes=command.generate_hashes, output=output
+            ),
         )
         return CompilePlan(requests=(request,), target=target)
     config, only = project
@@ -106,10 +116,6 @@ def _refuse_unsupported(command: CompileCommand) -> None:
     pending = [
         name
         for name, given in (
-            ("-c/--constraint", bool(command.constraints)),
-            ("--build-arg", bool(command.build_args)),
-            ("--target", command.stage is not None),
-            ("--timings", command.timings is not None),
         )
         if given
     ]
@@ -165,18 +171,52 @@ def _output(command: CompileCommand) -> Path:
 
 
 def _write_options(
-    command: CompileCommand, target: TargetEnvironment, cwd: Path, *, generate_hashes: bool
+    command: CompileCommand,
+    target: TargetEnvironment,
+    cwd: Path,
+    *,
+    generate_hashes: bool,
+    output: Path | None = None,
 ) -> LockWriteOptions:
+    unsafe = frozenset(canonicalize_name(name) for name in command.unsafe_packages)
     return LockWriteOptions(
         command=command.command_line,
         python_version=target.python_minor,
         generate_hashes=generate_hashes,
         strip_extras=command.strip_extras,
         emit_index_url=command.emit_index_url,
+        emit_find_links=command.emit_find_links,
+        emit_trusted_host=command.emit_trusted_host,
+        emit_options=command.emit_options,
         emit_header=command.header,
         annotate=command.annotate,
+        annotation_style=command.annotation_style,
+        unsafe_style="section" if command.allow_unsafe else "omit",
+        unsafe_packages=unsafe or UNSAFE_PACKAGES,
         paths_relative_to=cwd,  # pip-tools shows -r paths as named from its working directory
+        newline=_newline(command, output),
     )
+
+
+def _newline(command: CompileCommand, output: Path | None) -> Literal["\n", "\r\n"]:
+    """pip-compile's ``--newline``: ``preserve`` takes the existing lock's line endings, else
+    the first input's that has a line ending, else LF (``_determine_linesep``)."""
+    if command.newline == "native":
+        return "\r\n" if os.linesep == "\r\n" else "\n"
+    if command.newline != "preserve":
+        return "\r\n" if command.newline == "crlf" else "\n"
+    candidates = [] if output is None or output == STDOUT else [output]
+    for path in (*candidates, *command.inputs):
+        try:
+            with path.open("rb") as file:
+                head = file.read(1 << 16)
+        except OSError:
+            continue
+        if b"\r\n" in head:
+            return "\r\n"
+        if b"\n" in head:
+            return "\n"
+    return "\n"
 
 
 def config_index_options(config: ProjectConfig) -> IndexOptions:
