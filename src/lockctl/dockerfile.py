@@ -10,14 +10,14 @@ Dockerfile reference describes); the stages' ``FROM`` images have ``ARG`` values
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lockctl.errors import UsageError
 
-__all__ = ["Dockerfile", "Instruction", "Stage", "read_dockerfile"]
+__all__ = ["Dockerfile", "ImageReference", "Instruction", "Stage", "read_dockerfile"]
 
 _VARIABLE = re.compile(r"\$(?:\{(?P<braced>\w+)(?::(?P<op>[-+])(?P<word>[^}]*))?\}|(?P<bare>\w+))")
 _INSTALLS = re.compile(
@@ -26,6 +26,10 @@ _INSTALLS = re.compile(
     r"|\b(?:conda|mamba|micromamba)\s+install\b",
     re.IGNORECASE,
 )
+# The requirements file an install line reads: pip's -r/--requirement (also -rFILE and
+# --requirement=FILE), or the positional files of pip-sync and uv pip sync.
+_REQUIREMENT_OPTION = re.compile(r"(?:^|\s)(?:-r\s*|--requirement[\s=]+)(?P<file>[^\s;&|]+)")
+_SYNC_FILES = re.compile(r"\b(?:pip-sync|uv\s+pip\s+sync)\b(?P<rest>[^;&|]*)")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -44,6 +48,34 @@ class Stage:
     image: str  # after ARG substitution
     name: str | None
     line: int
+    platform: str | None = None  # FROM --platform=..., after ARG substitution
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImageReference:
+    """An image reference split as the Docker reference grammar has it:
+    ``[registry[:port]/][path/]name[:tag][@digest]`` (distribution/reference)."""
+
+    repository: str  # registry and path included: docker.io/library/python
+    tag: str | None
+    digest: str | None
+
+    @property
+    def name(self) -> str:
+        """The last path component: ``python`` for every registry's copy of the image."""
+        return self.repository.rpartition("/")[2]
+
+    @classmethod
+    def parse(cls, text: str) -> ImageReference:
+        reference, _, digest = text.partition("@")
+        # A colon after the last slash starts the tag; one before it is a registry's port.
+        slash = reference.rfind("/")
+        colon = reference.rfind(":")
+        if colon > slash:
+            return cls(
+                repository=reference[:colon], tag=reference[colon + 1 :], digest=digest or None
+            )
+        return cls(repository=reference, tag=None, digest=digest or None)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -61,11 +93,55 @@ class Dockerfile:
                 variable = variable.strip()
                 values[variable] = build_args.get(variable, default.strip().strip('"'))
             elif instruction.keyword == "FROM":
-                words = [w for w in instruction.arguments.split() if not w.startswith("--")]
-                alias = words[2] if len(words) >= 3 and words[1].upper() == "AS" else None
-                image = _substitute(words[0], values) if words else ""
-                stages.append(Stage(image=image, name=alias, line=instruction.line))
+                stages.append(_stage(instruction, values))
         return tuple(stages)
+
+    def stage_for_lock(
+        self, build_args: Mapping[str, str], target: str | None, lock_name: str | None = None
+    ) -> Stage | None:
+        """The stage whose Python the lock is for, with the image it really starts from.
+
+        ``target`` (``docker build --target``) chooses; else the stage that installs the lock
+        (a ``RUN pip install -r LOCK``), else one that installs any requirements file, else
+        the final stage. A stage built ``FROM`` an earlier stage's name runs that stage's
+        image, as ``docker build`` does; its own ``--platform`` is kept if it gives one.
+        """
+        stages = self.chosen_stages(build_args, target)
+        if not stages:
+            return None
+        chosen = stages[-1]
+        if target is None:
+            chosen = self._installing_stage(stages, lock_name) or chosen
+        by_name = {s.name.lower(): s for s in stages if s.name}
+        for _ in stages:  # bounded: a cycle of names cannot loop forever
+            earlier = by_name.get(chosen.image.lower())
+            if earlier is None or earlier.line >= chosen.line:
+                break
+            chosen = Stage(
+                image=earlier.image,
+                name=chosen.name,
+                line=earlier.line,
+                platform=chosen.platform or earlier.platform,
+            )
+        return chosen
+
+    def _installing_stage(self, stages: Sequence[Stage], lock_name: str | None) -> Stage | None:
+        found: list[tuple[bool, Stage]] = []
+        starts = [s.line for s in stages]
+        for instruction in self.install_lines():
+            files = _requirement_files(instruction.arguments)
+            if not files:
+                continue
+            index = sum(1 for line in starts if line < instruction.line) - 1
+            if index < 0:
+                continue
+            names_lock = lock_name is not None and any(Path(f).name == lock_name for f in files)
+            found.append((names_lock, stages[index]))
+        for wanted in (True, False):
+            matching = [stage for names_lock, stage in found if names_lock is wanted]
+            if matching:
+                return matching[-1]
+        return None
 
     def chosen_stages(self, build_args: Mapping[str, str], target: str | None) -> tuple[Stage, ...]:
         """The stages up to ``target`` (all of them without one); UsageError if unknown."""
@@ -161,6 +237,28 @@ def _instruction(logical: str, line: int, written: list[str]) -> Instruction:
     return Instruction(
         keyword=keyword.upper(), arguments=arguments.strip(), line=line, text="\n".join(written)
     )
+
+
+def _stage(instruction: Instruction, values: Mapping[str, str]) -> Stage:
+    """``FROM [--platform=P] IMAGE [AS NAME]``, with the global ARG values substituted."""
+    platform: str | None = None
+    words: list[str] = []
+    for word in instruction.arguments.split():
+        if word.lower().startswith("--platform="):
+            platform = _substitute(word.partition("=")[2], values) or None
+        elif not word.startswith("--"):
+            words.append(word)
+    alias = words[2] if len(words) >= 3 and words[1].upper() == "AS" else None
+    image = _substitute(words[0], values) if words else ""
+    return Stage(image=image, name=alias, line=instruction.line, platform=platform)
+
+
+def _requirement_files(arguments: str) -> list[str]:
+    """The requirements files an install line reads (quotes dropped)."""
+    files = [m["file"] for m in _REQUIREMENT_OPTION.finditer(arguments)]
+    for sync in _SYNC_FILES.finditer(arguments):
+        files += [w for w in sync["rest"].split() if not w.startswith("-")]
+    return [f.strip("'\"") for f in files]
 
 
 def _substitute(word: str, values: Mapping[str, str]) -> str:

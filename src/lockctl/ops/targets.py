@@ -6,6 +6,8 @@ target a lock was compiled for is still the project's.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from lockctl.config import ProjectConfig
 from lockctl.errors import UsageError
 from lockctl.ops.commands import CompileCommand
@@ -18,7 +20,8 @@ def command_target(command: CompileCommand) -> TargetEnvironment:
     if command.from_dockerfile is not None:
         if command.python_version:
             raise UsageError("give --from-dockerfile or --python-version, not both")
-        return TargetEnvironment.from_dockerfile(command.from_dockerfile, platform=command.platform)
+        return _dockerfile_target(command.from_dockerfile, command, command.platform)
+    _refuse_dockerfile_options(command)
     return TargetEnvironment.create(
         python_version=command.python_version, platform=command.platform
     )
@@ -29,5 +32,29 @@ def project_target(config: ProjectConfig, command: CompileCommand) -> TargetEnvi
         return command_target(command)
     platform = command.platform or config.platform
     if config.python_version is None and config.dockerfile is not None:
-        return TargetEnvironment.from_dockerfile(config.dockerfile, platform=platform)
+        return _dockerfile_target(config.dockerfile, command, platform)
+    _refuse_dockerfile_options(command)
     return TargetEnvironment.create(python_version=config.python_version, platform=platform)
+
+
+def _dockerfile_target(
+    dockerfile: Path, command: CompileCommand, platform: str | None
+) -> TargetEnvironment:
+    """docker build's reading: --build-arg values, --target's stage, the lock's install line."""
+    return TargetEnvironment.from_dockerfile(
+        dockerfile,
+        platform=platform,
+        build_args=dict(command.build_args),
+        stage=command.stage,
+        lock_name=command.output_file.name if command.output_file is not None else None,
+    )
+
+
+def _refuse_dockerfile_options(command: CompileCommand) -> None:
+    """--build-arg and --target mean something only for a Dockerfile: never a silent no-op."""
+    for option, given in (("--build-arg", bool(command.build_args)), ("--target", command.stage)):
+        if given:
+            raise UsageError(
+                f"{option} applies to the Dockerfile the target is read from, and there is none",
+                hint="add --from-dockerfile Dockerfile (or dockerfile in [tool.lockctl])",
+            )
