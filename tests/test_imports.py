@@ -33,6 +33,7 @@ LIGHT = {
     "lockctl.cli",
     "lockctl.cli.main",
     "lockctl.cli.parser",
+    "lockctl.cli.pipcompile",
     "lockctl.defaults",
     "lockctl.errors",
     "lockctl.index",
