@@ -74,6 +74,8 @@ class Lookahead:
         return self._settled.wait(timeout)
 
     def _want(self, dependency: Dependency) -> None:
+        if dependency.name in self._inputs.direct:
+            return  # name @ URL: its artifact is the one candidate, no index page is wanted
         with self._lock:
             if dependency.name in self._seen:
                 return
