@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import configparser
 import re
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -262,10 +263,14 @@ def _toml(path: Path, text: str) -> dict[str, Any]:
     try:
         document: dict[str, Any] = tomlkit.parse(text).unwrap()
     except ParseError as exc:
-        message = str(exc).split(" at line ", 1)[0]
+        message, line, column = _stdlib_toml_error(text) or (
+            str(exc).split(" at line ", 1)[0],
+            exc.line,
+            max(exc.col, 1),
+        )
         raise RequirementsFileError(
             f"{path} is not valid TOML: {message}",
-            span=_span(path, text, exc.line, column=max(exc.col, 1)),
+            span=_span(path, text, line, column=column),
             hint="fix the TOML syntax; pip and every build tool read this file the same way",
         ) from None
     except TOMLKitError as exc:  # a key given twice, and the like
@@ -275,6 +280,32 @@ def _toml(path: Path, text: str) -> dict[str, Any]:
             hint="fix the TOML syntax; pip and every build tool read this file the same way",
         ) from None
     return document
+
+
+_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)")
+
+
+def _stdlib_toml_error(text: str) -> tuple[str, int, int] | None:
+    """The standard library's words for a syntax error (3.11+): tomlkit says "Unexpected
+    character: '\\x00'" for a file that ends inside an array."""
+    if sys.version_info < (3, 11):
+        return None
+    import tomllib
+
+    try:
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        found = _TOML_POSITION.search(message)
+        if found is not None:
+            return _TOML_POSITION.sub("", message), int(found[1]), int(found[2])
+        if message.endswith(" (at end of document)"):
+            return (
+                message.removesuffix(" (at end of document)") + " at the end of the file",
+                (text.count("\n") + 1),
+                1,
+            )
+    return None
 
 
 def _from_pyproject(path: Path, text: str) -> ProjectInput:
