@@ -10,7 +10,7 @@ The layers, top to bottom (the README's architecture and lockctl's design docume
     reqfile    the requirements-file parser      index   the simple-API client and cache
     config     [tool.lockctl] in pyproject.toml
     base       the top-level modules: errors, events, urls, target, dockerfile, atomic, lazy,
-               defaults
+               defaults, tracing
 
 A layer may import itself, the base modules, and the layers listed for it below; a base module
 may import only base modules.
@@ -45,6 +45,7 @@ BASE = {
     "atomic",
     "lazy",
     "defaults",
+    "tracing",
     "__init__",
 }
 ALLOWED = {

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
+from lockctl.atomic import write_atomically
+from lockctl.cli.figures import render_figures
 from lockctl.cli.progress import Progress
 from lockctl.cli.render import event_reporter
 from lockctl.ops.commands import CompileCommand
@@ -13,6 +17,7 @@ from lockctl.ops.compile import CompileResult
 from lockctl.ops.layers import compile_all
 from lockctl.ops.plan import CompilePlan, plan_compile, unused_overrides
 from lockctl.reqfile import shown_path
+from lockctl.tracing import Tracer
 
 __all__ = ["run_compile"]
 
@@ -21,12 +26,21 @@ def run_compile(command: CompileCommand, out: TextIO, *, quiet: bool, verbose: b
     progress = Progress(enabled=not quiet and sys.stderr.isatty())
 
     report = event_reporter(verbose=verbose, write=progress.print)
+    tracer = Tracer(spans=command.timings is not None)
+    command = replace(command, index=replace(command.index, tracer=tracer))
 
     plan = plan_compile(command, Path.cwd())
-    with progress:
-        results = compile_all(
-            plan.requests, jobs=command.jobs, reporter=report, on_progress=progress.update
-        )
+    try:
+        with progress:
+            results = compile_all(
+                plan.requests, jobs=command.jobs, reporter=report, on_progress=progress.update
+            )
+    finally:
+        # A slow or failed compile is exactly the one worth a look.
+        if command.timings is not None:
+            write_atomically(command.timings, json.dumps(tracer.chrome_trace()) + "\n")
+        if verbose:
+            progress.print(render_figures(tracer.figures()))
     done = [
         (request.output, result)
         for request, result in zip(plan.requests, results, strict=True)

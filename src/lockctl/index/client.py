@@ -44,6 +44,7 @@ from lockctl.index.pagereader import (
 )
 from lockctl.index.settings import IndexSettings
 from lockctl.index.simple import ACCEPT_HEADER, list_project_names
+from lockctl.tracing import Tracer
 from lockctl.urls import SecretURL
 
 __all__ = ["ClientOptions", "IndexClient"]
@@ -66,8 +67,10 @@ class IndexClient:
         fetcher: Fetcher,
         cache: Cache,
         options: ClientOptions | None = None,
+        tracer: Tracer | None = None,
     ) -> None:
         self.settings = settings
+        self.tracer = tracer or Tracer()
         self.fetcher = fetcher
         self.cache = cache
         self.options = options or ClientOptions()
@@ -199,11 +202,14 @@ class IndexClient:
                 raise OfflineMiss(
                     f"{name} is not in the cache and --offline is set", url=url.redacted
                 )
+            self.tracer.count("pages_cached")
             return page_from_cache(name, url, lookup.entry)
         self._page_reader.expect_page(url)
-        return self._fetch_page(
-            url, name, stale=lookup.entry if isinstance(lookup, Stale) else None
-        )
+        self.tracer.count("pages")
+        with self.tracer.span(f"page {name}", "index"):
+            return self._fetch_page(
+                url, name, stale=lookup.entry if isinstance(lookup, Stale) else None
+            )
 
     def _fetch_page(
         self, url: SecretURL, name: NormalizedName, *, stale: CachedPage | None
@@ -267,6 +273,11 @@ class IndexClient:
     def has_cached_metadata(self, dist: DistributionFile) -> bool:
         return self.cache.has_metadata(_metadata_key(dist))
 
+    def has_metadata_future(self, dist: DistributionFile) -> bool:
+        """Whether the metadata was asked for already (fetched, on its way, or from the cache)."""
+        with self._lock:
+            return _metadata_key(dist) in self._metadata
+
     def metadata_future(self, dist: DistributionFile) -> Future[CoreMetadata]:
         """The metadata as a future, for callers that chain more work onto it."""
         return self._metadata_future(dist)
@@ -290,6 +301,7 @@ class IndexClient:
                     future = Future()
                     future.set_result(cached)
                     self.sources["cache"] += 1
+                    self.tracer.count("metadata_cached")
                 else:
                     future = self._executor().submit(self._load_metadata, dist, key)
                 self._metadata[key] = future
@@ -302,7 +314,10 @@ class IndexClient:
                 f"metadata of {dist.filename} is not in the cache and --offline is set",
                 url=dist.url.redacted,
             )
-        metadata, source = self._reader.read(dist)
+        self.tracer.count("metadata")
+        with self.tracer.span(f"metadata {dist.filename}", "index") as args:
+            metadata, source = self._reader.read(dist)
+            args["from"] = source
         self._count(source)
         self.cache.put_metadata(key, metadata)
         return metadata

@@ -30,6 +30,7 @@ from lockctl.errors import IndexResponseError, IndexUnreachable, InsecureIndex
 from lockctl.events import Reporter, Retrying, ignore_events
 from lockctl.index.auth import CredentialStore
 from lockctl.index.deadlines import Deadline
+from lockctl.tracing import Tracer
 from lockctl.urls import SecretURL, file_url_path, redact_text
 
 if TYPE_CHECKING:
@@ -131,8 +132,10 @@ class HttpFetcher:
         policy: FetchPolicy | None = None,
         credentials: CredentialStore | None = None,
         reporter: Reporter = ignore_events,
+        tracer: Tracer | None = None,
     ) -> None:
         self.policy = policy or FetchPolicy()
+        self.tracer = tracer or Tracer()
         self.credentials = credentials or CredentialStore()
         self.reporter = reporter
         self.stats = FetchStats()
@@ -178,7 +181,14 @@ class HttpFetcher:
             )
         self.stats.started(1)
         try:
-            return self._with_retries(method, url, headers)
+            with self.tracer.span(f"{method} {url.redacted}", "http") as args:
+                response = self._with_retries(method, url, headers)
+                args.update(status=response.status, bytes=len(response.body))
+                if "Range" in headers:
+                    args["range"] = headers["Range"]
+            self.tracer.count("requests")
+            self.tracer.count("bytes", len(response.body))
+            return response
         finally:
             self.stats.started(-1)
 

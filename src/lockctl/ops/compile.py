@@ -239,7 +239,12 @@ def resolve_roots(
 
     def run(changed: Sequence[RootRequirement]) -> Resolution:
         return resolve(
-            changed, source=source, target=request.target, preferences=preferences, pre=pre
+            changed,
+            source=source,
+            target=request.target,
+            preferences=preferences,
+            pre=pre,
+            tracer=source.client.tracer,
         )
 
     try:

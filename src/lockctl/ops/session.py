@@ -31,6 +31,7 @@ from lockctl.index.settings import (
 )
 from lockctl.ops.commands import IndexRequest
 from lockctl.reqfile import OptionEntry, RequirementsFile, SourceLine
+from lockctl.tracing import Tracer
 
 __all__ = ["file_index_options", "open_index"]
 
@@ -109,7 +110,8 @@ def open_index(
         trusted_hosts=settings.trusted_hosts,
         run_deadline=request.timeout,
     )
-    fetcher = HttpFetcher(policy=policy, credentials=credentials, reporter=reporter)
+    tracer = request.tracer or Tracer()
+    fetcher = HttpFetcher(policy=policy, credentials=credentials, reporter=reporter, tracer=tracer)
     return IndexClient(
         settings,
         fetcher=fetcher,
@@ -121,6 +123,7 @@ def open_index(
             allow_build=request.allow_build,
             max_workers=request.max_requests,
         ),
+        tracer=tracer,
     )
 
 

@@ -26,6 +26,7 @@ from lockctl.resolver.models import (
 )
 from lockctl.resolver.provider import LockProvider
 from lockctl.target import TargetEnvironment
+from lockctl.tracing import Tracer
 
 __all__ = ["resolve"]
 
@@ -33,14 +34,23 @@ Information = RequirementInformation[Dependency, Candidate]
 _NO_PREFERENCES = Preferences()  # shared default; a Preferences is never mutated
 
 
-class _LastBacktrack(BaseReporter[Dependency, Candidate, str]):
-    """Keeps the causes of the latest backtrack: all we can say when resolvelib gives up."""
+class _Reporter(BaseReporter[Dependency, Candidate, str]):
+    """Keeps the causes of the latest backtrack (all we can say when resolvelib gives up), and
+    counts rounds, backtracks and rejected candidates into the run's tracer."""
 
-    def __init__(self) -> None:
+    def __init__(self, tracer: Tracer) -> None:
         self.causes: list[Information] = []
+        self._tracer = tracer
+
+    def starting_round(self, index: int) -> None:
+        self._tracer.count("rounds")
 
     def resolving_conflicts(self, causes: Collection[Information]) -> None:
         self.causes = list(causes)
+        self._tracer.count("backtracks")
+
+    def rejecting_candidate(self, criterion: object, candidate: Candidate) -> None:
+        self._tracer.count("rejected")
 
 
 def resolve(
@@ -51,6 +61,7 @@ def resolve(
     preferences: Preferences = _NO_PREFERENCES,
     pre: bool = False,
     max_rounds: int = 200_000,
+    tracer: Tracer | None = None,
 ) -> Resolution:
     """Pin every project the roots need, for ``target``.
 
@@ -70,9 +81,11 @@ def resolve(
         python=Version(target.python_full_version),
         pre=pre,
     )
-    reporter = _LastBacktrack()
+    tracer = tracer or Tracer()
+    reporter = _Reporter(tracer)
     try:
-        result = Resolver(provider, reporter).resolve(root_dependencies, max_rounds=max_rounds)
+        with tracer.span("resolve", "resolver", roots=len(root_dependencies)):
+            result = Resolver(provider, reporter).resolve(root_dependencies, max_rounds=max_rounds)
     except ResolutionImpossible as exc:
         causes = cast("Collection[Information]", exc.causes)
         _raise_if_unknown(causes, provider)
