@@ -288,23 +288,23 @@ _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)")
 def _stdlib_toml_error(text: str) -> tuple[str, int, int] | None:
     """The standard library's words for a syntax error (3.11+): tomlkit says "Unexpected
     character: '\\x00'" for a file that ends inside an array."""
-    if sys.version_info < (3, 11):
-        return None
-    import tomllib
+    if sys.version_info >= (3, 11):
+        import tomllib
 
-    try:
-        tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        message = str(exc)
-        found = _TOML_POSITION.search(message)
-        if found is not None:
-            return _TOML_POSITION.sub("", message), int(found[1]), int(found[2])
-        if message.endswith(" (at end of document)"):
-            return (
-                message.removesuffix(" (at end of document)") + " at the end of the file",
-                (text.count("\n") + 1),
-                1,
-            )
+        try:
+            tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            return _stdlib_words(str(exc), text)
+    return None
+
+
+def _stdlib_words(message: str, text: str) -> tuple[str, int, int] | None:
+    found = _TOML_POSITION.search(message)
+    if found is not None:
+        return _TOML_POSITION.sub("", message), int(found[1]), int(found[2])
+    end = " (at end of document)"
+    if message.endswith(end):
+        return f"{message.removesuffix(end)} at the end of the file", text.count("\n") + 1, 1
     return None
 
 
