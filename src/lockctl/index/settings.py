@@ -70,6 +70,9 @@ class IndexSettings:
     find_links: tuple[SecretURL, ...] = ()
     trusted_hosts: tuple[str, ...] = ()
     index_is_default: bool = False  # the index is pip's built-in default, not a user's choice
+    # The same locations as the user wrote them (no trailing slash added, paths as paths):
+    # pip-compile writes its option lines that way; index_url None when pip's default is used.
+    given: IndexOptions = IndexOptions()
 
     @property
     def indexes(self) -> tuple[SecretURL, ...]:
@@ -102,6 +105,13 @@ class IndexSettings:
             find_links=tuple(location_url(u) for u in find_links),
             trusted_hosts=tuple(trusted),
             index_is_default=not chosen and not no_index,
+            given=IndexOptions(
+                index_url=index_url if chosen and not no_index else None,
+                extra_index_urls=() if no_index else tuple(extras),
+                find_links=tuple(find_links),
+                no_index=no_index,
+                trusted_hosts=tuple(trusted),
+            ),
         )
 
     @classmethod

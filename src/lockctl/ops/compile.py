@@ -35,6 +35,7 @@ from lockctl.ops.fingerprint import (
 )
 from lockctl.ops.inputs import CompileInputs, included_files, parse_overrides, read_inputs
 from lockctl.ops.lookahead import Lookahead
+from lockctl.ops.optionlines import with_option_lines
 from lockctl.ops.package_source import IndexPackageSource
 from lockctl.ops.project_build import project_builder
 from lockctl.ops.session import open_index
@@ -366,15 +367,10 @@ def _render(
 
         first = settings.indexes[0] if settings.indexes else None
         return render_pylock(resolution, target=request.target, index_url=first)
-    # The lock names the indexes it was compiled from, as pip-tools writes them; pip's own
-    # default is left out (None), so the lock installs from whatever default pip has.
-    options = replace(
-        request.write,
-        index_url=None if settings.index_is_default else settings.index_url,
-        extra_index_urls=settings.extra_index_urls,
-        find_links=tuple(url.redacted for url in settings.find_links),
-        trusted_hosts=settings.trusted_hosts,
-    )
+    # The lock names the indexes it was compiled from, as pip-compile writes them (as given;
+    # pip's own default left out, so the lock installs from whatever default pip has).
+    cache_dir = prepared.index.cache_dir or default_cache_dir()
+    options = with_option_lines(request.write, settings, cache_dir=cache_dir)
     text = render_piptools(resolution, options)
     if not options.emit_header:
         return text
