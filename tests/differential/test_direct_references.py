@@ -1,0 +1,102 @@
+"""Direct references: lockctl's lock against the real pip-compile's, byte for byte.
+
+The same ``.in`` file (a wheel by http URL, with and without a ``#sha256=`` fragment, a
+``file:`` wheel, a marker), the same loopback index for the dependencies, with and without
+``--generate-hashes``. Both run as programs, hermetically; every URL is built at run time.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.differential.peers import BIN
+from tests.support.dists import make_wheel
+from tests.support.fixtures import IndexFactory
+from tests.support.indexserver import IndexServer
+
+pytestmark = pytest.mark.slow
+
+ALPHA = make_wheel("alpha", "1.0", requires_dist=["beta>=1", "gamma; python_version < '3'"])
+PYTHON = ".".join(platform.python_version_tuple()[:2])
+
+
+def _environment(cache: Path) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("PIP_", "UV_")) and key != "CUSTOM_COMPILE_COMMAND"
+    }
+    env["PIP_CONFIG_FILE"] = os.devnull
+    env["LOCKCTL_CACHE_DIR"] = str(cache / "lockctl")
+    return env
+
+
+def _compile(tool: str, workdir: Path, index_url: str, extra: list[str]) -> str:
+    out = workdir / f"{tool}.txt"
+    common = ["--no-header", "--no-emit-index-url", "--strip-extras", "--index-url", index_url]
+    if tool == "pip-compile":
+        argv = [str(BIN / "pip-compile"), "--quiet", "--allow-unsafe", *common]
+        argv += ["--cache-dir", str(workdir / "cache" / "pip-tools")]
+    else:
+        argv = [sys.executable, "-m", "lockctl", "-q", "compile", *common]
+        argv += ["--python-version", PYTHON, "--platform", "linux_x86_64"]
+    argv += [*extra, "--output-file", str(out), "requirements.in"]
+    done = subprocess.run(
+        argv,
+        cwd=workdir,
+        env=_environment(workdir / "cache"),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, f"{tool} failed:\n{done.stderr}"
+    return out.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def index(index_server: IndexServer) -> IndexServer:
+    index_server.add(make_wheel("beta", "1.0"))
+    index_server.add(make_wheel("beta", "2.0", requires_dist=["delta<2"]))
+    index_server.add(make_wheel("delta", "1.5"))
+    index_server.add(make_wheel("delta", "2.5"))
+    return index_server
+
+
+@pytest.mark.parametrize("hashes", [False, True], ids=["plain", "hashes"])
+@pytest.mark.parametrize("kind", ["http", "http-sha256", "file", "file-marker"])
+def test_direct_references_are_written_as_pip_compile_writes_them(
+    kind: str,
+    hashes: bool,
+    index: IndexServer,
+    make_index: IndexFactory,
+    tmp_path: Path,
+) -> None:
+    if kind.startswith("http"):
+        files = make_index()
+        files.add(ALPHA)
+        url = files.file_url(ALPHA.filename)
+        if kind == "http-sha256":
+            url += f"#sha256={ALPHA.sha256}"
+    else:
+        wheel = tmp_path / "wheels" / ALPHA.filename
+        wheel.parent.mkdir()
+        wheel.write_bytes(ALPHA.content)
+        url = wheel.as_uri()
+    line = f"alpha @ {url}"
+    if kind == "file-marker":
+        line += " ; python_version >= '3'"
+    (tmp_path / "requirements.in").write_text(f"{line}\nbeta<3\n")
+    extra = ["--generate-hashes"] if hashes else []
+
+    expected = _compile("pip-compile", tmp_path, index.simple_url, extra)
+    actual = _compile("lockctl", tmp_path, index.simple_url, extra)
+
+    assert f"alpha @ {url}" in expected  # the case is what it says it is
+    assert actual == expected
