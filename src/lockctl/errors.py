@@ -204,8 +204,15 @@ class IndexResponseError(IndexFailure):
 
 
 class HashMismatch(IndexFailure):
-    def __init__(self, *, url: str, algorithm: str, expected: str, actual: str) -> None:
-        super().__init__(f"{algorithm} of the downloaded file does not match the index", url=url)
+    """``from_url``: the expected hash is the URL's own ``#sha256=`` fragment (a direct
+    reference), not the index's."""
+
+    def __init__(
+        self, *, url: str, algorithm: str, expected: str, actual: str, from_url: bool = False
+    ) -> None:
+        named = "the hash in its URL" if from_url else "the index"
+        super().__init__(f"{algorithm} of the downloaded file does not match {named}", url=url)
+        self.from_url = from_url
         self.algorithm = algorithm
         self.expected = expected
         self.actual = actual

@@ -91,6 +91,8 @@ def _hint(error: LockctlError) -> str:
             return f"did you mean {' or '.join(error.suggestions)}?"
         return "check the spelling, or add the index that has it with --extra-index-url"
     if isinstance(error, HashMismatch):
+        if error.from_url:
+            return "the file is not the one the URL's hash names; nothing was used"
         return "the file changed on the index or was corrupted in transit; nothing was used"
     return error.hint
 
