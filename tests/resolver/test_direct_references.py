@@ -160,6 +160,7 @@ def test_a_hash_mismatch_is_exit_3_and_nothing_is_written(
     url = f"{served(files, ALPHA)}#sha256={wrong}"
     code, _, err = compile_(capsys, index, f"alpha @ {url}")
     assert code == 3
+    assert "does not match the hash in its URL" in err
     assert f"expected sha256:{wrong}" in err
     assert f"got      sha256:{ALPHA.sha256}" in err
     assert "Traceback" not in err

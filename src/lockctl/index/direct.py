@@ -173,6 +173,7 @@ def download(fetcher: Fetcher, reference: DirectReference) -> bytes:
                 algorithm=algorithm,
                 expected=expected,
                 actual=actual,
+                from_url=True,
             )
     return body
 
