@@ -20,11 +20,13 @@ from packaging.tags import Tag
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
+from lockctl.errors import MetadataUnavailable
 from lockctl.index import CoreMetadata, DistributionFile, IndexClient, ProjectNotFound, ProjectPage
 from lockctl.ops.cooldown import format_instant, uploaded_after
 from lockctl.ops.direct_source import DirectSource
 from lockctl.resolver import Release, TargetEnvironment
 from lockctl.resolver.models import ReleaseList
+from lockctl.resolver.selection import NoFileFits, sdist_cannot_stand_in
 
 __all__ = ["IndexPackageSource", "metadata_file"]
 
@@ -82,6 +84,12 @@ class IndexPackageSource:
         return known
 
     def metadata(self, release: Release) -> CoreMetadata:
+        try:
+            return self._metadata(release)
+        except MetadataUnavailable as error:  # no wheel fits: say so, not the sdist's story
+            raise sdist_cannot_stand_in(release, self.target.describe(), error) from None
+
+    def _metadata(self, release: Release) -> CoreMetadata:
         self.on_activity()
         if release.direct_reference is not None:
             return self._direct.metadata(release)
@@ -139,7 +147,7 @@ class IndexPackageSource:
             shown = sorted({f.requires_python or "" for f in all_files})[0]
             rejected = f"requires Python {shown}, not {self.target.python_minor}"
         elif not usable:
-            rejected = f"no file for {self.target.describe()}"
+            rejected = NoFileFits.of(all_files, self.target.describe()).reason()
         yanked_files = [f for f in all_files if f.is_yanked]
         yanked = None
         if all_files and len(yanked_files) == len(all_files):

@@ -22,13 +22,97 @@ The rules, in the order they apply:
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
+from lockctl.errors import MetadataUnavailable
+from lockctl.index import DistributionFile
 from lockctl.resolver.models import Release, versions_of
 
-__all__ = ["admissible", "is_pinned", "iter_admissible", "unusable_reason"]
+__all__ = [
+    "NoFileFits",
+    "NoFileForTarget",
+    "admissible",
+    "is_pinned",
+    "iter_admissible",
+    "sdist_cannot_stand_in",
+    "unusable_reason",
+]
+
+_SHOWN_TAGS = 4  # wheel tags a message lists; a project can have dozens of wheels
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NoFileFits:
+    """No wheel of a release installs on the target: what its wheels are for instead.
+
+    pip says "no matching distribution"; lockctl names the target and the tags it saw, so the
+    reader can tell a wrong --platform from a project that ships no wheel for it.
+    """
+
+    target: str  # "Python 3.12 on macos_arm64"
+    wheel_tags: tuple[str, ...]  # as the file names write them, deduplicated, the first few
+    more_tags: int  # how many other tags were seen
+    has_sdist: bool
+
+    @classmethod
+    def of(cls, files: Sequence[DistributionFile], target: str) -> NoFileFits:
+        tags = [_tag_text(f.filename) for f in files if f.is_wheel]
+        seen = sorted(dict.fromkeys(tags))
+        return cls(
+            target=target,
+            wheel_tags=tuple(seen[:_SHOWN_TAGS]),
+            more_tags=max(0, len(seen) - _SHOWN_TAGS),
+            has_sdist=any(not f.is_wheel for f in files),
+        )
+
+    def wheels(self) -> str:
+        more = f" and {self.more_tags} more" if self.more_tags else ""
+        return f"{', '.join(self.wheel_tags)}{more}"
+
+    def reason(self) -> str:
+        """The words a rejected release carries (``Release.rejected``)."""
+        if not self.wheel_tags:
+            return f"no file fits {self.target}"
+        return f"no wheel fits {self.target} (its wheels: {self.wheels()})"
+
+
+class NoFileForTarget(MetadataUnavailable):
+    """No wheel fits the target and the sdist cannot stand in (its metadata needs a build):
+    said as a target problem, not as the sdist's, since a wheel is what was missing."""
+
+    def __init__(self, *, project: str, version: str, fits: NoFileFits, sdist: MetadataUnavailable):
+        super().__init__(
+            f"no file of {project} {version} fits {fits.target}: no wheel does (its wheels: "
+            f"{fits.wheels()}), and its sdist cannot stand in: {sdist.message}",
+            url=sdist.url,
+            filename=sdist.filename,
+        )
+        self.fits = fits
+        self.sdist = sdist
+
+
+def _tag_text(filename: str) -> str:
+    """A wheel file name's tag part: ``cp312-cp312-manylinux_2_17_x86_64`` (PEP 427)."""
+    parts = filename.removesuffix(".whl").split("-")
+    return "-".join(parts[-3:])
+
+
+def sdist_cannot_stand_in(
+    release: Release, target: str, error: MetadataUnavailable
+) -> MetadataUnavailable:
+    """The error for a release whose metadata could not be read: when only its sdist was
+    left for the target (no wheel fits), say that no wheel fits; else ``error`` as it is."""
+    if release.direct_reference is not None or any(f.is_wheel for f in release.files):
+        return error
+    if not any(f.is_wheel for f in release.all_files):
+        return error  # an sdist-only project: the sdist's own problem is the story
+    fits = NoFileFits.of(release.all_files, target)
+    return NoFileForTarget(
+        project=release.name, version=str(release.version), fits=fits, sdist=error
+    )
 
 
 def is_pinned(specifier: SpecifierSet) -> bool:
