@@ -15,7 +15,7 @@ from lockctl.cli.render import event_reporter
 from lockctl.ops.commands import CompileCommand
 from lockctl.ops.compile import CompileResult
 from lockctl.ops.layers import compile_all
-from lockctl.ops.plan import CompilePlan, plan_compile, unused_overrides
+from lockctl.ops.plan import CompilePlan, plan_compile, unused_names
 from lockctl.reqfile import shown_path
 from lockctl.tracing import Tracer
 
@@ -47,16 +47,12 @@ def run_compile(command: CompileCommand, out: TextIO, *, quiet: bool, verbose: b
         if request.chosen
     ]
     _show(command, plan, done, out=out, quiet=quiet)
-    if plan.config is not None and plan.whole_project:
-        pairs = [
-            (lock, result.resolution)
-            for lock, result in zip(plan.config.locks, results, strict=True)
-        ]
-        for entry in unused_overrides(plan.config, pairs):
-            progress.print(
-                f"warning: the override {entry.requirement} ({entry.file}:{entry.line}) names a "
-                "project that no lock uses"
-            )
+    for unused in unused_names(plan, [result.resolution for result in results]):
+        if unused.where is not None:
+            named = f"the {unused.option} {unused.requirement} ({unused.where})"
+        else:
+            named = f"--{unused.option} {unused.requirement}"
+        progress.print(f"warning: {named} names a project that no lock uses")
     return 0
 
 

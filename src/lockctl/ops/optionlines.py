@@ -10,10 +10,10 @@ pip-compile's where the pins agree.
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from pathlib import Path
 
+from lockctl.errors import LockctlError
 from lockctl.index import IndexSettings
 from lockctl.lockfiles import LockWriteOptions
 from lockctl.urls import SecretURL
@@ -24,7 +24,7 @@ __all__ = ["with_option_lines"]
 def with_option_lines(
     options: LockWriteOptions, settings: IndexSettings, *, cache_dir: Path
 ) -> LockWriteOptions:
-    """``options`` with the index options this lock was compiled with, as pip-compile writes them."""
+    """``options`` with the index options the lock was compiled with, as pip-compile writes them."""
     given = settings.given
     index_url = given.index_url
     if index_url is not None and _is_pip_default(index_url, cache_dir, exact=False):
@@ -46,9 +46,9 @@ def with_option_lines(
 def _find_link(link: str) -> str:
     # pip expands a leading "~" in a find-links path that exists (SearchScope.create).
     if link.startswith("~"):
-        expanded = os.path.expanduser(link)
-        if os.path.exists(expanded):
-            return expanded
+        expanded = Path(link).expanduser()
+        if expanded.exists():
+            return str(expanded)
     return link
 
 
@@ -63,6 +63,6 @@ def _is_pip_default(url: str, cache_dir: Path, *, exact: bool) -> bool:
 
     try:
         default = pip_default_index_url(cache_dir)
-    except Exception:  # noqa: BLE001 - no pip to ask: the line is written, which is harmless
+    except LockctlError:  # no pip to ask: the line is written, which is harmless
         return False
     return url == default if exact else stripped == default.rstrip("/")

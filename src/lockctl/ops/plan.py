@@ -13,6 +13,7 @@ overrides. In the file, an explicit ``python-version`` wins over the Dockerfile'
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -31,7 +32,7 @@ from lockctl.ops.targets import command_target, project_target
 from lockctl.reqfile import SourceLine
 from lockctl.resolver import Origin, Resolution, RootRequirement, TargetEnvironment
 
-__all__ = ["CompilePlan", "plan_compile", "unused_overrides"]
+__all__ = ["CompilePlan", "UnusedName", "plan_compile", "unused_names", "unused_overrides"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -112,17 +113,6 @@ def _refuse_unsupported(command: CompileCommand) -> None:
         raise UsageError(
             f"{option} has effect only with a pyproject.toml, setup.cfg or setup.py input",
             hint="name the project file: lockctl compile pyproject.toml --extra dev",
-        )
-    pending = [
-        name
-        for name, given in (
-        )
-        if given
-    ]
-    if pending:
-        raise UsageError(
-            f"{pending[0]} is not supported by this version of lockctl compile",
-            hint="leave the option out",
         )
 
 
@@ -242,6 +232,56 @@ def as_root(entry: OverrideEntry) -> RootRequirement:
         kind="override",
         reason=entry.reason,
     )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnusedName:
+    """An override or ``-P`` naming a project that no compiled lock pins.
+
+    Worth a warning, not an error (a typo, or a dependency that went away). ``where`` is the
+    file and line of an override written in a file; None for one given on the command line.
+    """
+
+    option: Literal["override", "upgrade-package"]
+    requirement: str
+    where: str | None = None
+
+
+def unused_names(plan: CompilePlan, resolutions: Sequence[Resolution]) -> list[UnusedName]:
+    """The project's overrides (when every lock was compiled), then the command line's
+    ``--override``/``--override-file`` and ``-P``, that name a project no lock pins."""
+    pinned: set[NormalizedName] = set()
+    for resolution in resolutions:
+        pinned |= {pin.name for pin in resolution.pins}
+    unused: list[UnusedName] = []
+    config = plan.config
+    if config is not None and plan.whole_project:
+        pairs = zip(config.locks, resolutions, strict=True)
+        unused += [
+            UnusedName(
+                option="override",
+                requirement=str(entry.requirement),
+                where=f"{entry.file}:{entry.line}",
+            )
+            for entry in unused_overrides(config, list(pairs))
+        ]
+    if not plan.requests:
+        return unused
+    command = plan.requests[0].command
+    from lockctl.ops.inputs import parse_overrides
+
+    for root in parse_overrides(command.overrides, command.override_files):
+        if root.name not in pinned:
+            line = root.origin.line
+            where = None if line is None else f"{line.path}:{line.line}"
+            unused.append(
+                UnusedName(option="override", requirement=str(root.requirement), where=where)
+            )
+    for spec in command.upgrade_packages:  # checked by compile: NAME or NAME==VERSION
+        name = re.split(r"[\s=<>!~;\[]", spec, maxsplit=1)[0]
+        if canonicalize_name(name) not in pinned:
+            unused.append(UnusedName(option="upgrade-package", requirement=spec))
+    return unused
 
 
 def unused_overrides(
