@@ -24,6 +24,12 @@ def _where(source: SourceLine | None) -> str:
     return "command line" if source is None else f"{source.path}:{source.line}"
 
 
+def _include_flag(step: SourceLine) -> str:
+    """``-c`` for a constraints include (``-c``, ``--constraint``), else ``-r``."""
+    text = step.text.lstrip()
+    return "-c" if text.startswith(("-c", "--constraint")) else "-r"
+
+
 def run_inputs(command: InputsCommand, out: TextIO) -> int:
     for path in command.files:
         parsed = parse_file(path)
@@ -31,7 +37,9 @@ def run_inputs(command: InputsCommand, out: TextIO) -> int:
             entry = located.entry
             shown = str(entry.requirement) if entry.requirement else f"-e {entry.editable_target}"
             kind = " (constraint)" if located.constraint else ""
-            chain = "".join(f"  <- -r {_where(step)}" for step in reversed(located.via))
+            chain = "".join(
+                f"  <- {_include_flag(step)} {_where(step)}" for step in reversed(located.via)
+            )
             out.write(f"{shown}{kind}  [{_where(entry.source)}]{chain}\n")
     return 0
 
