@@ -85,13 +85,14 @@ def test_a_release_without_a_file_for_the_target(
     assert (gone["kind"], gone["reason"], gone["detail"]) == (
         "gone",
         "no-file-for-target",
-        "no file for Python 3.11 on linux_x86_64",
+        "no wheel fits Python 3.11 on linux_x86_64; its wheels: cp312-cp312-manylinux_2_17_x86_64",
     )
     capsys.readouterr()
     main(["drift", "requirements.txt"])
     assert (
         "  native   1.0     gone     no file for the target any more "
-        "(no file for Python 3.11 on linux_x86_64)\n"
+        "(no wheel fits Python 3.11 on linux_x86_64; its wheels: "
+        "cp312-cp312-manylinux_2_17_x86_64)\n"
     ) in capsys.readouterr().out
 
 

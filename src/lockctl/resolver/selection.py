@@ -76,7 +76,7 @@ class NoFileFits:
         """The words a rejected release carries (``Release.rejected``)."""
         if not self.wheel_tags:
             return f"no file fits {self.target}"
-        return f"no wheel fits {self.target} (its wheels: {self.wheels()})"
+        return f"no wheel fits {self.target}; its wheels: {self.wheels()}"
 
 
 class NoFileForTarget(MetadataUnavailable):
@@ -86,7 +86,7 @@ class NoFileForTarget(MetadataUnavailable):
     def __init__(self, *, project: str, version: str, fits: NoFileFits, sdist: MetadataUnavailable):
         super().__init__(
             f"no file of {project} {version} fits {fits.target}: no wheel does (its wheels: "
-            f"{fits.wheels()}), and its sdist cannot stand in: {sdist.message}",
+            f"{fits.wheels()}) and its sdist cannot stand in: {sdist.message}",
             url=sdist.url,
             filename=sdist.filename,
         )
