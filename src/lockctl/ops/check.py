@@ -94,6 +94,7 @@ class _Subject:
     overrides: tuple[str, ...]
     pre: bool
     fix: tuple[str, ...]
+    constraints: tuple[Path, ...] = ()  # the compile's -c FILE options
 
 
 def check_locks(command: CheckCommand, cwd: Path, *, recorded: RecordedCommand) -> CheckReport:
@@ -139,6 +140,7 @@ def _plain_subject(lock: Path, cwd: Path, recorded: RecordedCommand) -> _Subject
     return _Subject(
         lock=lock,
         inputs=inputs,
+        constraints=_recorded_paths(compiled.constraints, lock, cwd),
         target=command_target(compiled) if explicit else None,
         overrides=tuple(str(root.requirement) for root in overrides),
         pre=compiled.pre,
@@ -150,8 +152,14 @@ def _recorded_inputs(compiled: CompileCommand | None, lock: Path, cwd: Path) -> 
     """The inputs the header's command named, from here or from the lock's folder."""
     if compiled is None or not compiled.inputs:
         return ()
+    return _recorded_paths(compiled.inputs, lock, cwd)
+
+
+def _recorded_paths(named: tuple[Path, ...], lock: Path, cwd: Path) -> tuple[Path, ...]:
+    if not named:
+        return ()
     for base in (cwd, lock.parent):
-        paths = tuple(path if path.is_absolute() else base / path for path in compiled.inputs)
+        paths = tuple(path if path.is_absolute() else base / path for path in named)
         if all(path.is_file() for path in paths):
             return paths
     return ()
@@ -205,7 +213,7 @@ def _read_lock(lock: Path) -> str:
 def _check(subject: _Subject, lazy: _LazyStore, command: CheckCommand) -> LockCheck:
     text = _read_lock(subject.lock)
     digest = find_digest(text, path=subject.lock)
-    inputs = read_inputs(subject.inputs)
+    inputs = read_inputs(subject.inputs, subject.constraints)
     target = subject.target or _recorded_target(digest, text)
     state = input_state(
         inputs.files,
