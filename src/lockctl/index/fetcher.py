@@ -18,9 +18,11 @@ import base64
 import contextlib
 import os
 import random
+import socket
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -38,7 +40,7 @@ if TYPE_CHECKING:
 
     from lockctl.index.dns import HostCache
 
-__all__ = ["FetchPolicy", "FetchStats", "Fetcher", "HttpFetcher", "Response"]
+__all__ = ["FetchPolicy", "FetchStats", "Fetcher", "HttpFetcher", "Response", "StreamedResponse"]
 
 _RETRY_STATUSES = frozenset({500, 502, 503, 504})
 # The most one read of a body asks for: it returns what one receive brings, often far less.
@@ -61,8 +63,39 @@ class Response:
         return self.headers.get("content-type", "")
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StreamedResponse:
+    """An answer whose body is read a chunk at a time (``chunks``), never held whole.
+
+    Iterating ``chunks`` raises ``IndexUnreachable`` when the stream's deadline passes.
+    """
+
+    url: SecretURL
+    status: int
+    headers: Mapping[str, str]  # lower-case names
+    chunks: Iterator[bytes]
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
+
+
 class Fetcher(Protocol):
     def get(self, url: SecretURL, *, headers: Mapping[str, str] | None = None) -> Response: ...
+
+    def stream(
+        self, url: SecretURL, *, headers: Mapping[str, str] | None = None, within: float
+    ) -> AbstractContextManager[StreamedResponse]:
+        """One attempt at ``url`` whose body is read as it arrives, all within ``within`` s.
+
+        For a body too big to hold twice (an index's project list) and a wait that must stay
+        short: no retries, and the run's deadline still applies.
+        """
+        ...
 
     def get_range(self, url: SecretURL, start: int, end: int) -> Response:
         """Bytes ``start`` to ``end`` inclusive; a server that ignores Range answers 200."""
@@ -72,7 +105,13 @@ class Fetcher(Protocol):
         """The last ``length`` bytes (a suffix range); 200 with the whole body if unsupported."""
         ...
 
-    def head(self, url: SecretURL) -> Response: ...
+    def head(self, url: SecretURL, *, within: float | None = None) -> Response:
+        """``within``: seconds the request may take, instead of the policy's deadline."""
+        ...
+
+    def time_left(self) -> float | None:
+        """Seconds the run may still spend on requests (``--timeout``); None: no limit."""
+        ...
 
     def close(self) -> None: ...
 
@@ -157,8 +196,44 @@ class HttpFetcher:
     def get_tail(self, url: SecretURL, length: int) -> Response:
         return self._request("GET", url, {"Range": f"bytes=-{length}"})
 
-    def head(self, url: SecretURL) -> Response:
-        return self._request("HEAD", url, {})
+    def head(self, url: SecretURL, *, within: float | None = None) -> Response:
+        return self._request("HEAD", url, {}, within=within)
+
+    @contextlib.contextmanager
+    def stream(
+        self, url: SecretURL, *, headers: Mapping[str, str] | None = None, within: float
+    ) -> Iterator[StreamedResponse]:
+        if url.scheme == "file":
+            whole = _read_file_url(url, "GET", dict(headers or {}))
+            yield StreamedResponse(
+                url=whole.url,
+                status=whole.status,
+                headers=whole.headers,
+                chunks=iter(
+                    [whole.body[i : i + _CHUNK] for i in range(0, len(whole.body), _CHUNK)]
+                ),
+            )
+            return
+        self._check_origin(url)
+        deadline = Deadline.after(within, run=False).earliest(self._run_deadline)
+        self.stats.started(1)
+        try:
+            reply, final = self._open_with_retries(url, dict(headers or {}), deadline)
+            try:
+                yield StreamedResponse(
+                    url=final,
+                    status=reply.status,
+                    headers=_lower(reply.headers),
+                    chunks=self._chunks(reply, url, deadline),
+                )
+            finally:
+                reply.close()  # a body not read to its end cannot go back to the pool
+                reply.release_conn()
+        finally:
+            self.stats.started(-1)
+
+    def time_left(self) -> float | None:
+        return None if self._run_deadline is None else max(self._run_deadline.remaining(), 0.0)
 
     def close(self) -> None:
         for manager in self._managers.values():
@@ -166,9 +241,26 @@ class HttpFetcher:
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _request(self, method: str, url: SecretURL, headers: dict[str, str]) -> Response:
+    def _request(
+        self, method: str, url: SecretURL, headers: dict[str, str], *, within: float | None = None
+    ) -> Response:
         if url.scheme == "file":
             return _read_file_url(url, method, headers)
+        self._check_origin(url)
+        self.stats.started(1)
+        try:
+            with self.tracer.span(f"{method} {url.redacted}", "http") as args:
+                response = self._with_retries(method, url, headers, within=within)
+                args.update(status=response.status, bytes=len(response.body))
+                if "Range" in headers:
+                    args["range"] = headers["Range"]
+            self.tracer.count("requests")
+            self.tracer.count("bytes", len(response.body))
+            return response
+        finally:
+            self.stats.started(-1)
+
+    def _check_origin(self, url: SecretURL) -> None:
         if url.scheme not in ("http", "https"):
             raise IndexResponseError(f"unsupported URL scheme {url.scheme!r}", url=url.redacted)
         if url.scheme == "http" and not self._trusted(url) and not _is_loopback(url):
@@ -179,23 +271,42 @@ class HttpFetcher:
                 host=url.netloc_host,
                 hint=f"use HTTPS, or add --trusted-host {url.netloc_host} if you mean it",
             )
-        self.stats.started(1)
-        try:
-            with self.tracer.span(f"{method} {url.redacted}", "http") as args:
-                response = self._with_retries(method, url, headers)
-                args.update(status=response.status, bytes=len(response.body))
-                if "Range" in headers:
-                    args["range"] = headers["Range"]
-            self.tracer.count("requests")
-            self.tracer.count("bytes", len(response.body))
-            return response
-        finally:
-            self.stats.started(-1)
 
-    def _with_retries(self, method: str, url: SecretURL, headers: dict[str, str]) -> Response:
-        deadline = Deadline.after(self.policy.request_deadline, run=False).earliest(
-            self._run_deadline
-        )
+    def _open_with_retries(
+        self, url: SecretURL, headers: dict[str, str], deadline: Deadline
+    ) -> tuple[urllib3.BaseHTTPResponse, SecretURL]:
+        """Status and headers of a GET, retried as ``_with_retries`` does until a body starts."""
+        attempt = 0
+        reason = ""
+        while True:
+            if deadline.remaining() <= 0:
+                raise deadline.error(url, last=reason)
+            try:
+                reply, final = self._open(url, "GET", headers, deadline)
+            except _Transient as exc:
+                reason = str(exc)
+                if attempt >= self.policy.retries:
+                    raise IndexUnreachable(
+                        f"gave up after {attempt + 1} attempts: {exc}", url=url.redacted
+                    ) from None
+            else:
+                if reply.status not in _RETRY_STATUSES or attempt >= self.policy.retries:
+                    return reply, final
+                reply.close()
+                reply.release_conn()
+                reason = f"HTTP {reply.status}"
+            delay = self.policy.backoff * (2**attempt) * (0.5 + random.random() / 2)
+            if delay >= deadline.remaining():
+                raise deadline.error(url, last=reason)
+            attempt += 1
+            self.reporter(Retrying(url=url.redacted, attempt=attempt, reason=reason, delay=delay))
+            time.sleep(delay)
+
+    def _with_retries(
+        self, method: str, url: SecretURL, headers: dict[str, str], *, within: float | None
+    ) -> Response:
+        limit = self.policy.request_deadline if within is None else within
+        deadline = Deadline.after(limit, run=False).earliest(self._run_deadline)
         attempt = 0
         reason = ""
         while True:
@@ -234,6 +345,18 @@ class HttpFetcher:
     def _send_once(
         self, method: str, url: SecretURL, headers: dict[str, str], deadline: Deadline
     ) -> Response:
+        reply, final = self._open(url, method, headers, deadline)
+        body = _read_body(reply, deadline, self.policy.read_timeout)
+        return Response(url=final, status=reply.status, headers=_lower(reply.headers), body=body)
+
+    def _open(
+        self, url: SecretURL, method: str, headers: dict[str, str], deadline: Deadline
+    ) -> tuple[urllib3.BaseHTTPResponse, SecretURL]:
+        """Send the request and read the status and headers; the body is left to the caller.
+
+        A host name that does not resolve is an ``IndexUnreachable`` at once; any other
+        connection failure is ``_Transient`` (worth another try).
+        """
         import urllib3
 
         plain = url.without_credentials()
@@ -256,16 +379,25 @@ class HttpFetcher:
                 ),
                 preload_content=False,
             )
-            body = _read_body(reply, deadline, self.policy.read_timeout)
-        except urllib3.exceptions.HTTPError as exc:  # connect/read errors, timeouts, truncation
-            raise _Transient(redact_text(f"{type(exc).__name__}: {exc}")) from None
+        except urllib3.exceptions.HTTPError as exc:
+            _raise_connection_error(exc, url)
+            raise  # not reached
         final = reply.geturl() or plain.secret
-        return Response(
-            url=self.credentials.reattach(plain.join(final), url),
-            status=reply.status,
-            headers={k.lower(): v for k, v in reply.headers.items()},
-            body=body,
-        )
+        return reply, self.credentials.reattach(plain.join(final), url)
+
+    def _chunks(
+        self, reply: urllib3.BaseHTTPResponse, url: SecretURL, deadline: Deadline
+    ) -> Iterator[bytes]:
+        import urllib3
+
+        try:
+            yield from _body_chunks(reply, deadline, self.policy.read_timeout)
+        except _OutOfTime:
+            raise deadline.error(url) from None
+        except urllib3.exceptions.HTTPError as exc:
+            raise IndexUnreachable(
+                redact_text(f"{type(exc).__name__}: {exc}"), url=url.redacted
+            ) from None
 
     def _pool_for(self, url: SecretURL) -> urllib3.PoolManager:
         """One pool manager, or one per proxy when the environment names proxies."""
@@ -306,12 +438,25 @@ class HttpFetcher:
 
 
 def _read_body(reply: urllib3.BaseHTTPResponse, deadline: Deadline, read_timeout: float) -> bytes:
-    """The whole body, read a chunk at a time until ``deadline`` (then ``_OutOfTime``).
+    """The whole body, read a chunk at a time until ``deadline`` (then ``_OutOfTime``)."""
+    import urllib3
+
+    try:
+        chunks = list(_body_chunks(reply, deadline, read_timeout))
+    except urllib3.exceptions.HTTPError as exc:  # read errors, timeouts, truncation
+        raise _Transient(redact_text(f"{type(exc).__name__}: {exc}")) from None
+    reply.release_conn()
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _body_chunks(
+    reply: urllib3.BaseHTTPResponse, deadline: Deadline, read_timeout: float
+) -> Iterator[bytes]:
+    """The body as it arrives, until ``deadline`` (then ``_OutOfTime``).
 
     Before each chunk the socket's timeout is cut to the time left, so a server that falls
     silent is given up on at the deadline, not a read timeout later.
     """
-    chunks: list[bytes] = []
     # Without a Content-Encoding, reading raw skips a copy through urllib3's decoded buffer.
     decode = "content-encoding" in reply.headers
     while True:
@@ -328,10 +473,40 @@ def _read_body(reply: urllib3.BaseHTTPResponse, deadline: Deadline, read_timeout
                     sock.settimeout(left)
         chunk = reply.read1(_CHUNK, decode_content=decode)
         if not chunk:
-            break
-        chunks.append(chunk)
-    reply.release_conn()
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            return
+        yield chunk
+
+
+def _raise_connection_error(exc: BaseException, url: SecretURL) -> None:
+    """Raise what a failed connection means: a host name that does not resolve is said plainly.
+
+    pip shows urllib3's chain of wrapped errors; the one fact in it a person needs is the
+    host. A temporary failure of the resolver (EAI_AGAIN) is worth another try, as any
+    other connection error.
+    """
+    import urllib3
+
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, urllib3.exceptions.NameResolutionError):
+            reason = cause.__cause__ or cause.__context__
+            if isinstance(reason, socket.gaierror) and reason.errno == socket.EAI_AGAIN:
+                break
+            conn = getattr(cause, "conn", None)
+            host = getattr(conn, "host", None) or url.netloc_host
+            raise IndexUnreachable(
+                f"the host name {host} could not be resolved",
+                url=url.redacted,
+                hint="check the host name in the index URL (or PIP_INDEX_URL), "
+                "and this machine's DNS settings",
+            ) from None
+        cause = getattr(cause, "reason", None) or cause.__cause__ or cause.__context__
+    if isinstance(exc, urllib3.exceptions.HTTPError):
+        raise _Transient(redact_text(f"{type(exc).__name__}: {exc}")) from None
+
+
+def _lower(headers: Mapping[str, str]) -> dict[str, str]:
+    return {k.lower(): v for k, v in headers.items()}
 
 
 def _is_loopback(url: SecretURL) -> bool:
