@@ -376,7 +376,10 @@ def _render(
         return text
     # The digest of the pins is of the pins as written, read back as check will read them:
     # by the line scan check uses first, else by the full reader.
-    pins = quick_pins_digest(text) or pins_digest(parse_lockfile(text, path=request.output).pins)
+    pins = quick_pins_digest(text)
+    if pins is None:
+        locked = parse_lockfile(text, path=request.output)
+        pins = pins_digest(locked.pins, locked.unpinned)
     digest = lock_digest(input_state_of(request, prepared), pins)
     return render_piptools(resolution, replace(options, digest=digest))
 

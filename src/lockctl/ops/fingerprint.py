@@ -65,12 +65,23 @@ def input_files(files: Sequence[RequirementsFile], *, lock: Path) -> dict[str, R
     return named
 
 
-def pins_digest(pins: Iterable[LockedPin]) -> str:
-    """Name, version and hashes of every pin, in name order: what a hand edit changes."""
-    return digest_of(
+def pins_digest(pins: Iterable[LockedPin], unpinned: Iterable[RequirementEntry] = ()) -> str:
+    """Name, version and hashes of every pin, in name order: what a hand edit changes.
+
+    ``unpinned`` are the lock's other requirement lines (``name @ URL``, ``-e``): they have
+    no version, so their text stands for them, after the pins; a lock without any has the
+    digest ``lockfiles.quickscan`` computes.
+    """
+    lines = [
         f"{pin.name}=={pin.version} {' '.join(sorted(pin.hashes))}".rstrip()
         for pin in sorted(pins, key=lambda pin: pin.name)
+    ]
+    others = (
+        f"{entry.editable_target if entry.editable else entry.requirement} "
+        f"{' '.join(sorted(entry.hashes))}".rstrip()
+        for entry in unpinned
     )
+    return digest_of([*lines, *sorted(others)])
 
 
 def lock_digest(state: InputState, pins: str) -> LockDigest:
