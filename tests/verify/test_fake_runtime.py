@@ -28,6 +28,7 @@ from lockctl.verify.runtime import (
     BuiltImage,
     ContainerRuntime,
     Deadline,
+    LayerRequest,
     ProcessResult,
 )
 from tests.verify.conftest import write_lock
@@ -49,7 +50,8 @@ class FakeRuntime:
     answer: str = json.dumps(_ANSWER)
     calls: list[str] = field(default_factory=list)
     kept: frozenset[str] | None = None
-    dockerfile: str = ""
+    layer: LayerRequest | None = None
+    volumes: set[str] = field(default_factory=set)
 
     @property
     def endpoint(self) -> EngineEndpoint:
@@ -66,12 +68,21 @@ class FakeRuntime:
     def build(
         self, request: BuildRequest, *, on_event: Callable[[BuildEvent], None], deadline: Deadline
     ) -> BuiltImage | BuildFailure:
-        self.calls.append("build")
-        self.dockerfile = request.dockerfile.read_text()
-        on_event(BuildStep(number=1, total=1, instruction="RUN pip install"))
+        raise AssertionError("lock-only mode makes a layer; it builds no Dockerfile")
+
+    def run_layer(
+        self, request: LayerRequest, *, on_event: Callable[[BuildEvent], None], deadline: Deadline
+    ) -> BuiltImage | BuildFailure:
+        self.calls.append("layer")
+        self.layer = request
+        on_event(BuildStep(number=1, total=1, instruction=request.instruction))
         if isinstance(self.build_result, BaseException):
             raise self.build_result
         return self.build_result
+
+    def remove_volume(self, name: str) -> bool:
+        self.calls.append(f"remove volume {name}")
+        return name in self.volumes
 
     def run(
         self,
@@ -110,12 +121,17 @@ def test_a_lock_is_built_probed_and_everything_removed(tmp_path: Path) -> None:
     assert fake.calls == [
         "exists base:1",
         "close",  # the check before any build
-        "build",
+        "layer",
         "run sha256:built python",
         "cleanup",
         "close",
     ]
-    assert "--no-deps" in fake.dockerfile and "FROM base:1" in fake.dockerfile
+    assert fake.layer is not None and fake.layer.image == "base:1"
+    assert "--no-deps" in fake.layer.instruction
+    assert fake.layer.cache is not None and fake.layer.cache.name == "lockctl-pip-cache"
+    assert fake.layer.files == (
+        ("/lockctl/requirements.txt", b"app==1.0\n    # via -r requirements.in\n"),
+    )
     assert report.ok is True
     assert fake.kept == frozenset()
 
@@ -137,16 +153,15 @@ def test_a_failed_build_is_a_finding_and_is_cleaned_up(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("interruption", [KeyboardInterrupt(), RuntimeError("engine went away")])
-def test_an_interrupted_build_is_cleaned_up_and_the_context_removed(
+def test_an_interrupted_install_is_cleaned_up_and_nothing_written(
     tmp_path: Path, interruption: BaseException
 ) -> None:
     fake = FakeRuntime(build_result=interruption)
     before = set(Path(tempfile.gettempdir()).glob("lockctl-verify-*"))
     with pytest.raises(type(interruption)):
         _verify(fake, tmp_path)
-    assert fake.calls[-2:] == ["cleanup", "close"]
-    assert fake.dockerfile  # the build context was written...
-    assert set(Path(tempfile.gettempdir()).glob("lockctl-verify-*")) == before  # ...and removed
+    assert fake.calls[-3:] == ["layer", "cleanup", "close"]
+    assert set(Path(tempfile.gettempdir()).glob("lockctl-verify-*")) == before  # no context
 
 
 def test_a_missing_base_image_is_refused_before_anything_is_built(tmp_path: Path) -> None:

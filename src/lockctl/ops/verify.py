@@ -13,8 +13,6 @@ No printing: progress goes to ``on_event`` (``verify.report.Phase`` and the buil
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -24,9 +22,15 @@ from lockctl.errors import ImageNotFound, UsageError
 from lockctl.ops.commands import VerifyCommand
 from lockctl.ops.verify_plan import VerifyPlan, plan_verification
 from lockctl.verify.compare import compare, root_distributions
-from lockctl.verify.dockerfile import LOCK_IN_CONTEXT, lock_only_dockerfile
+from lockctl.verify.lockinstall import lock_install_layer
 from lockctl.verify.report import Phase, VerifyReport
-from lockctl.verify.runtime import BuildEvent, BuildRequest, ContainerRuntime, Deadline
+from lockctl.verify.runtime import (
+    BuildEvent,
+    BuildRequest,
+    ContainerRuntime,
+    Deadline,
+    LayerRequest,
+)
 from lockctl.verify.sandbox import ContainerSandbox, ProbeRequest, Sandbox
 
 __all__ = ["IMAGE_REPOSITORY", "RuntimeFactory", "verify_locks"]
@@ -99,14 +103,12 @@ def _sandbox(
         )
     run_id = uuid.uuid4().hex[:12]
     runtime = runtime_factory(environ, run_id)
-    scratch = _lock_context(plan, run_id) if plan.mode == "lock-only" else None
     return ContainerSandbox(
         runtime,
-        _build_request(plan, run_id, scratch),
+        _build_request(plan, run_id),
         base_image=plan.base_image if plan.mode == "project" else None,
         environment=dict(plan.environment),
         keep=command.keep,
-        scratch=scratch,
     )
 
 
@@ -116,26 +118,16 @@ def _docker_runtime(environ: Mapping[str, str], run_id: str) -> ContainerRuntime
     return DockerRuntime.connect(environ, run_id=run_id)
 
 
-def _lock_context(plan: VerifyPlan, run_id: str) -> Path:
-    """Lock-only mode's build context: the Dockerfile lockctl writes, and the lock."""
-    assert plan.base_image is not None
-    context = Path(tempfile.mkdtemp(prefix="lockctl-verify-"))
-    dockerfile = lock_only_dockerfile(
-        plan.base_image,
-        run_id=run_id,
-        require_hashes=plan.require_hashes,
-        pip_environment=plan.pip_environment,
-    )
-    (context / "Dockerfile").write_text(dockerfile, encoding="utf-8")
-    shutil.copyfile(plan.lock_path, context / LOCK_IN_CONTEXT)
-    return context
-
-
-def _build_request(plan: VerifyPlan, run_id: str, scratch: Path | None) -> BuildRequest:
+def _build_request(plan: VerifyPlan, run_id: str) -> BuildRequest | LayerRequest:
     tag = f"{IMAGE_REPOSITORY}:{run_id}"
-    if scratch is not None:
-        return BuildRequest(
-            context=scratch, dockerfile=scratch / "Dockerfile", tag=tag, build_args=plan.build_args
+    if plan.mode == "lock-only":  # one layer on the base image, pip's cache kept
+        assert plan.base_image is not None
+        return lock_install_layer(
+            plan.lock_path.read_bytes(),
+            plan.base_image,
+            tag=tag,
+            require_hashes=plan.require_hashes,
+            pip_environment=(*plan.environment, *plan.pip_environment),  # proxies, index
         )
     assert plan.dockerfile is not None and plan.context is not None
     return BuildRequest(

@@ -9,7 +9,8 @@ Ctrl-C and SIGTERM are seen at once; stopping a build shuts its connection down,
 the engine learns to cancel it (the SDK has no cancel call). ``cleanup`` then removes every
 container and image this run created: those it knows by id (the builder's intermediate
 containers and step images, read from the build stream), then anything still labelled with
-the run id.
+the run id. ``run_layer`` (``lockctl.verify.dockerlayer``) makes an image without the
+builder, with a kept volume mounted; ``remove_volume`` removes such a volume.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from docker.tls import TLSConfig
 from lockctl.errors import ContainerFailure, ContainerTimeout, EngineUnavailable
 
 from .buildstream import BuildLog
+from .dockerlayer import LayerRun
 from .endpoint import START_HINT, EngineEndpoint, find_endpoint
 from .runtime import (
     FAILED_STEP_LINES,
@@ -40,6 +42,7 @@ from .runtime import (
     BuildRequest,
     BuiltImage,
     Deadline,
+    LayerRequest,
     ProcessResult,
 )
 
@@ -82,6 +85,7 @@ class DockerRuntime:
         self._run_id = run_id
         self._containers: list[str] = []
         self._builds: list[BuildLog] = []
+        self._layers: list[str] = []  # images run_layer committed
 
     @classmethod
     def connect(
@@ -160,6 +164,40 @@ class DockerRuntime:
             return log.failure(self._container_log(log.step_container))
         return BuiltImage(image_id=log.image_id, tag=request.tag)
 
+    def run_layer(
+        self,
+        request: LayerRequest,
+        *,
+        on_event: Callable[[BuildEvent], None],
+        deadline: Deadline,
+    ) -> BuiltImage | BuildFailure:
+        during = f"the install into {request.image}"
+        run = LayerRun(
+            self._client,
+            request,
+            labels=self.labels,
+            wait=lambda messages: self._next(messages, deadline, during),
+            record_container=self._containers.append,
+            record_image=self._layers.append,
+        )
+        try:
+            return run(on_event)
+        except BaseException as exc:
+            for container_id in list(self._containers):  # a running install stops
+                self._gone(container_id)
+            if isinstance(exc, (DockerException, OSError)):
+                raise self._failure(during, exc) from None
+            raise
+
+    def remove_volume(self, name: str) -> bool:
+        try:
+            self._client.api.remove_volume(name)
+        except NotFound:
+            return False
+        except (DockerException, OSError) as exc:
+            raise self._failure(f"cannot remove the volume {name}", exc) from None
+        return True
+
     def run(
         self,
         image: str,
@@ -201,7 +239,7 @@ class DockerRuntime:
         cancelled step's container takes a moment to stop, and its images wait for it."""
         pending = [*self._containers, *(cid for log in self._builds for cid in log.containers)]
         left = self._until_gone(pending, self._gone, "container")
-        images: list[str] = []
+        images = [image for image in reversed(self._layers) if image not in keep]
         for log in reversed(self._builds):
             if log.image_id is None or log.image_id not in keep:  # kept: its layers stay too
                 images += [*([log.image_id] if log.image_id else []), *reversed(log.images)]

@@ -1,7 +1,9 @@
 """The seam between lockctl and a container engine: the ``ContainerRuntime`` Protocol.
 
-``verify`` needs four things of an engine: does it have an image, build an image (streaming
-its steps), run a command in a throwaway container, and remove everything it made. The docker
+``verify`` needs five things of an engine: does it have an image, build an image (streaming
+its steps), make an image of one command run on another image (``run_layer``: how lock-only
+mode installs a lock, with pip's cache on a volume that outlives the run), run a command in
+a throwaway container, and remove everything it made. The docker
 SDK adapter (``lockctl.verify.dockersdk``) is the one implementation today; podman's
 Docker-compatible socket works through it; tests may put a fake behind this Protocol.
 
@@ -28,8 +30,10 @@ __all__ = [
     "BuildRequest",
     "BuildStep",
     "BuiltImage",
+    "CacheVolume",
     "ContainerRuntime",
     "Deadline",
+    "LayerRequest",
     "ProcessResult",
 ]
 
@@ -65,6 +69,33 @@ class BuildRequest:
     tag: str
     build_args: tuple[tuple[str, str], ...] = ()
     target: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CacheVolume:
+    """A named volume kept between runs (the one thing lockctl leaves on an engine): found
+    by its name, created with ``labels`` when missing, mounted at ``target``."""
+
+    name: str
+    target: str
+    labels: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LayerRequest:
+    """An image made of ``image`` and what one command changed in it (``docker run``, then
+    ``docker commit``): one layer, no builder, and a volume the builder could not mount.
+
+    ``files`` are put into the container before it starts; the image keeps the base's
+    ``CMD``, so ``command`` passes its settings through ``env`` rather than the container's
+    environment, which a commit would keep."""
+
+    image: str
+    command: tuple[str, ...]
+    instruction: str  # the step, as progress and a failure report show it
+    tag: str
+    files: tuple[tuple[str, bytes], ...] = ()  # (absolute path in the container, content)
+    cache: CacheVolume | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -140,6 +171,14 @@ class ContainerRuntime(Protocol):
         deadline: Deadline,
     ) -> BuiltImage | BuildFailure: ...
 
+    def run_layer(
+        self,
+        request: LayerRequest,
+        *,
+        on_event: Callable[[BuildEvent], None],
+        deadline: Deadline,
+    ) -> BuiltImage | BuildFailure: ...
+
     def run(
         self,
         image: str,
@@ -148,6 +187,10 @@ class ContainerRuntime(Protocol):
         environment: dict[str, str],
         deadline: Deadline,
     ) -> ProcessResult: ...
+
+    def remove_volume(self, name: str) -> bool:
+        """Remove a kept volume (``CacheVolume``); False when there was none."""
+        ...
 
     def cleanup(self, *, keep: frozenset[str] = frozenset()) -> tuple[str, ...]:
         """Remove every container and image this run made, except the images in ``keep``;

@@ -9,7 +9,6 @@ same ``ProbeResult``, so ``ops.verify`` makes one report of either.
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,15 @@ from packaging.utils import NormalizedName, canonicalize_name
 from lockctl.errors import ContainerFailure, ToolFailure
 
 from .pipcheck import PipCheckProblem, parse_pip_check
-from .runtime import BuildEvent, BuildFailure, BuildRequest, BuiltImage, ContainerRuntime, Deadline
+from .runtime import (
+    BuildEvent,
+    BuildFailure,
+    BuildRequest,
+    BuiltImage,
+    ContainerRuntime,
+    Deadline,
+    LayerRequest,
+)
 
 __all__ = [
     "PROBE_SOURCE",
@@ -139,21 +146,20 @@ class Sandbox(Protocol):
 
 
 class ContainerSandbox:
-    """An image built from ``build`` (lock-only or the project's Dockerfile), probed in a
-    throwaway container; ``base_image`` is looked at for what it brings (pip, setuptools)."""
+    """An image built from ``build`` (the project's Dockerfile) or made by ``build`` (lock-only
+    mode's install layer), probed in a throwaway container; ``base_image`` is looked at for
+    what it brings (pip, setuptools)."""
 
     def __init__(
         self,
         runtime: ContainerRuntime,
-        build: BuildRequest,
+        build: BuildRequest | LayerRequest,
         *,
         base_image: str | None,
         environment: Mapping[str, str],
         keep: bool = False,
-        scratch: Path | None = None,
     ) -> None:
         self._runtime = runtime
-        self._scratch = scratch  # a build context lockctl wrote: removed on close
         self._build = build
         self._base_image = base_image
         self._environment = dict(environment)
@@ -171,7 +177,10 @@ class ContainerSandbox:
     def prepare(
         self, *, on_event: Callable[[BuildEvent], None], deadline: Deadline
     ) -> BuildFailure | None:
-        result = self._runtime.build(self._build, on_event=on_event, deadline=deadline)
+        if isinstance(self._build, LayerRequest):
+            result = self._runtime.run_layer(self._build, on_event=on_event, deadline=deadline)
+        else:
+            result = self._runtime.build(self._build, on_event=on_event, deadline=deadline)
         if isinstance(result, BuildFailure):
             return result
         self._image = result
@@ -193,8 +202,6 @@ class ContainerSandbox:
             return self._runtime.cleanup(keep=keep)
         finally:
             self._runtime.close()
-            if self._scratch is not None:
-                shutil.rmtree(self._scratch, ignore_errors=True)
 
     def _probe(self, image: str, request: ProbeRequest, deadline: Deadline) -> ProbeResult:
         for python in _PYTHONS:
