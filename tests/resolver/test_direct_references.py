@@ -310,3 +310,18 @@ def test_a_url_whose_artifact_is_another_project_is_refused(
     code, _, err = compile_(capsys, index, f"omega @ {url}")
     assert code == 2
     assert "is the project alpha, not omega" in err
+
+
+def test_check_sees_a_hand_edit_of_a_direct_reference(
+    index: IndexServer, files: IndexServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = served(files, ALPHA)
+    Path("requirements.in").write_text(f"alpha @ {url}\n")
+    argv = ["-q", "compile", "requirements.in", "--index-url", index.simple_url]
+    assert main([*argv, "--python-version", "3.11", "--platform", "linux_x86_64"]) == 0
+    assert main(["check", "requirements.txt"]) == 0
+    lock = Path("requirements.txt")
+    lock.write_text(lock.read_text().replace(ALPHA.filename, "alpha-1.1-py3-none-any.whl"))
+    capsys.readouterr()
+    assert main(["check", "requirements.txt"]) == 1
+    assert "edited by hand since lockctl wrote it" in capsys.readouterr().out
