@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -159,9 +159,9 @@ def _editable(
 ) -> tuple[ProjectInput, EditableProject]:
     """The local project an ``-e`` line names, read statically (or built, when allowed)."""
     target = entry.editable_target or ""
-    directory, shown = _editable_directory(entry, target)
+    directory, written = _editable_directory(entry, target)
     try:
-        project = read_project_dir(directory, shown=shown)
+        project = read_project_dir(directory, shown=Path(written))
     except NeedsProjectBuild as needed:
         if build is None:
             raise RequirementsFileError(
@@ -174,12 +174,17 @@ def _editable(
     # pip makes a local editable's path absolute (os.path.abspath, from the working
     # directory) and pip-tools writes its link: ``-e file:///abs/path``.
     url = Path(os.path.abspath(directory)).as_uri()  # noqa: PTH100  (not resolve(): no symlinks)
+    if written != target.split("#", 1)[0]:
+        # ``-e path[extras]``: pip resolves the extras as a candidate whose parent is the
+        # bare editable, and pip-tools' ``# via`` then names that parent by its path, run
+        # through canonicalize_name (``-e ./sub[dev]`` is "via -/sub"), not the input file.
+        origin = replace(origin, project=canonicalize_name(written))
     root = RootRequirement(requirement=Requirement(project.name), origin=origin)
     name = canonicalize_name(project.name)
     return project, EditableProject(name=name, url=url, roots=(root,))
 
 
-def _editable_directory(entry: RequirementEntry, target: str) -> tuple[Path, Path]:
+def _editable_directory(entry: RequirementEntry, target: str) -> tuple[Path, str]:
     """The directory of ``-e path[extras]`` or ``-e file:...``; URLs of other kinds refused."""
     path_text = target
     scheme = urlsplit(target).scheme.lower()
@@ -202,7 +207,7 @@ def _editable_directory(entry: RequirementEntry, target: str) -> tuple[Path, Pat
             span=entry.source.span(),
             hint="-e takes the directory of a local project (relative to the working directory)",
         )
-    return directory, Path(path_text)
+    return directory, path_text
 
 
 def _editable_roots(
