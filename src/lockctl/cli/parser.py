@@ -214,7 +214,10 @@ def _add_compile(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="overrides, one requirement per line",
     )
     change.add_argument(
-        "-U", "--upgrade", action="store_true", help="ignore the pins of the existing lock"
+        "-U",
+        "--upgrade",
+        action=argparse.BooleanOptionalAction,
+        help="ignore the pins of the existing lock",
     )
     change.add_argument(
         "-P",
@@ -677,10 +680,24 @@ def _pip_compile_layers(parser: argparse.ArgumentParser, ns: argparse.Namespace)
             setattr(ns, key, merged)
 
 
+def _joined_pip_args(argv: Sequence[str]) -> list[str]:
+    """``--pip-args "--retries 3"`` as ``--pip-args=--retries 3``: argparse would take a value
+    that starts with ``-`` for an option, and pip-compile (click) takes it as the value."""
+    joined: list[str] = []
+    words = iter(argv)
+    for word in words:
+        if word == "--pip-args":
+            value = next(words, None)
+            joined.append(word if value is None else f"{word}={value}")
+        else:
+            joined.append(word)
+    return joined
+
+
 def parse_argv(argv: Sequence[str]) -> tuple[GlobalOptions, Command]:
     """Parse; argparse itself exits with code 2 and a usage line on bad usage."""
     parser = build_parser()
-    ns = parser.parse_args(argv, namespace=GlobalOptions())
+    ns = parser.parse_args(_joined_pip_args(argv), namespace=GlobalOptions())
     command: Command
     if ns.command == "override":
         command = _build(OverrideCommand, ns)
