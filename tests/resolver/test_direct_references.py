@@ -325,3 +325,12 @@ def test_check_sees_a_hand_edit_of_a_direct_reference(
     capsys.readouterr()
     assert main(["check", "requirements.txt"]) == 1
     assert "edited by hand since lockctl wrote it" in capsys.readouterr().out
+
+
+def test_a_direct_wheel_that_excludes_the_target_python_is_a_conflict(
+    index: IndexServer, files: IndexServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = served(files, make_wheel("alpha", "1.0", requires_python=">=3.12"))
+    code, _, err = compile_(capsys, index, f"alpha @ {url}")
+    assert code == 1
+    assert "python>=3.12" in err
