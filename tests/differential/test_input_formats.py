@@ -75,8 +75,48 @@ class Case:
     inputs: Sequence[str]
     args: Sequence[str] = ()
     stdin: str | None = None
+    lockctl_args: Sequence[str] = ()  # lockctl's alone (--allow-build: pip-compile builds anyway)
     expect: Sequence[str] = field(default_factory=tuple)  # lines the lock must hold
 
+
+# An in-tree PEP 517 backend (PEP 517's backend-path) with no build requirements, so that the
+# isolated build environment needs no index: its metadata declares the dependencies, as a
+# setup.py project's build would. setup.py itself must never run.
+BACKEND = """\
+import os
+
+METADATA = \"\"\"Metadata-Version: 2.1
+Name: Built_Proj
+Version: 0.3
+Provides-Extra: fast
+Requires-Dist: alpha>=1
+Requires-Dist: beta ; python_version >= "3.8"
+Requires-Dist: delta ; extra == "fast"
+\"\"\"
+
+
+def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None):
+    info = os.path.join(metadata_directory, "built_proj-0.3.dist-info")
+    os.makedirs(info)
+    with open(os.path.join(info, "METADATA"), "w") as f:
+        f.write(METADATA)
+    return "built_proj-0.3.dist-info"
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    raise RuntimeError("metadata only")
+
+
+# PEP 660: what pip asks of an -e project's backend.
+prepare_metadata_for_build_editable = prepare_metadata_for_build_wheel
+build_editable = build_wheel
+"""
+IN_TREE_BUILD = {
+    "backend.py": BACKEND,
+    "pyproject.toml": '[build-system]\nrequires = []\nbuild-backend = "backend"\n'
+    'backend-path = ["."]\n',
+    "setup.py": "raise SystemExit('setup.py must not run')\n",
+}
 
 CASES = [
     Case(
@@ -137,6 +177,21 @@ CASES = [
         inputs=["-"],
         stdin="alpha\ndelta\n",
         expect=["    #   -r -\n", "    # via -r -\n"],
+    ),
+    Case(
+        id="setup-py-built",
+        files=IN_TREE_BUILD,
+        inputs=["setup.py"],
+        args=["--extra", "fast"],
+        lockctl_args=["--allow-build"],
+        expect=["    # via Built_Proj (setup.py)\n", "delta==3.0\n"],
+    ),
+    Case(
+        id="editable-built",
+        files={**{f"sub/{name}": text for name, text in IN_TREE_BUILD.items()}, "r.in": "-e sub\n"},
+        inputs=["r.in"],
+        lockctl_args=["--allow-build"],
+        expect=["    # via built-proj\n"],
     ),
     Case(
         id="mixed",
@@ -232,6 +287,7 @@ def test_lockctl_writes_the_lock_pip_compile_writes(
         "--python-version",
         f"{sys.version_info.major}.{sys.version_info.minor}",
         *case.args,
+        *case.lockctl_args,
         "--output-file",
         "lockctl.txt",
     ]
