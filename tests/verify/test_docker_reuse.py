@@ -1,0 +1,138 @@
+"""Reuse between runs, in real containers: verifying a lock again after a one-pin change
+downloads only the changed wheel (the loopback index's own log says what pip fetched), with
+and without hashes; the one thing left on the engine is the documented, labelled volume
+``lockctl-pip-cache``, also after a run killed mid-install; ``[tool.lockctl] base-image``
+is the image the lock goes into.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lockctl.cli.main import main
+from lockctl.verify.lockinstall import PIP_CACHE, index_key
+from tests.support.faults import Hang
+from tests.support.indexserver import IndexServer
+from tests.verify.conftest import BASE_IMAGE, write_lock
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
+
+
+def _verify(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:
+    capsys.readouterr()
+    code = main(["verify", "--format", "json", *argv])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def _wheels_fetched(index: IndexServer, since: int = 0) -> list[str]:
+    return sorted(
+        record.path.removeprefix("/files/")
+        for record in index.requests[since:]
+        if record.path.startswith("/files/") and record.method == "GET" and record.status == 200
+    )
+
+
+def _sha256(index: IndexServer, project: str, filename: str) -> str:
+    """The hash the index publishes (PEP 691), as pip-compile --generate-hashes writes it."""
+    request = urllib.request.Request(
+        index.project_url(project), headers={"Accept": "application/vnd.pypi.simple.v1+json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        page = json.load(response)
+    (sha256,) = [f["hashes"]["sha256"] for f in page["files"] if f["filename"] == filename]
+    return str(sha256)
+
+
+@pytest.fixture
+def project(tmp_path: Path, stack: IndexServer, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project whose pyproject names the base image (no --base-image, no Dockerfile)."""
+    (tmp_path / "pyproject.toml").write_text(f'[tool.lockctl]\nbase-image = "{BASE_IMAGE}"\n')
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def volumes(engine: Any, stack: IndexServer) -> Iterator[None]:
+    """Only the cache volume may be new; this test's wheelhouse is removed from it after."""
+    before = {volume.name for volume in engine.volumes.list()}
+    yield
+    after = {volume.name for volume in engine.volumes.list()}
+    assert after - before <= {PIP_CACHE.name}, "verify left volumes other than its cache"
+    wheelhouse = f"/cache/wheels/{index_key(b'', (('PIP_INDEX_URL', stack.simple_url),))}"
+    engine.containers.run(
+        BASE_IMAGE,
+        ["rm", "-rf", wheelhouse],
+        volumes={PIP_CACHE.name: {"bind": "/cache", "mode": "rw"}},
+        remove=True,
+    )
+
+
+@pytest.mark.usefixtures("nothing_left", "docker_env", "volumes")
+def test_a_second_verify_downloads_only_the_changed_pin(
+    project: Path, stack: IndexServer, engine: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lock = write_lock(
+        project / "requirements.txt", ("app==1.0", "-r requirements.in"), ("helper==1.0", "app")
+    )
+    code, report = _verify(capsys, "-i", stack.simple_url, str(lock))
+    assert code == 0, report
+    assert report["locks"][0]["base_image"] == BASE_IMAGE  # from [tool.lockctl]
+    assert _wheels_fetched(stack) == ["app-1.0-py3-none-any.whl", "helper-1.0-py3-none-any.whl"]
+
+    mark = len(stack.requests)
+    write_lock(lock, ("app==1.0", "-r requirements.in"), ("helper==2.0", "app"))
+    code, report = _verify(capsys, "-i", stack.simple_url, str(lock))
+    assert code == 0, report
+    assert _wheels_fetched(stack, mark) == ["helper-2.0-py3-none-any.whl"]
+
+    mark = len(stack.requests)  # hashes: pip checks the kept files, downloads none
+    lock.write_text(
+        "".join(
+            f"{name}=={version} \\\n    --hash=sha256:{_sha256(stack, name, wheel)}\n"
+            for name, version, wheel in (
+                ("app", "1.0", "app-1.0-py3-none-any.whl"),
+                ("helper", "2.0", "helper-2.0-py3-none-any.whl"),
+            )
+        )
+    )
+    code, report = _verify(capsys, "-i", stack.simple_url, str(lock))
+    assert code == 0, report
+    assert _wheels_fetched(stack, mark) == []
+
+    volume = engine.volumes.get(PIP_CACHE.name)
+    assert volume.attrs["Labels"] == dict(PIP_CACHE.labels)
+
+
+@pytest.mark.usefixtures("nothing_left", "volumes")
+def test_a_run_killed_mid_install_leaves_only_the_cache(
+    project: Path, stack: IndexServer, engine: Any
+) -> None:
+    write_lock(project / "requirements.txt", ("helper==1.0", "-r requirements.in"))
+    stack.inject("/files/helper-*", Hang(seconds=120))
+    run = subprocess.Popen(
+        [sys.executable, "-m", "lockctl", "verify", "-i", stack.simple_url, "requirements.txt"],
+        cwd=project,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    end = time.monotonic() + 120
+    while not stack.count("/files/helper-*") and time.monotonic() < end:
+        time.sleep(0.2)  # pip, in the container, is waiting for the wheel now
+    assert stack.count("/files/helper-*"), "pip never asked for the wheel"
+    run.send_signal(signal.SIGTERM)
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 143, err
+    assert "Traceback" not in err
