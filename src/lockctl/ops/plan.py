@@ -152,6 +152,14 @@ def _output(command: CompileCommand) -> Path:
         return command.output_file
     if command.format == "pylock":
         return command.inputs[0].parent / "pylock.toml"
+    if command.inputs == (Path("-"),):
+        raise UsageError(
+            "--output-file is required when the input is read from stdin (-)",
+            hint="for example: cat requirements.in | lockctl compile - -o requirements.txt",
+        )
+    if command.inputs and command.inputs[0].name in _PROJECT_INPUTS:
+        # pip-compile writes requirements.txt beside a project file named first.
+        return command.inputs[0].parent / "requirements.txt"
     if len(command.inputs) == 1 and command.inputs[0].suffix == ".in":
         return command.inputs[0].with_suffix(".txt")
     raise UsageError(
