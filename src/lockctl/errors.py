@@ -20,6 +20,7 @@ classes.
     │   ├── ConfigError                 [tool.lockctl] in pyproject.toml: every ConfigProblem
     │   ├── UsageError                  a command-line or configuration problem
     │   ├── InsecureIndex               plain HTTP to a host the user did not trust
+    │   ├── WrongIndexURL               an index URL whose root is not a simple index (404)
     │   ├── OutputError                 a file lockctl was asked to write cannot be written
     │   ├── UnknownProject              resolver.errors: a project that no index has
     │   ├── UnsupportedRequirement      resolver.errors: a requirement the resolver cannot take
@@ -64,6 +65,7 @@ __all__ = [
     "SourceSpan",
     "ToolFailure",
     "UsageError",
+    "WrongIndexURL",
 ]
 
 
@@ -169,6 +171,27 @@ class InsecureIndex(InputError):
         super().__init__(message, hint=hint)
         self.url = url
         self.host = host
+
+
+class WrongIndexURL(InputError):
+    """An index that had none of the run's ``projects`` (each a 404) and a 404 at its root.
+
+    Bad input rather than an index failure (exit 2, as ``InsecureIndex``): the server answered
+    and nothing will change on a retry; the URL the user gave points at something that is
+    not a PEP 503 index, and the fix is to change it.
+    """
+
+    def __init__(self, *, url: str, status: int, projects: int) -> None:
+        asked = "the project asked for" if projects == 1 else f"any of the {projects} projects"
+        super().__init__(
+            f"the index URL {url} looks wrong: it does not have {asked}, and its root answered "
+            f"HTTP {status} where a simple index lists its projects",
+            hint="check the URL's path: pip's --index-url names the folder that lists every "
+            "project (PEP 503), such as https://host/simple/",
+        )
+        self.url = url
+        self.status = status
+        self.projects = projects
 
 
 class OutputError(InputError):

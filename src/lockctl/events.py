@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
+    "PROGRESS",
     "WARNINGS",
     "CacheEntryCorrupt",
     "CacheUnusable",
     "Event",
     "NetrcUnreadable",
     "PreviousLockIgnored",
+    "ProjectListProgress",
     "Reporter",
     "Retrying",
     "ignore_events",
@@ -69,10 +71,35 @@ class PreviousLockIgnored:
     reason: str
 
 
-Event = Retrying | CacheEntryCorrupt | CacheUnusable | NetrcUnreadable | PreviousLockIgnored
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProjectListProgress:
+    """An index's list of every project, fetched to suggest a close name ("did you mean").
+
+    Sent when the body starts (``received`` 0), about every megabyte of it, and once at the
+    end with ``names`` set. ``expected``: the Content-Length, when the index sent one;
+    ``limit``: the seconds the wait for the list may take.
+    """
+
+    index: str  # redacted
+    received: int
+    expected: int | None
+    limit: float
+    names: int | None = None
+
+
+Event = (
+    Retrying
+    | CacheEntryCorrupt
+    | CacheUnusable
+    | NetrcUnreadable
+    | PreviousLockIgnored
+    | ProjectListProgress
+)
 
 # The events a person is told of without -v: each changes what the run can do.
 WARNINGS = (CacheUnusable, NetrcUnreadable, PreviousLockIgnored)
+# A wait a person is told of without -v (unless --quiet): what the run is waiting for.
+PROGRESS = (ProjectListProgress,)
 Reporter = Callable[[Event], None]
 
 

@@ -19,12 +19,14 @@ from lockctl.errors import (
     ToolFailure,
 )
 from lockctl.events import (
+    PROGRESS,
     WARNINGS,
     CacheEntryCorrupt,
     CacheUnusable,
     Event,
     NetrcUnreadable,
     PreviousLockIgnored,
+    ProjectListProgress,
     Reporter,
     Retrying,
 )
@@ -89,6 +91,12 @@ def _hint(error: LockctlError) -> str:
     if isinstance(error, UnknownProject):
         if error.suggestions:
             return f"did you mean {' or '.join(error.suggestions)}?"
+        if error.gave_up_after is not None:
+            return (
+                "check the spelling (no close names were suggested: the index's list of projects "
+                f"did not arrive within {error.gave_up_after:g} s), or add the index that has it "
+                "with --extra-index-url"
+            )
         return "check the spelling, or add the index that has it with --extra-index-url"
     if isinstance(error, HashMismatch):
         if error.from_url:
@@ -97,12 +105,19 @@ def _hint(error: LockctlError) -> str:
     return error.hint
 
 
-def event_reporter(*, verbose: bool, write: Callable[[str], None] | None = None) -> Reporter:
-    """A reporter that words the warnings always and every other event with ``-v``; by
-    default it writes to stderr."""
+def event_reporter(
+    *, verbose: bool, write: Callable[[str], None] | None = None, quiet: bool = False
+) -> Reporter:
+    """A reporter that words the warnings always, what the run waits for unless ``quiet`` (its
+    start and end; every step with ``-v``), and every other event with ``-v``; by default it
+    writes to stderr."""
 
     def report(event: Event) -> None:
-        if verbose or isinstance(event, WARNINGS):
+        if isinstance(event, PROGRESS):
+            shown = not quiet and (verbose or _starts_or_ends(event))
+        else:
+            shown = verbose or isinstance(event, WARNINGS)
+        if shown:
             text = render_event(event)
             if write is None:
                 print(text, file=sys.stderr)
@@ -110,6 +125,10 @@ def event_reporter(*, verbose: bool, write: Callable[[str], None] | None = None)
                 write(text)
 
     return report
+
+
+def _starts_or_ends(event: ProjectListProgress) -> bool:
+    return event.received == 0 or event.names is not None
 
 
 def render_event(event: Event) -> str:
@@ -128,11 +147,27 @@ def render_event(event: Event) -> str:
         return f"warning: the cache {event.path} {event.reason}; {keeps}"
     if isinstance(event, NetrcUnreadable):
         return f"warning: not using {event.path} for credentials: {event.reason}"
+    if isinstance(event, ProjectListProgress):
+        return _project_list_progress(event)
     if isinstance(event, CacheEntryCorrupt):
         return (
             f"warning: ignoring corrupt cache entry {event.path} ({event.reason}); fetching again"
         )
     raise AssertionError(f"unknown event {event!r}")
+
+
+def _project_list_progress(event: ProjectListProgress) -> str:
+    size = f"{event.received / 1e6:.1f} MB"
+    if event.names is not None:
+        return f"read {event.names:,} project names from {event.index} ({size}); cached for a day"
+    if event.received == 0:
+        total = f" ({event.expected / 1e6:.1f} MB)" if event.expected else ""
+        return (
+            f"fetching the list of projects of {event.index}{total} to suggest a close name "
+            f"(waiting at most {event.limit:g} s)"
+        )
+    of = f" of {event.expected / 1e6:.1f} MB" if event.expected else ""
+    return f"  {size}{of} of the list of projects received"
 
 
 def _with_hint(text: str, hint: str) -> str:

@@ -12,16 +12,17 @@ reading (format, checksum, and the key it was written for), under ``v3/<kind>/``
   project at all (a 404 is remembered too). Fresh for ``page_ttl`` seconds (600 unless the
   caller says otherwise); a stale one is returned only with ``allow_stale``, for revalidation
   with its ETag, and a 304 (``touch_page``) makes it fresh again.
-- ``names``: the project names an index's root page lists (for "did you mean"), fresh for a day.
+- ``names``: the project names an index's root page lists (for "did you mean"), canonical and
+  one a line, fresh for a day.
 
-The body is a JSON document for metadata and names; for a page, each release's JSON array of
-file dicts, back to back, decoded only when a caller asks for that release (``LazyGroups``);
-where each release sits is checked when the entry is read. An entry whose content does not fit
-its kind is reported (``CacheEntryCorrupt``, with its path), removed and answered as a miss, so
-it is fetched again; a release that does not decode when it is asked for is a cache failure
-(exit 3) after its entry is removed, so that the next run fetches it. Credentials are never
-written: keys are hashed, callers pass page URLs without them, and a file URL in a record the
-cache encodes itself is stripped of them.
+The body is a JSON document for metadata, the names' text for names; for a page, each release's
+JSON array of file dicts, back to back, decoded only when a caller asks for that release
+(``LazyGroups``); where each release sits is checked when the entry is read. An entry whose
+content does not fit its kind is reported (``CacheEntryCorrupt``, with its path), removed and
+answered as a miss, so it is fetched again; a release that does not decode when it is asked for
+is a cache failure (exit 3) after its entry is removed, so that the next run fetches it.
+Credentials are never written: keys are hashed, callers pass page URLs without them, and a file
+URL in a record the cache encodes itself is stripped of them.
 """
 
 from __future__ import annotations
@@ -175,20 +176,32 @@ class Cache:
 
     # -- project lists (for "did you mean"): a day is fresh enough -----------------------------
 
-    def get_names(self, url: str) -> list[str] | None:
-        payload = self._read_json("names", url)
-        if payload is None:
+    def get_project_names(self, url: str) -> str | None:
+        """The names an index listed, canonical, one a line (``ProjectNames.text``), or None.
+
+        Kept as that text, not as JSON: a list of the public index (about a million names)
+        is then one read and one decode, where a JSON list took a parse of its own.
+        """
+        entry = self._store.read("names", url)
+        if entry is None:
             return None
-        names, fetched_at = payload.get("names"), payload.get("fetched_at")
-        if not isinstance(names, list) or not isinstance(fetched_at, int | float):
+        fetched_at = entry.meta.get("fetched_at")
+        if entry.meta.get("form") != "lines":
+            return None  # an older form of the entry: fetched again, and replaced
+        if not isinstance(fetched_at, int | float) or not 0 <= time.time() - fetched_at <= 86400:
+            return None
+        try:
+            text = str(entry.body, "utf-8")
+        except UnicodeDecodeError:
+            text = ""
+        if not (text.startswith("\n") and text.endswith("\n")):
             self._store.discard(self._store.path("names", url), "not a list of project names")
             return None
-        if not 0 <= time.time() - fetched_at <= 86400:
-            return None
-        return [str(n) for n in names]
+        return text
 
-    def put_names(self, url: str, names: Sequence[str]) -> None:
-        self._write_json("names", url, {"fetched_at": time.time(), "names": list(names)})
+    def put_project_names(self, url: str, text: str) -> None:
+        meta = {"form": "lines", "fetched_at": time.time()}
+        self._store.write("names", url, meta, text.encode())
 
     # -- project pages ------------------------------------------------------------------------
 

@@ -27,7 +27,13 @@ from types import TracebackType
 from packaging.utils import NormalizedName, canonicalize_name
 
 from lockctl.defaults import MAX_REQUESTS
-from lockctl.errors import IndexFailure, IndexResponseError, LockctlError, OfflineMiss
+from lockctl.errors import (
+    IndexFailure,
+    IndexResponseError,
+    LockctlError,
+    OfflineMiss,
+    WrongIndexURL,
+)
 from lockctl.index.cache import Cache, CachedPage, is_cacheable, url_key
 from lockctl.index.coremeta import CoreMetadata
 from lockctl.index.fetcher import Fetcher
@@ -42,8 +48,9 @@ from lockctl.index.pagereader import (
     Stale,
     page_from_cache,
 )
+from lockctl.index.projectnames import SUGGESTION_WAIT, NameSuggestions, ProjectNameSearch
 from lockctl.index.settings import IndexSettings
-from lockctl.index.simple import ACCEPT_HEADER, list_project_names
+from lockctl.index.simple import ACCEPT_HEADER
 from lockctl.tracing import Tracer
 from lockctl.urls import SecretURL
 
@@ -82,6 +89,17 @@ class IndexClient:
         self._metadata: dict[str, Future[CoreMetadata]] = {}
         self._pool: ThreadPoolExecutor | None = None
         self._page_reader = PageReader(cache)
+        # Per index: how many projects it had and how many it answered 404 for (a cached
+        # answer counts): an index with only the latter may be a wrong URL.
+        self._found = [0] * len(settings.indexes)
+        self._missing = [0] * len(settings.indexes)
+        self._names = ProjectNameSearch(
+            settings.indexes,
+            fetcher=fetcher,
+            cache=cache,
+            reporter=cache.reporter,
+            offline=self.options.offline,
+        )
 
     @property
     def page_worker_running(self) -> bool:
@@ -163,6 +181,7 @@ class IndexClient:
             url = index.join(f"{name}/")
             lookup = lookups[position] if position < len(lookups) else self._look_up(url, name)
             page = self._index_page(url, name, lookup)
+            self._tally(position, found=page is not None)
             if page is not None:
                 # The first index that has the project wins: no dependency confusion.
                 return ProjectPage(
@@ -240,30 +259,47 @@ class IndexClient:
             )
         return self._page_reader.read(url, name, response)
 
-    def project_names(self) -> list[str]:
-        """Every project name the indexes list (their root pages): for "did you mean".
+    def _tally(self, position: int, *, found: bool) -> None:
+        with self._lock:
+            (self._found if found else self._missing)[position] += 1
+
+    # -- when a project is not found ------------------------------------------------------------
+
+    def check_index_roots(self) -> None:
+        """Raise ``WrongIndexURL`` for an index that had none of this run's projects and
+        whose root does not answer as a simple index does.
+
+        pip reports every project of a wrong index URL as not found. One HEAD request of the
+        root tells the cases apart: a PEP 503 index lists its projects there, so a 404 (or
+        410) at the root means the URL points somewhere else. Only 404 and 410 count: a
+        server that refuses HEAD, or fails, says nothing about the URL.
+        """
+        for position, index in enumerate(self.settings.indexes):
+            with self._lock:
+                suspect = self._missing[position] > 0 and self._found[position] == 0
+                missing = self._missing[position]
+            if not suspect or (self.options.offline and is_cacheable(index)):
+                continue
+            try:
+                response = self.fetcher.head(index, within=SUGGESTION_WAIT)
+            except IndexFailure:
+                continue
+            if response.status in (404, 410):
+                raise WrongIndexURL(url=index.redacted, status=response.status, projects=missing)
+
+    def suggest_names(self, name: str, *, wait: float = SUGGESTION_WAIT) -> NameSuggestions:
+        """Names on the indexes close to ``name``, found within ``wait`` seconds.
 
         Suggestions are a courtesy: an index whose list fails, or is not cached offline, only
-        adds no names (the error being explained is the one that counts).
+        adds no names (the error being explained is the one that counts). ``wait`` is cut to
+        what is left of the run's time on the indexes (``--timeout``).
         """
-        names: list[str] = []
-        for index in self.settings.indexes:
-            cacheable = is_cacheable(index)
-            cached = self.cache.get_names(url_key(index)) if cacheable else None
-            if cached is None:
-                if self.options.offline and cacheable:
-                    continue
-                try:
-                    response = self.fetcher.get(index, headers={"Accept": ACCEPT_HEADER})
-                except IndexFailure:
-                    continue
-                if not response.ok:
-                    continue
-                cached = list_project_names(response.content_type, response.body)
-                if cacheable:
-                    self.cache.put_names(url_key(index), cached)
-            names += cached
-        return names
+        left = self.fetcher.time_left()  # the run's deadline comes first
+        return self._names.suggest(name, wait=wait if left is None else min(wait, left))
+
+    def project_names(self, *, wait: float = SUGGESTION_WAIT) -> list[str]:
+        """Every project name the indexes list (their root pages, normalised)."""
+        return self._names.all_names(wait=wait)
 
     # -- metadata -----------------------------------------------------------------------------
 

@@ -251,8 +251,9 @@ def resolve_roots(
     try:
         return replace(run(roots), editables=prepared.inputs.editables)
     except UnknownProject as unknown:
-        names = source.client.project_names()
-        raise unknown.with_suggestions(close_names(unknown.name, names)) from None
+        source.client.check_index_roots()  # a wrong index URL explains every "not found"
+        found = source.client.suggest_names(unknown.name)
+        raise unknown.with_suggestions(found.names, gave_up_after=found.gave_up_after) from None
     except ResolutionConflict as conflict:
         fixes = suggest_fixes(conflict, roots, run) if explain else []
         raise conflict.explained(fixes=_in_project(request, fixes), lock=request.output) from None
@@ -477,20 +478,3 @@ def resolution_json(resolution: Resolution, target: TargetEnvironment) -> dict[s
             for pin in resolution.pins
         ],
     }
-
-
-def close_names(name: str, known: Sequence[str]) -> tuple[str, ...]:
-    """Names on the index that look like a typo of ``name`` (at most three, closest first)."""
-    import difflib
-
-    wanted = canonicalize_name(name)
-    # A big index lists hundreds of thousands of names: compare only plausible ones.
-    plausible = {
-        canonicalize_name(other)
-        for other in known
-        if abs(len(other) - len(wanted)) <= 3 and other[:1].lower() == wanted[:1]
-    }
-    close = difflib.get_close_matches(wanted, sorted(plausible), n=10, cutoff=0.6)
-    # Swapped letters are the commonest typo: a name with exactly the same letters goes first.
-    close.sort(key=lambda other: sorted(other) != sorted(wanted))
-    return tuple(close[:3])

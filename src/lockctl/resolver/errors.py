@@ -35,6 +35,7 @@ class UnknownProject(InputError):
         required_by: str,
         searched: Sequence[str],
         suggestions: Sequence[str] = (),
+        gave_up_after: float | None = None,
     ) -> None:
         where = ", ".join(searched) or "any index"
         super().__init__(f"{name} was not found on {where} (required by {required_by})")
@@ -43,8 +44,12 @@ class UnknownProject(InputError):
         self.required_by = required_by
         self.searched = tuple(searched)
         self.suggestions = tuple(suggestions)  # close names on the index, when someone looked
+        # The seconds the search for close names was allowed, when it stopped without an answer.
+        self.gave_up_after = gave_up_after
 
-    def with_suggestions(self, suggestions: Sequence[str]) -> UnknownProject:
+    def with_suggestions(
+        self, suggestions: Sequence[str], *, gave_up_after: float | None = None
+    ) -> UnknownProject:
         """The same error with the close names found on the index: a new error to raise."""
         return UnknownProject(
             name=self.name,
@@ -52,6 +57,7 @@ class UnknownProject(InputError):
             required_by=self.required_by,
             searched=self.searched,
             suggestions=suggestions,
+            gave_up_after=gave_up_after,
         )
 
 
