@@ -25,7 +25,7 @@ __all__ = ["run_compile"]
 def run_compile(command: CompileCommand, out: TextIO, *, quiet: bool, verbose: bool) -> int:
     progress = Progress(enabled=not quiet and sys.stderr.isatty())
 
-    report = event_reporter(verbose=verbose, write=progress.print)
+    report = event_reporter(verbose=verbose, write=progress.print, quiet=quiet)
     tracer = Tracer(spans=command.timings is not None)
     command = replace(command, index=replace(command.index, tracer=tracer))
 
