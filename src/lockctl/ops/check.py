@@ -95,6 +95,8 @@ class _Subject:
     pre: bool
     fix: tuple[str, ...]
     constraints: tuple[Path, ...] = ()  # the compile's -c FILE options
+    extras: tuple[str, ...] = ()  # the compile's --extra of a project input
+    all_extras: bool = False
 
 
 def check_locks(command: CheckCommand, cwd: Path, *, recorded: RecordedCommand) -> CheckReport:
@@ -141,6 +143,8 @@ def _plain_subject(lock: Path, cwd: Path, recorded: RecordedCommand) -> _Subject
         lock=lock,
         inputs=inputs,
         constraints=_recorded_paths(compiled.constraints, lock, cwd),
+        extras=compiled.extras,
+        all_extras=compiled.all_extras,
         target=command_target(compiled) if explicit else None,
         overrides=tuple(str(root.requirement) for root in overrides),
         pre=compiled.pre,
@@ -213,7 +217,12 @@ def _read_lock(lock: Path) -> str:
 def _check(subject: _Subject, lazy: _LazyStore, command: CheckCommand) -> LockCheck:
     text = _read_lock(subject.lock)
     digest = find_digest(text, path=subject.lock)
-    inputs = read_inputs(subject.inputs, subject.constraints)
+    inputs = read_inputs(
+        subject.inputs,
+        subject.constraints,
+        extras=subject.extras,
+        all_extras=subject.all_extras,
+    )
     target = subject.target or _recorded_target(digest, text)
     state = input_state(
         inputs.files,
