@@ -46,8 +46,18 @@ def _dockerfile_target(
         platform=platform,
         build_args=dict(command.build_args),
         stage=command.stage,
-        lock_name=command.output_file.name if command.output_file is not None else None,
+        lock_name=_lock_name(command),
     )
+
+
+def _lock_name(command: CompileCommand) -> str | None:
+    """The lock's file name, for finding the stage that installs it: -o, else pip-compile's
+    IN.txt beside a single IN.in (ops.plan's rule); None: any requirements file will do."""
+    if command.output_file is not None:
+        return command.output_file.name
+    if len(command.inputs) == 1 and command.inputs[0].suffix == ".in":
+        return command.inputs[0].with_suffix(".txt").name
+    return None
 
 
 def _refuse_dockerfile_options(command: CompileCommand) -> None:
