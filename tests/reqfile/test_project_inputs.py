@@ -8,6 +8,7 @@ refusals for a layout lockctl does not read; then the same through ``ops.inputs.
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +24,8 @@ from lockctl.reqfile.project_input import (
     read_project_dir,
     read_project_input,
 )
+from tests.support.dists import make_wheel
+from tests.support.indexserver import IndexServer
 
 PYPROJECT = """\
 [build-system]
@@ -336,3 +339,58 @@ def test_extra_without_a_project_input_is_refused_as_pip_compile_does(tmp_path: 
     done = _lockctl(tmp_path, "requirements.in", "--extra", "dev")
     assert done.returncode == 2
     assert "--extra dev has effect only with a pyproject.toml" in done.stderr
+
+
+def _cli(cwd: Path, *argv: str, cache: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "LOCKCTL_CACHE_DIR": str(cache)}
+    return subprocess.run(
+        [sys.executable, "-m", "lockctl", *argv],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env=env,
+    )
+
+
+def _serve(server: IndexServer) -> None:
+    for name, version in [("alpha", "2.0"), ("beta", "1.5"), ("dev-tool", "0.9"), ("delta", "3.0")]:
+        server.add(make_wheel(name, version))
+    server.add(make_wheel("gamma", "1.1"))
+
+
+def test_a_project_file_writes_requirements_txt_beside_it_as_pip_compile_does(
+    tmp_path: Path, index_server: IndexServer
+) -> None:
+    _serve(index_server)
+    _write(tmp_path / "app" / "pyproject.toml", PYPROJECT)
+    argv = ("-q", "compile", "app/pyproject.toml", "--index-url", index_server.simple_url)
+    done = _cli(tmp_path, *argv, cache=tmp_path / "cache")
+    assert done.returncode == 0, done.stderr
+    lock = (tmp_path / "app" / "requirements.txt").read_text(encoding="utf-8")
+    assert "    # via My_Project (app/pyproject.toml)\n" in lock
+
+
+def test_stdin_needs_an_output_file_as_pip_compile_says(tmp_path: Path) -> None:
+    done = _cli(tmp_path, "compile", "-", "--offline", cache=tmp_path / "cache", stdin="alpha\n")
+    assert done.returncode == 2
+    assert "--output-file is required when the input is read from stdin" in done.stderr
+
+
+def test_check_reads_the_extras_the_lock_was_compiled_with(
+    tmp_path: Path, index_server: IndexServer
+) -> None:
+    _serve(index_server)
+    project = _write(tmp_path / "pyproject.toml", PYPROJECT)
+    cache = tmp_path / "cache"
+    argv = ("-q", "compile", "pyproject.toml", "--extra", "dev", "-o", "lock.txt")
+    done = _cli(tmp_path, *argv, "--index-url", index_server.simple_url, cache=cache)
+    assert done.returncode == 0, done.stderr
+    assert _cli(tmp_path, "check", "lock.txt", cache=cache).returncode == 0
+    project.write_text(PYPROJECT.replace('"alpha>=1"', '"alpha>=1.5"'), encoding="utf-8")
+    checked = _cli(tmp_path, "check", "lock.txt", cache=cache)
+    assert checked.returncode == 1
+    assert "pyproject.toml: alpha>=1 -> alpha>=1.5" in checked.stdout
+    assert "nothing requires it" not in checked.stdout  # the extra's pins are required
