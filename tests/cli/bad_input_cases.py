@@ -2103,3 +2103,78 @@ CASES: tuple[Case, ...] = (
     *CACHE_CASES,
     *INDEX_CASES,
 )
+
+
+# -- a project that is not found: a wrong index URL, a typo, a host that does not resolve ------
+
+
+def _not_found_case(
+    name: str,
+    requirements: str,
+    index: str,
+    *stderr: str,
+    faults: tuple[FaultSpec, ...] = (),
+    not_in_stderr: tuple[str, ...] = (),
+) -> Case:
+    return Case(
+        id=f"not-found-{name}",
+        argv=(
+            "compile",
+            "requirements.in",
+            "-i",
+            index,
+            "--cache-dir",
+            "{cache}",
+            "--timeout",
+            "10",
+            *TARGET,
+        ),
+        exit=2,
+        stderr=stderr,
+        not_in_stderr=not_in_stderr,
+        files={"requirements.in": requirements},
+        index="own",
+        faults=faults,
+    )
+
+
+NOT_FOUND_CASES = [
+    _not_found_case(
+        "index-path-wrong",
+        "app\n",
+        "http://{host}/wrong/",
+        "error: the index URL http://{host}/wrong/ looks wrong",
+        "HTTP 404",
+        "hint: check the URL's path",
+        not_in_stderr=("was not found",),
+    ),
+    _not_found_case(
+        "index-root-gone",
+        "app\n",
+        "{index}",
+        "looks wrong",
+        faults=(
+            FaultSpec(path_glob="/simple/", fault=Status(404)),
+            FaultSpec(path_glob="/simple/app/", fault=Status(404)),
+        ),
+    ),
+    _not_found_case(
+        "typo-swapped-letters", "pap\n", "{index}", "pap was not found", "did you mean app?"
+    ),
+    _not_found_case(
+        "typo-wrong-letter", "apq\n", "{index}", "apq was not found", "did you mean app?"
+    ),
+    _not_found_case(
+        "typo-list-never-arrives",
+        "apq\n",
+        "{index}",
+        "apq was not found",
+        "no close names were suggested",
+        faults=(FaultSpec(path_glob="/simple/", fault=Hang(60.0)),),
+    ),
+]
+
+# A host name that does not resolve is not a case here: every case runs behind a dead proxy,
+# which is asked instead of the resolver; tests/cli/test_did_you_mean.py runs it without one.
+
+CASES = (*CASES, *NOT_FOUND_CASES)

@@ -107,3 +107,13 @@ def test_a_host_name_that_does_not_resolve_is_named_in_one_sentence(
     assert err.splitlines()[0] == f"error: the host name {host} could not be resolved"
     for chain in ("MaxRetryError", "NameResolutionError", "Errno", "attempts"):
         assert chain not in err
+
+
+def test_quiet_hides_the_progress_of_the_list_not_the_suggestion(
+    work: Path, index_server: IndexServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    Path("requirements.in").write_text(f"-i {index_server.simple_url}\napp\nrequesxs\n")
+    code = main(["-q", "compile", "requirements.in", "--python-version", "3.11"])
+    err = capsys.readouterr().err
+    assert code == 2 and "hint: did you mean requests?" in err
+    assert index_server.count("/simple/") == 1 and "list of projects" not in err
