@@ -17,6 +17,7 @@ import pytest
 
 from lockctl.errors import IncludeError, RequirementsFileError, UsageError
 from lockctl.ops.inputs import STDIN, read_inputs
+from lockctl.reqfile import RequirementEntry
 from lockctl.reqfile.project_input import (
     NeedsProjectBuild,
     ProjectInput,
@@ -394,3 +395,26 @@ def test_check_reads_the_extras_the_lock_was_compiled_with(
     assert checked.returncode == 1
     assert "pyproject.toml: alpha>=1 -> alpha>=1.5" in checked.stdout
     assert "nothing requires it" not in checked.stdout  # the extra's pins are required
+
+
+def test_inputs_lists_a_project_files_dependencies_with_their_extras(tmp_path: Path) -> None:
+    _write(tmp_path / "pyproject.toml", PYPROJECT)
+    _write(tmp_path / "setup.py", "raise SystemExit('must not run')\n")
+    done = _cli(tmp_path, "inputs", "pyproject.toml", cache=tmp_path / "cache")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[:3] == [
+        "alpha>=1  [pyproject.toml:9]",
+        'beta; python_version >= "3.8"  [pyproject.toml:10]',
+        'dev-tool; extra == "dev"  [pyproject.toml:14]',
+    ]
+    refused = _cli(tmp_path, "inputs", "setup.py", cache=tmp_path / "cache")
+    assert refused.returncode == 2
+    assert "does not build projects" in refused.stderr
+
+
+def test_an_optional_dependency_reads_as_its_metadata_line(tmp_path: Path) -> None:
+    text = PYPROJECT.replace('test = ["gamma"]', "test = ['gamma; python_version < \"3.99\"']")
+    project = read_project_input(_write(tmp_path / "pyproject.toml", text))
+    entries = project.as_requirements_file().entries
+    shown = [str(e.requirement) for e in entries if isinstance(e, RequirementEntry)]
+    assert shown[4] == 'gamma; python_version < "3.99" and extra == "test"'

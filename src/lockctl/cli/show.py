@@ -15,6 +15,7 @@ from lockctl.ops.commands import InputsCommand, MetadataCommand
 from lockctl.ops.lookup import LookupFailure, ReleaseFound, lookup_releases
 from lockctl.ops.session import open_index
 from lockctl.reqfile import SourceLine, parse_file
+from lockctl.reqfile.project_input import is_project_file, read_project_file
 from lockctl.target import TargetEnvironment
 
 __all__ = ["run_inputs", "run_metadata"]
@@ -32,7 +33,7 @@ def _include_flag(step: SourceLine) -> str:
 
 def run_inputs(command: InputsCommand, out: TextIO) -> int:
     for path in command.files:
-        parsed = parse_file(path)
+        parsed = read_project_file(path) if is_project_file(path) else parse_file(path)
         for located in parsed.iter_requirements(constraints=command.constraints):
             entry = located.entry
             shown = str(entry.requirement) if entry.requirement else f"-e {entry.editable_target}"

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from packaging.markers import Marker
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 
@@ -38,6 +39,7 @@ __all__ = [
     "is_project_file",
     "project_from_metadata",
     "read_project_dir",
+    "read_project_file",
     "read_project_input",
 ]
 
@@ -64,6 +66,16 @@ class ProjectDependency:
     requirement: Requirement
     source: SourceLine
     extra: NormalizedName | None = None  # None: a dependency of the project itself
+
+    def as_metadata(self) -> Requirement:
+        """The requirement as a ``Requires-Dist`` line says it: the extra in its marker."""
+        if self.extra is None:
+            return self.requirement
+        marker = self.requirement.marker
+        clause = f'extra == "{self.extra}"'
+        copy = Requirement(str(self.requirement))
+        copy.marker = Marker(clause if marker is None else f"({marker}) and {clause}")
+        return copy
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -130,12 +142,14 @@ class ProjectInput:
         )
 
     def as_requirements_file(self) -> RequirementsFile:
-        """Every dependency as a requirement line, so fingerprints and ``check`` see them."""
+        """Every dependency as a requirement line, so fingerprints, ``check`` and ``lockctl
+        inputs`` see them; an optional one with its ``extra == "name"`` marker, as the built
+        metadata would say it (moving a dependency to an extra changes the file)."""
         return RequirementsFile(
             path=self.path,
             text=self.text,
             entries=tuple(
-                RequirementEntry(source=dependency.source, requirement=dependency.requirement)
+                RequirementEntry(source=dependency.source, requirement=dependency.as_metadata())
                 for dependency in self.dependencies
             ),
         )
@@ -149,6 +163,17 @@ def read_project_input(path: Path) -> ProjectInput:
     if path.name == "setup.cfg":
         return _from_setup_cfg(path, text)
     return _from_pyproject(path, text)
+
+
+def read_project_file(path: Path) -> RequirementsFile:
+    """A project file's dependencies as requirement lines, for commands that never build."""
+    try:
+        return read_project_input(path).as_requirements_file()
+    except NeedsProjectBuild as needed:
+        raise UsageError(
+            f"{path}: {needed.reason}; this command does not build projects",
+            hint="lockctl compile --allow-build builds it to learn its dependencies",
+        ) from None
 
 
 def read_project_dir(directory: Path, *, shown: Path) -> ProjectInput:
