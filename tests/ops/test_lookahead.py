@@ -131,3 +131,36 @@ def test_a_client_closed_mid_walk_ends_it_quietly(
         client.close()
         assert walk.wait(timeout=30)
     assert _warnings(caplog) == []
+
+
+def test_a_guess_that_the_roots_rule_out_is_walked_down_past(
+    make_index: IndexFactory, tmp_path: Path
+) -> None:
+    # Every app from 50 down to 5 needs lib>=2, which a root caps: the resolver will reject
+    # them one by one. The lookahead fetches them first, in batches, and walks on from app 4.
+    server = make_index(pep658=True)
+    for n in range(50, 0, -1):
+        needs = ["lib>=2"] if n > 4 else ["lib<2", "dep"]
+        server.add(make_wheel("app", f"{n}.0", requires_dist=needs))
+    for name, version in [("lib", "1.0"), ("lib", "2.0"), ("dep", "1.0")]:
+        server.add(make_wheel(name, version))
+    with _walk(server, tmp_path, ["app", "lib<2"]) as (walk, _client):
+        assert walk.guessed == {canonicalize_name(n) for n in ("app", "lib", "dep")}
+    read = _metadata_read(server)
+    assert {f"app-{n}.0-py3-none-any.whl.metadata" for n in range(50, 3, -1)} <= read
+    assert "dep-1.0-py3-none-any.whl.metadata" in read
+    assert "lib-2.0-py3-none-any.whl.metadata" not in read  # the root's cap narrows the guess
+    # Batches of 16 after the first guess (49-34, 33-18, 17-2): the walk stops at app 4's.
+    assert "app-1.0-py3-none-any.whl.metadata" not in read
+
+
+def test_the_walk_down_is_bounded(make_index: IndexFactory, tmp_path: Path) -> None:
+    server = make_index(pep658=True)
+    for n in range(300, 0, -1):
+        server.add(make_wheel("app", f"{n}.0", requires_dist=["lib>=2"]))
+    server.add(make_wheel("lib", "1.0"))
+    server.add(make_wheel("lib", "2.0"))
+    with _walk(server, tmp_path, ["app", "lib<2"]):
+        pass
+    fetched = {name for name in _metadata_read(server) if name.startswith("app-")}
+    assert 100 <= len(fetched) <= 200

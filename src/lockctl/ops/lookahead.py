@@ -8,32 +8,45 @@ pin of an existing lock if allowed, else the newest release the first requiremen
 with overrides and constraints applied), asks for its metadata, and when that arrives asks for
 the pages of its dependencies. When the resolver gets there, the answers are waiting.
 
-It is only a guess, and only ever a hint: a wrong guess costs one fetch, and anything that goes
-wrong while guessing (a project no index has, a failed fetch, a client that is closing) is left
-for the resolver to meet and report. One guess per project bounds the extra work.
+The guess narrows with what is already known: every root requirement (and constraint) on a
+project applies wherever the project is met, so ``numpy<2`` in an input rules out numpy 2 as a
+guess even when numpy is first met as a dependency of something else. When a guess's metadata
+asks for a project the roots cap elsewhere (fastapi's newest releases need ``pydantic>=2``
+beside a root ``pydantic<2``), the resolver is going to reject that release and walk down the
+project's older ones: the lookahead walks down first, fetching the next releases in parallel
+batches in the order the resolver will try them, until one fits the roots.
+
+It is only a guess, and only ever a hint: a wrong guess costs a few fetches, and anything that
+goes wrong while guessing (a project no index has, a failed fetch, a client that is closing) is
+left for the resolver to meet and report. One guess per project, and a bounded walk down,
+bound the extra work.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
+from itertools import islice
 from typing import TypeVar
 
+from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from lockctl.index import CoreMetadata, ProjectNotFound, ProjectPage
-from lockctl.ops.package_source import IndexPackageSource
+from lockctl.ops.package_source import IndexPackageSource, has_wheel
 from lockctl.resolver import Release
 from lockctl.resolver.dependency import Dependency
 from lockctl.resolver.inputs import RootInputs
-from lockctl.resolver.models import release_at
+from lockctl.resolver.models import release_at, versions_of
 from lockctl.resolver.selection import iter_admissible
 
 __all__ = ["Lookahead"]
 
 _T = TypeVar("_T")
+_WALK_BATCH = 16  # releases of a project fetched at once while walking down past a conflict
+_WALK_LIMIT = 160  # releases of one project the walk may fetch in all
 
 
 class Lookahead:
@@ -57,6 +70,13 @@ class Lookahead:
         self._pending = 0
         self._settled = threading.Event()
         self._settled.set()
+        # What every resolution must satisfy, whoever asks: the roots' specifiers (overrides
+        # applied) and the constraints, merged per project.
+        self._roots: dict[NormalizedName, SpecifierSet] = dict(inputs.constraints)
+        for root in inputs.requirements:
+            merged = inputs.dependency(root.requirement, root=root).specifier
+            self._roots[root.name] = self._roots.get(root.name, SpecifierSet()) & merged
+        self._walked: dict[NormalizedName, int] = {}
 
     @property
     def guessed(self) -> frozenset[NormalizedName]:
@@ -115,39 +135,130 @@ class Lookahead:
         found = page.result()
         if isinstance(found, ProjectNotFound):
             return
-        best = self._likely_release(self._source.releases_of(found), dependency)
+        best = next(self._likely_releases(self._source.releases_of(found), dependency), None)
         if best is not None and best.all_files:
             self._chain(self._source.metadata_future(best), self._on_metadata, dependency)
 
-    def _likely_release(
+    def _likely_releases(
         self, releases: Sequence[Release], dependency: Dependency
-    ) -> Release | None:
-        specifier = dependency.specifier
-        constraint = self._inputs.constraints.get(dependency.name)
-        if constraint is not None:
-            specifier &= constraint
+    ) -> Iterator[Release]:
+        """The releases in the order the resolver will most likely try them."""
+        specifier = dependency.specifier & self._roots.get(dependency.name, SpecifierSet())
         preferred = self._preferred.get(dependency.name)
         if preferred is not None:
             pinned = release_at(releases, preferred)
             if pinned is not None:
-                for release in iter_admissible(
-                    [pinned], specifier, python=self._python, pre=self._pre
-                ):
-                    return release
+                yield from iter_admissible([pinned], specifier, python=self._python, pre=self._pre)
         for release in iter_admissible(releases, specifier, python=self._python, pre=self._pre):
-            return release
-        return None
+            if release.version != preferred:
+                yield release
 
     def _on_metadata(self, metadata: Future[CoreMetadata], dependency: Dependency) -> None:
         core = metadata.result()
+        wanted = self._requirements(core, dependency)
+        if wanted is None:
+            return
+        # Judging the guess against the roots needs the pages of the projects the roots cap.
+        capped = [
+            self._source.client.project_future(each.name)
+            for each in wanted
+            if each.name in self._roots  # (their pages were asked for at the start)
+        ]
+        if all(page.done() for page in capped):
+            self._judge(wanted, dependency)
+        else:
+            self._chain(_all_done(capped), lambda _, on: self._judge(wanted, on), dependency)
+
+    def _judge(self, wanted: Sequence[Dependency], dependency: Dependency) -> None:
+        """Walk on from a guess that fits the roots; walk down past one that does not."""
+        if any(self._against_roots(each) for each in wanted):
+            self._walk_down(dependency)
+            return
+        for each in wanted:
+            self._want(each)
+
+    def _requirements(self, core: CoreMetadata, dependency: Dependency) -> list[Dependency] | None:
+        """The release's requirements for the target; None if its Python is not the target's."""
         if core.requires_python is not None and not core.requires_python.contains(
             self._python, prereleases=True
         ):
-            return
+            return None
         extras = sorted(dependency.extras)
-        for requirement in core.requires_dist:
-            wanted = self._inputs.holds(requirement) or any(
-                self._inputs.holds(requirement, extra) for extra in extras
+        return [
+            self._inputs.dependency(requirement, root=None)
+            for requirement in core.requires_dist
+            if not requirement.url
+            and (
+                self._inputs.holds(requirement)
+                or any(self._inputs.holds(requirement, extra) for extra in extras)
             )
-            if wanted and not requirement.url:
-                self._want(self._inputs.dependency(requirement, root=None))
+        ]
+
+    def _against_roots(self, dependency: Dependency) -> bool:
+        """Whether no release of the project satisfies both the dependency and the roots
+        (False when its page could not be read: the resolver will say why)."""
+        roots = self._roots.get(dependency.name)
+        if roots is None:
+            return False
+        page = self._source.client.project_future(dependency.name)
+        if not page.done() or page.exception() is not None:
+            return False
+        found = page.result()
+        if isinstance(found, ProjectNotFound):
+            return False
+        versions = versions_of(self._source.releases_of(found))
+        both = dependency.specifier & roots
+        return not any(both.contains(version, prereleases=True) for version in versions)
+
+    # -- walking down past a conflict with the roots ----------------------------------------
+
+    def _walk_down(self, dependency: Dependency) -> None:
+        """Fetch the project's next releases, a batch at a time, until one fits the roots."""
+        page = self._source.client.project_future(dependency.name)
+        if not page.done() or isinstance(page.result(), ProjectNotFound):
+            return
+        found = page.result()
+        assert not isinstance(found, ProjectNotFound)
+        with self._lock:
+            start = self._walked.get(dependency.name, 1)  # the first guess is done
+            if start >= _WALK_LIMIT:
+                return
+            self._walked[dependency.name] = start + _WALK_BATCH
+        ordered = self._likely_releases(self._source.releases_of(found), dependency)
+        batch = [r for r in islice(ordered, start, start + _WALK_BATCH) if has_wheel(r)]
+        if not batch:
+            return
+        futures = [self._source.metadata_future(release) for release in batch]
+        self._chain(_all_done(futures), self._on_batch, dependency)
+
+    def _on_batch(self, done: Future[list[Future[CoreMetadata]]], dependency: Dependency) -> None:
+        """The first release of the batch (in the resolver's order) that fits the roots leads
+        the walk on; if none does, the next batch."""
+        for future in done.result():
+            if future.exception() is not None:
+                return  # the resolver will meet the failure and report it
+            wanted = self._requirements(future.result(), dependency)
+            if wanted is not None and not any(self._against_roots(each) for each in wanted):
+                for each in wanted:
+                    self._want(each)
+                return
+        self._walk_down(dependency)
+
+
+def _all_done(futures: Sequence[Future[_T]]) -> Future[list[Future[_T]]]:
+    """A future that completes, with the futures themselves, when every one of them has."""
+    joined: Future[list[Future[_T]]] = Future()
+    left = len(futures)
+    lock = threading.Lock()
+
+    def one_done(_: Future[_T]) -> None:
+        nonlocal left
+        with lock:
+            left -= 1
+            last = left == 0
+        if last:
+            joined.set_result(list(futures))
+
+    for future in futures:
+        future.add_done_callback(one_done)
+    return joined

@@ -28,7 +28,7 @@ from lockctl.resolver import Release, TargetEnvironment
 from lockctl.resolver.models import ReleaseList
 from lockctl.resolver.selection import NoFileFits, sdist_cannot_stand_in
 
-__all__ = ["IndexPackageSource", "metadata_file"]
+__all__ = ["IndexPackageSource", "has_wheel", "metadata_file"]
 
 
 class IndexPackageSource:
@@ -194,10 +194,27 @@ def _nothing() -> None:
 
 
 def metadata_file(release: Release) -> DistributionFile:
-    """The file whose metadata stands for the release: a wheel if any (cheapest to read)."""
+    """The file whose metadata stands for the release: the smallest wheel the target can
+    install, else the best file of any kind.
+
+    The smallest is the cheapest to read, range by range (a short central directory) or whole
+    (an index without range requests). The wheels of one release declare the same
+    requirements, platform differences written as markers; one that did not would also
+    break pip-compile's locks for every other platform.
+    """
     candidates = release.files or release.all_files
     wheels = [f for f in candidates if f.is_wheel]
-    return (wheels or list(candidates))[0]
+    if not wheels:
+        return candidates[0]
+    sized = [f for f in wheels if f.size is not None]
+    return min(sized, key=lambda f: (f.size, f.filename)) if sized else wheels[0]
+
+
+def has_wheel(release: Release) -> bool:
+    """Whether the release's metadata can be read from a wheel the target can install: such a
+    read costs a request or two, where an sdist is a whole download (and maybe a build), so
+    only these are fetched on a guess."""
+    return any(f.is_wheel for f in release.files)
 
 
 def _requires_python(files: Sequence[DistributionFile]) -> SpecifierSet | None:
