@@ -59,6 +59,8 @@ def plan_compile(command: CompileCommand, cwd: Path) -> CompilePlan:
     _refuse_unsupported(command)
     if command.output_file == STDOUT and not command.dry_run:
         raise UsageError("--output-file - writes to standard output: it is a dry run")
+    if not command.inputs and command.output_file is not None:
+        command = replace(command, inputs=(_default_input(cwd),))
     project = _project(command, cwd)
     if project is None:
         target = command_target(command)
@@ -145,6 +147,23 @@ def _project(
     wanted = {path.resolve() for path in command.inputs}
     chosen = tuple(lock for lock in config.locks if lock.input.resolve() in wanted)
     return (config, chosen) if len(chosen) == len(wanted) else None
+
+
+# pip-compile's DEFAULT_REQUIREMENTS_FILES: its input when it is given none, the first found.
+_DEFAULT_INPUTS = ("requirements.in", "setup.py", "pyproject.toml", "setup.cfg")
+
+
+def _default_input(cwd: Path) -> Path:
+    """``pip-compile -o OUT`` with no input compiles the first of its default files here."""
+    for name in _DEFAULT_INPUTS:
+        if (cwd / name).is_file():
+            return Path(name)
+    raise UsageError(
+        "--output-file names one lock, and there is no input to compile into it: none of "
+        + ", ".join(_DEFAULT_INPUTS)
+        + " is here",
+        hint="name the input: lockctl compile requirements.in -o requirements.txt",
+    )
 
 
 def _output(command: CompileCommand) -> Path:
