@@ -13,9 +13,8 @@ cheap to dear, and stops when it has an answer:
    within what is left of the wait (``SUGGESTION_WAIT``, cut to the run's deadline), then
    cached for a day. Past the wait the search gives up and says so (``NameSuggestions``).
 
-``benchmarks``-free on purpose: the figures that chose this order are in the commit message
-that introduced it (a probe answered "reqeusts" in well under a second; the list took
-about 12 s cold).
+Why this order, with the figures that chose it, is in the commit message that introduced it
+(a probe costs one round trip; the public index's list, tens of megabytes).
 """
 
 from __future__ import annotations
@@ -152,12 +151,12 @@ class RootScanner:
     """Names from a root page fed a chunk at a time; only the unfinished tail is kept.
 
     A regular expression per chunk instead of a JSON or HTML parser: the page is one long
-    list of ``{"name": ...}`` objects (PEP 691) or anchors (PEP 503), and a parser would hold
-    the whole document (the list of the public index took seconds of CPU and 400 MB).
+    list of ``{"name": ...}`` objects (PEP 691) or anchors (PEP 503), and a parser holds the
+    whole document and builds an object for every entry of it before one name is read.
     """
 
     # The string's body as an unrolled loop (runs of plain bytes between escapes): an
-    # alternation tried at every byte took twice as long over the public index's list.
+    # alternation tried at every byte took several times as long over a list of a million names.
     _JSON_NAME = re.compile(rb'"name"\s*:\s*"([^"\\]*(?:\\.[^"\\]*)*)"')
     _ANCHOR_TEXT = re.compile(rb"<a\b[^>]*>([^<]*)</a\s*>", re.IGNORECASE)
     _TAIL_LIMIT = 1 << 16  # an unfinished entry longer than this is not a project name

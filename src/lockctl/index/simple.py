@@ -30,7 +30,6 @@ __all__ = [
     "PageFormatError",
     "html_links",
     "is_json_page",
-    "list_project_names",
     "parse_html_page",
     "parse_json_page",
     "parse_project_page",
@@ -61,19 +60,6 @@ def is_json_page(content_type: str) -> bool:
     """Whether the content type is PEP 691's JSON form (or another ``+json`` flavour of it)."""
     media_type = content_type.split(";", 1)[0].strip().lower()
     return media_type == JSON_CONTENT_TYPE or media_type.endswith("+json")
-
-
-def list_project_names(content_type: str, body: bytes) -> list[str]:
-    """The names on an index's root page (PEP 691 ``projects`` or PEP 503 anchors)."""
-    try:
-        if "json" in content_type:
-            document: Any = json.loads(body)
-            return [str(p["name"]) for p in document.get("projects", [])]
-        parser = _AnchorParser()
-        parser.feed(body.decode("utf-8", "replace"))
-        return [name for name in parser.texts if name]
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return []
 
 
 def _grouped(name: NormalizedName, records: list[FileRecord]) -> dict[str, list[FileRecord]]:
