@@ -1,8 +1,9 @@
 """Direct references: lockctl's lock against the real pip-compile's, byte for byte.
 
 The same ``.in`` file (a wheel by http URL, with and without a ``#sha256=`` fragment, a
-``file:`` wheel, a marker), the same loopback index for the dependencies, with and without
-``--generate-hashes``. Both run as programs, hermetically; every URL is built at run time.
+``file:`` wheel, a marker, a relative ``file:`` URL, which pip-tools writes without the name),
+the same loopback index for the dependencies, with and without ``--generate-hashes``. Both run
+as programs, hermetically; every URL is built at run time.
 """
 
 from __future__ import annotations
@@ -69,8 +70,19 @@ def index(index_server: IndexServer) -> IndexServer:
     return index_server
 
 
-@pytest.mark.parametrize("hashes", [False, True], ids=["plain", "hashes"])
-@pytest.mark.parametrize("kind", ["http", "http-sha256", "file", "file-marker"])
+# pip-compile 7.6.2 fails on a relative file: URL with --generate-hashes (it hashes the path
+# as if it were absolute), so that case is compared without hashes only.
+CASES = [
+    *(
+        (kind, hashes)
+        for kind in ("http", "http-sha256", "file", "file-marker")
+        for hashes in (False, True)
+    ),
+    ("file-relative", False),
+]
+
+
+@pytest.mark.parametrize(("kind", "hashes"), CASES, ids=[f"{k}-{h}" for k, h in CASES])
 def test_direct_references_are_written_as_pip_compile_writes_them(
     kind: str,
     hashes: bool,
@@ -89,6 +101,8 @@ def test_direct_references_are_written_as_pip_compile_writes_them(
         wheel.parent.mkdir()
         wheel.write_bytes(ALPHA.content)
         url = wheel.as_uri()
+        if kind == "file-relative":  # pip-tools writes the URL alone, without the name
+            url = f"file:{wheel.relative_to(tmp_path).as_posix()}"
     line = f"alpha @ {url}"
     if kind == "file-marker":
         line += " ; python_version >= '3'"
@@ -98,5 +112,5 @@ def test_direct_references_are_written_as_pip_compile_writes_them(
     expected = _compile("pip-compile", tmp_path, index.simple_url, extra)
     actual = _compile("lockctl", tmp_path, index.simple_url, extra)
 
-    assert f"alpha @ {url}" in expected  # the case is what it says it is
+    assert f"{url}\n" in expected or f"{url} " in expected  # the case is what it says it is
     assert actual == expected

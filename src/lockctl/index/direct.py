@@ -109,8 +109,8 @@ def parse_direct_reference(name: str, url: str, *, base: Path) -> DirectReferenc
     if scheme.startswith(_OTHER_VCS):
         raise NotADirectReference(f"{scheme.partition('+')[0]} repositories are not supported")
     if scheme == "file":
-        path = file_url_path(SecretURL(urllib.parse.urlunsplit(parts._replace(fragment=""))))
-        path = (base / path).resolve()
+        # The path as written: a relative one (``file:wheels/x.whl``) is taken from ``base``.
+        path = (base / file_url_path(SecretURL(url))).resolve()
         if path.is_dir():
             return replace(base_reference, kind="directory", location=str(path))
         if not path.is_file():
