@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from lockctl.cli.main import main
+from lockctl.index.direct import NotADirectReference, parse_direct_reference
 from tests.support.dists import DistFile, make_sdist, make_wheel
 from tests.support.fixtures import IndexFactory
 from tests.support.indexserver import IndexServer
@@ -334,3 +335,54 @@ def test_a_direct_wheel_that_excludes_the_target_python_is_a_conflict(
     code, _, err = compile_(capsys, index, f"alpha @ {url}")
     assert code == 1
     assert "python>=3.12" in err
+
+
+@pytest.mark.parametrize(
+    ("url", "written", "location", "revision"),
+    [
+        (
+            "git+https://host.example.invalid/org/eps.git@v4#egg=eps&subdirectory=pkg",
+            "eps @ git+https://host.example.invalid/org/eps.git@v4#subdirectory=pkg",
+            "https://host.example.invalid/org/eps.git",
+            "v4",
+        ),
+        (
+            "git+ssh://git@host.example.invalid/org/eps.git@main",
+            "eps @ git+ssh://git@host.example.invalid/org/eps.git@main",
+            "ssh://git@host.example.invalid/org/eps.git",
+            "main",
+        ),
+        (
+            "git+file:///srv/repos/eps",
+            "eps @ git+file:/srv/repos/eps",
+            "file:///srv/repos/eps",
+            None,
+        ),
+        (
+            "https://host.example.invalid/eps-1.0.tar.gz#egg=eps&md5=00ff",
+            "eps @ https://host.example.invalid/eps-1.0.tar.gz#md5=00ff",
+            "https://host.example.invalid/eps-1.0.tar.gz",
+            None,
+        ),
+    ],
+)
+def test_urls_are_read_and_written_as_pip_does(
+    url: str, written: str, location: str, revision: str | None, tmp_path: Path
+) -> None:
+    reference = parse_direct_reference("EPS", url, base=tmp_path)
+    assert reference.written() == written
+    assert (reference.location, reference.revision) == (location, revision)
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("hg+https://host.example.invalid/eps", "hg repositories are not supported"),
+        ("ftp://host.example.invalid/eps-1.0.tar.gz", "the URL scheme 'ftp' is not supported"),
+        ("https://host.example.invalid/eps.exe", "eps.exe is not a wheel, an sdist"),
+        ("file:missing/eps-1.0.tar.gz", "does not exist"),
+    ],
+)
+def test_urls_lockctl_cannot_follow_say_why(url: str, problem: str, tmp_path: Path) -> None:
+    with pytest.raises(NotADirectReference, match=problem):
+        parse_direct_reference("eps", url, base=tmp_path)
