@@ -386,3 +386,19 @@ def test_urls_are_read_and_written_as_pip_does(
 def test_urls_lockctl_cannot_follow_say_why(url: str, problem: str, tmp_path: Path) -> None:
     with pytest.raises(NotADirectReference, match=problem):
         parse_direct_reference("eps", url, base=tmp_path)
+
+
+def test_offline_a_url_is_not_fetched_and_a_file_is_read(
+    index: IndexServer, files: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = served(files, ALPHA)
+    assert compile_(capsys, index, "beta")[0] == 0  # the index page is in the cache now
+    code, _, err = compile_(capsys, index, f"alpha @ {url}\nbeta", "--offline")
+    assert code == 3
+    assert f"alpha @ {url} must be fetched and --offline is set" in err
+    assert files.count("/files/*") == 0
+    wheel = tmp_path / ALPHA.filename
+    wheel.write_bytes(ALPHA.content)
+    code, text, _ = compile_(capsys, index, f"alpha @ {wheel.as_uri()}\nbeta", "--offline")
+    assert code == 0
+    assert text.startswith(f"alpha @ {wheel.as_uri()}\n")

@@ -26,7 +26,7 @@ from pathlib import Path
 from packaging.requirements import Requirement
 from packaging.utils import parse_wheel_filename
 
-from lockctl.errors import MetadataUnavailable, UsageError
+from lockctl.errors import MetadataUnavailable, OfflineMiss, UsageError
 from lockctl.index import CoreMetadata, DistributionFile
 from lockctl.index.direct import (
     DirectReference,
@@ -66,11 +66,13 @@ class DirectSource:
         target: TargetEnvironment,
         *,
         allow_build: bool,
+        offline: bool = False,
         base: Path | None = None,
     ) -> None:
         self.fetcher = fetcher
         self.target = target
         self.allow_build = allow_build
+        self.offline = offline  # --offline: only file: references, nothing fetched
         self.base = base  # where a relative file: URL starts; None: the working directory
         self._lock = threading.Lock()
         self._known: dict[str, _Known] = {}
@@ -102,6 +104,13 @@ class DirectSource:
                 f"{requirement}: {refused}",
                 hint="a direct reference names a wheel, an sdist, a project directory or git+URL",
             ) from None
+        if self.offline and not reference.location.startswith(("/", "file:")):
+            # Direct artifacts are not cached (each run reads them whole), so offline there
+            # is nothing to answer from; a local file or directory is read as usual.
+            raise OfflineMiss(
+                f"{requirement.name} @ {requirement.url} must be fetched and --offline is set",
+                url=SecretURL(requirement.url).redacted,
+            )
         files: tuple[DistributionFile, ...] = ()
         if reference.kind == "wheel":
             self._check_wheel_fits(reference)
