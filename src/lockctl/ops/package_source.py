@@ -52,9 +52,12 @@ class IndexPackageSource:
         self.projects_loaded = 0
         self._python_checks: dict[str, bool] = {}
         self.on_activity: Callable[[], None] = _nothing
-        self._direct = DirectSource(
-            client.fetcher, target, allow_build=client.options.allow_build
-        )  # name @ URL: ops.direct_source
+        self._direct = DirectSource(  # name @ URL: ops.direct_source
+            client.fetcher,
+            target,
+            allow_build=client.options.allow_build,
+            offline=client.options.offline,
+        )
 
     def releases(self, name: NormalizedName) -> Sequence[Release] | ProjectNotFound:
         with self._lock:
