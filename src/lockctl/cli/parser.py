@@ -540,7 +540,13 @@ def _add_verify(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         argument_default=argparse.SUPPRESS,
         allow_abbrev=False,
     )
-    parser.add_argument("locks", nargs="+", type=_path, metavar="LOCK", help="lock files (.txt)")
+    parser.add_argument(
+        "locks",
+        nargs="*",
+        type=_path,
+        metavar="LOCK",
+        help="lock files (.txt); none with --clear-cache",
+    )
     project = parser.add_argument_group("project mode: build the project's own Dockerfile")
     project.add_argument(
         "--dockerfile",
@@ -577,6 +583,11 @@ def _add_verify(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     where.add_argument("-i", "--index-url", help="the index pip uses (default: the lock's, pip's)")
     where.add_argument("--extra-index-url", dest="extra_index_urls", action="append", metavar="URL")
     where.add_argument("--trusted-host", dest="trusted_hosts", action="append", metavar="HOST")
+    where.add_argument(
+        "--clear-cache",
+        action="store_true",
+        help="first remove the wheel cache lockctl keeps on the engine (volume lockctl-pip-cache)",
+    )
     checks = parser.add_argument_group("checks and output")
     checks.add_argument(
         "--no-import-check",
@@ -719,7 +730,7 @@ def parse_argv(argv: Sequence[str]) -> tuple[GlobalOptions, Command]:
     elif ns.command == "reconcile":
         command = _build(ReconcileCommand, ns, index=_index_request(ns))
     elif ns.command == "verify":
-        command = _build(VerifyCommand, ns)
+        command = _build(VerifyCommand, ns, locks=tuple(getattr(ns, "locks", ())))
     elif ns.command == "inputs":
         command = _build(InputsCommand, ns)
     elif ns.command == "metadata":

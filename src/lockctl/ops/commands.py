@@ -223,6 +223,7 @@ class VerifyCommand:
     index_url: str | None = None  # for pip inside the sandbox; default: the lock's, else pip's
     extra_index_urls: tuple[str, ...] = ()
     trusted_hosts: tuple[str, ...] = ()
+    clear_cache: bool = False  # remove the wheel cache lockctl keeps on the engine, first
 
 
 Command = (
