@@ -90,3 +90,9 @@ def test_one_image_is_compared_with_one_lock(
     (tmp_path / "Dockerfile").write_text("FROM python:3.11-slim\n")
     code, err = _verify(capsys, "--dockerfile", str(tmp_path / "Dockerfile"), str(lock), str(lock))
     assert (code, "give one LOCK" in err) == (2, True)
+
+
+def test_no_lock_and_no_clear_cache(capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = _verify(capsys)
+    assert code == 2
+    assert "no LOCK to verify" in err

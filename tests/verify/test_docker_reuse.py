@@ -136,3 +136,16 @@ def test_a_run_killed_mid_install_leaves_only_the_cache(
     _, err = run.communicate(timeout=60)
     assert run.returncode == 143, err
     assert "Traceback" not in err
+
+
+@pytest.mark.usefixtures("nothing_left")
+def test_clear_cache_removes_the_volume_and_verifies_nothing_else(
+    engine: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    engine.volumes.create(PIP_CACHE.name, labels=dict(PIP_CACHE.labels))
+    assert main(["verify", "--clear-cache"]) == 0
+    assert f"removed the wheel cache (volume {PIP_CACHE.name}) at " in capsys.readouterr().out
+    assert PIP_CACHE.name not in {volume.name for volume in engine.volumes.list()}
+    assert main(["verify", "--clear-cache", "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["cache"]["removed"] is False and document["locks"] == []

@@ -17,7 +17,7 @@ import pytest
 
 from lockctl.errors import ImageNotFound
 from lockctl.ops.commands import VerifyCommand
-from lockctl.ops.verify import verify_locks
+from lockctl.ops.verify import clear_cache, verify_locks
 from lockctl.verify.endpoint import EngineEndpoint
 from lockctl.verify.report import VerifyReport
 from lockctl.verify.runtime import (
@@ -170,3 +170,11 @@ def test_a_missing_base_image_is_refused_before_anything_is_built(tmp_path: Path
         _verify(fake, tmp_path)
     assert caught.value.image == "base:1"
     assert fake.calls == ["exists base:1", "close"]
+
+
+@pytest.mark.parametrize("present", [True, False])
+def test_clear_cache_removes_the_kept_volume(present: bool) -> None:
+    fake = FakeRuntime(volumes={"lockctl-pip-cache"} if present else set())
+    cleared = clear_cache({}, runtime_factory=lambda environ, run_id: fake)
+    assert fake.calls == ["remove volume lockctl-pip-cache", "close"]
+    assert (cleared.volume, cleared.removed) == ("lockctl-pip-cache", present)

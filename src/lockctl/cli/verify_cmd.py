@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import TextIO
 
 from lockctl.ops.commands import VerifyCommand
-from lockctl.ops.verify import VerifyEvent, verify_locks
+from lockctl.ops.verify import VerifyEvent, clear_cache, verify_locks
 from lockctl.reqfile import shown_path
 from lockctl.urls import redact_text
-from lockctl.verify.report import Phase, VerifyFinding, VerifyReport
+from lockctl.verify.report import CacheCleared, Phase, VerifyFinding, VerifyReport
 from lockctl.verify.runtime import BuildFailure, BuildOutput, BuildStep
 
-__all__ = ["VerifyProgress", "render_report", "render_reports", "run_verify"]
+__all__ = ["VerifyProgress", "render_cleared", "render_report", "render_reports", "run_verify"]
 
 _PHASES = {
     "build": "building on {subject}",
@@ -34,21 +34,32 @@ _PHASES = {
 
 
 def run_verify(command: VerifyCommand, out: TextIO, *, quiet: bool, verbose: bool) -> int:
-    progress = VerifyProgress(sys.stderr, quiet=quiet, verbose=verbose)
-    try:
-        reports = verify_locks(command, Path.cwd(), environ=os.environ, on_event=progress)
-    finally:
-        progress.clear()
+    cleared = clear_cache(os.environ) if command.clear_cache else None
+    reports: tuple[VerifyReport, ...] = ()
+    if command.locks or cleared is None:
+        progress = VerifyProgress(sys.stderr, quiet=quiet, verbose=verbose)
+        try:
+            reports = verify_locks(command, Path.cwd(), environ=os.environ, on_event=progress)
+        finally:
+            progress.clear()
     if command.format == "json":
         document = {
             "version": 1,
             "ok": all(report.ok for report in reports),
             "locks": [report.to_dict() for report in reports],
+            **({"cache": cleared.to_dict()} if cleared is not None else {}),
         }
         out.write(redact_text(json.dumps(document, indent=2)) + "\n")  # index URLs in steps
     else:
+        out.write(render_cleared(cleared) if cleared is not None else "")
         out.write(render_reports(reports))
     return 0 if all(report.ok for report in reports) else 1
+
+
+def render_cleared(cleared: CacheCleared) -> str:
+    if cleared.removed:
+        return f"removed the wheel cache (volume {cleared.volume}) at {cleared.where}\n"
+    return f"no wheel cache to remove (volume {cleared.volume}) at {cleared.where}\n"
 
 
 class VerifyProgress:

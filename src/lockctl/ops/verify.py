@@ -22,8 +22,8 @@ from lockctl.errors import ImageNotFound, UsageError
 from lockctl.ops.commands import VerifyCommand
 from lockctl.ops.verify_plan import VerifyPlan, plan_verification
 from lockctl.verify.compare import compare, root_distributions
-from lockctl.verify.lockinstall import lock_install_layer
-from lockctl.verify.report import Phase, VerifyReport
+from lockctl.verify.lockinstall import PIP_CACHE, lock_install_layer
+from lockctl.verify.report import CacheCleared, Phase, VerifyReport
 from lockctl.verify.runtime import (
     BuildEvent,
     BuildRequest,
@@ -33,7 +33,7 @@ from lockctl.verify.runtime import (
 )
 from lockctl.verify.sandbox import ContainerSandbox, ProbeRequest, Sandbox
 
-__all__ = ["IMAGE_REPOSITORY", "RuntimeFactory", "verify_locks"]
+__all__ = ["IMAGE_REPOSITORY", "RuntimeFactory", "clear_cache", "verify_locks"]
 
 IMAGE_REPOSITORY = "lockctl-verify"  # the images lockctl builds: lockctl-verify:<run id>
 VerifyEvent = Phase | BuildEvent
@@ -56,6 +56,8 @@ def verify_locks(
 ) -> tuple[VerifyReport, ...]:
     """Verify every lock of the command, in order; raise only when nothing can be verified
     (bad input: exit 2; no engine: exit 3)."""
+    if not command.locks:
+        raise UsageError("no LOCK to verify", hint="give one or more locks (.txt)")
     if command.dockerfile is not None and len(command.locks) != 1:
         raise UsageError("--dockerfile compares one image with one lock: give one LOCK")
     plans = [plan_verification(command, lock, cwd, environ) for lock in command.locks]
@@ -68,6 +70,20 @@ def verify_locks(
         sandbox = _sandbox(command, plan, environ, factory)
         reports.append(_verify(command, plan, sandbox, deadline, on_event))
     return tuple(reports)
+
+
+def clear_cache(
+    environ: Mapping[str, str], *, runtime_factory: RuntimeFactory | None = None
+) -> CacheCleared:
+    """Remove the wheel cache lockctl keeps on the engine (``lockctl.verify.lockinstall``)."""
+    runtime = (runtime_factory or _docker_runtime)(environ, uuid.uuid4().hex[:12])
+    try:
+        removed = runtime.remove_volume(PIP_CACHE.name)
+        return CacheCleared(
+            volume=PIP_CACHE.name, where=runtime.endpoint.describe(), removed=removed
+        )
+    finally:
+        runtime.close()
 
 
 def _check_engine(runtime: ContainerRuntime, plans: list[VerifyPlan]) -> None:

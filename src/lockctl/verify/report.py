@@ -14,7 +14,7 @@ from typing import Any, Literal
 from .dockerfile import Instruction
 from .runtime import BuildFailure
 
-__all__ = ["FINDING_KINDS", "Phase", "VerifyFinding", "VerifyReport"]
+__all__ = ["FINDING_KINDS", "CacheCleared", "Phase", "VerifyFinding", "VerifyReport"]
 
 FindingKind = Literal[
     "missing-dependency",  # pip check: name==version requires dependency, not installed
@@ -29,6 +29,18 @@ FindingKind = Literal[
 ]
 FINDING_KINDS: tuple[str, ...] = FindingKind.__args__  # type: ignore[attr-defined]
 _DRIFT = ("not-installed", "version-differs", "extra")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CacheCleared:
+    """``--clear-cache``: the volume lockctl keeps between runs, and whether it was there."""
+
+    volume: str
+    where: str  # the engine, described
+    removed: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"volume": self.volume, "where": self.where, "removed": self.removed}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
