@@ -346,3 +346,21 @@ def test_an_output_that_is_the_input_is_refused_by_both(work: Path, index: Index
     assert theirs.returncode == ours.returncode == 2
     assert "requirements.in" in ours.stderr and "Traceback" not in ours.stderr
     assert (work / "requirements.in").read_text() == REQ["requirements.in"]
+
+
+def test_find_links_inside_an_input_in_a_folder(work: Path, index: IndexServer) -> None:
+    # pip makes a find-links path of a requirements file absolute, from the file's folder.
+    _wheels(work / "sub" / "wheels")
+    inputs = {"sub/requirements.in": "-f wheels\n-f ../sub/wheels\napp\n"}
+    lock = _same_lock(
+        work,
+        inputs,
+        "-i",
+        index.simple_url,
+        "--allow-unsafe",
+        "-o",
+        "requirements.txt",
+        "sub/requirements.in",
+        out="requirements.txt",
+    )
+    assert f"--find-links {work / 'sub' / 'wheels'}\n".encode() in lock

@@ -9,6 +9,7 @@ module reports an error instead: in a lockfile tool a silently dropped option is
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -352,6 +353,7 @@ def _global_option(line: LogicalLine, option: ParsedOption, base_dir: Path) -> O
         elif name == "find-links":
             # pip resolves a local find-links directory against the requirements file's
             # directory (handle_option_line). pip falls back to the working directory when
-            # that path does not exist; lockctl always uses the file's directory.
-            value = str(base_dir / value)
+            # that path does not exist; lockctl always uses the file's directory, made
+            # absolute as pip makes it (pip-compile writes that path back into the lock).
+            value = str(Path(os.path.abspath(base_dir)) / value)  # noqa: PTH100 - keeps ".."
     return OptionEntry(source=line.source, comment=line.comment, name=name, value=value, url=url)
