@@ -19,7 +19,7 @@ from lockctl.resolver.inputs import RootInputs
 from tests.index.helpers import make_client
 from tests.resolver.cases import make_root
 from tests.support.dists import make_wheel
-from tests.support.faults import Status
+from tests.support.faults import Hang, Status
 from tests.support.fixtures import IndexFactory
 from tests.support.indexserver import IndexServer
 
@@ -164,3 +164,22 @@ def test_the_walk_down_is_bounded(make_index: IndexFactory, tmp_path: Path) -> N
         pass
     fetched = {name for name in _metadata_read(server) if name.startswith("app-")}
     assert 100 <= len(fetched) <= 200
+
+
+def test_a_later_parent_that_rules_out_the_guess_makes_a_new_one(
+    make_index: IndexFactory, tmp_path: Path
+) -> None:
+    # app needs tool (any), then pinned (a root, ==) asks for tool<2: the guess tool 3.0, made
+    # from app's requirement, is replaced by tool 1.0, whose dependency is walked too.
+    server = make_index(pep658=True)
+    server.add(make_wheel("app", "1.0", requires_dist=["tool"]))
+    server.add(make_wheel("pinned", "1.0", requires_dist=["tool<2"]))
+    server.add(make_wheel("tool", "3.0"))
+    server.add(make_wheel("tool", "1.0", requires_dist=["helper"]))
+    server.add(make_wheel("helper", "1.0"))
+    server.inject("*/pinned/", Hang(0.3))  # pinned's requirement comes after tool's guess
+    with _walk(server, tmp_path, ["app", "pinned==1.0"]) as (walk, _client):
+        assert walk.guessed == {canonicalize_name(n) for n in ("app", "pinned", "tool", "helper")}
+    read = _metadata_read(server)
+    assert {"tool-3.0-py3-none-any.whl.metadata", "tool-1.0-py3-none-any.whl.metadata"} <= read
+    assert "helper-1.0-py3-none-any.whl.metadata" in read

@@ -47,6 +47,7 @@ __all__ = ["Lookahead"]
 _T = TypeVar("_T")
 _WALK_BATCH = 16  # releases of a project fetched at once while walking down past a conflict
 _WALK_LIMIT = 160  # releases of one project the walk may fetch in all
+_REGUESS_LIMIT = 2  # new guesses for one project when later requirements rule the last out
 
 
 class Lookahead:
@@ -77,6 +78,9 @@ class Lookahead:
             merged = inputs.dependency(root.requirement, root=root).specifier
             self._roots[root.name] = self._roots.get(root.name, SpecifierSet()) & merged
         self._walked: dict[NormalizedName, int] = {}
+        self._asked: dict[NormalizedName, SpecifierSet] = {}  # every requirement met, merged
+        self._guesses: dict[NormalizedName, Version] = {}
+        self._reguessed: dict[NormalizedName, int] = {}
 
     @property
     def guessed(self) -> frozenset[NormalizedName]:
@@ -94,13 +98,29 @@ class Lookahead:
         return self._settled.wait(timeout)
 
     def _want(self, dependency: Dependency) -> None:
-        if dependency.name in self._inputs.direct:
+        """Guess a release of the project; guess again when a later parent rules the guess out
+        (mlflow==2.9.2 asking for ``packaging<24`` after another parent led to packaging 26)."""
+        name = dependency.name
+        if name in self._inputs.direct:
             return  # name @ URL: its artifact is the one candidate, no index page is wanted
         with self._lock:
-            if dependency.name in self._seen:
-                return
-            self._seen.add(dependency.name)
-        self._chain(self._source.client.project_future(dependency.name), self._on_page, dependency)
+            known = self._asked.get(name)
+            asked = self._asked[name] = (
+                dependency.specifier if known is None else known & dependency.specifier
+            )
+            first = name not in self._seen
+            self._seen.add(name)
+            guess = self._guesses.get(name)
+            again = (
+                not first
+                and guess is not None
+                and not asked.contains(guess, prereleases=True)
+                and self._reguessed.get(name, 0) < _REGUESS_LIMIT
+            )
+            if again:
+                self._reguessed[name] = self._reguessed.get(name, 0) + 1
+        if first or again:
+            self._chain(self._source.client.project_future(name), self._on_page, dependency)
 
     def _chain(
         self, future: Future[_T], step: Callable[[Future[_T], Dependency], None], on: Dependency
@@ -136,15 +156,33 @@ class Lookahead:
         if isinstance(found, ProjectNotFound):
             return
         best = next(self._likely_releases(self._source.releases_of(found), dependency), None)
+        if best is not None:
+            with self._lock:
+                self._guesses[dependency.name] = best.version
         if best is not None and best.all_files:
             self._chain(self._source.metadata_future(best), self._on_metadata, dependency)
 
     def _likely_releases(
         self, releases: Sequence[Release], dependency: Dependency
     ) -> Iterator[Release]:
-        """The releases in the order the resolver will most likely try them."""
-        specifier = dependency.specifier & self._roots.get(dependency.name, SpecifierSet())
-        preferred = self._preferred.get(dependency.name)
+        """The releases in the order the resolver will most likely try them: within every
+        requirement on the project met so far and the roots (or, if those leave none, within
+        this dependency's and the roots')."""
+        roots = self._roots.get(dependency.name, SpecifierSet())
+        with self._lock:
+            asked = self._asked.get(dependency.name, dependency.specifier)
+        narrowed = self._ordered(releases, dependency.name, asked & roots)
+        first = next(narrowed, None)
+        if first is not None:
+            yield first
+            yield from narrowed
+        else:
+            yield from self._ordered(releases, dependency.name, dependency.specifier & roots)
+
+    def _ordered(
+        self, releases: Sequence[Release], name: NormalizedName, specifier: SpecifierSet
+    ) -> Iterator[Release]:
+        preferred = self._preferred.get(name)
         if preferred is not None:
             pinned = release_at(releases, preferred)
             if pinned is not None:
