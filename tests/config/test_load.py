@@ -385,7 +385,8 @@ def test_dotted_keys_and_inline_lock_tables_are_read_with_their_lines(tmp_path: 
             """,
             [
                 "2: tool.lockctl.platform: unknown platform 'linux_sparc' (one of: linux_aarch64,"
-                " linux_x86_64, macos_arm64, macos_x86_64, windows_amd64)"
+                " linux_aarch64_musl, linux_x86_64, linux_x86_64_musl, macos_arm64, macos_x86_64,"
+                " windows_amd64, windows_arm64)"
             ],
             id="unknown-platform",
         ),
