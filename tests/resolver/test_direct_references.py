@@ -14,6 +14,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import tomlkit
 
 from lockctl.cli.main import main
 from lockctl.index.direct import NotADirectReference, parse_direct_reference
@@ -114,7 +115,8 @@ def compile_(
         ]
     )
     captured = capsys.readouterr()
-    text = Path("requirements.txt").read_text() if code == 0 else ""
+    output = Path(argv[argv.index("-o") + 1] if "-o" in argv else "requirements.txt")
+    text = output.read_text() if code == 0 else ""
     return code, text, captured.err
 
 
@@ -402,3 +404,19 @@ def test_offline_a_url_is_not_fetched_and_a_file_is_read(
     code, text, _ = compile_(capsys, index, f"alpha @ {wheel.as_uri()}\nbeta", "--offline")
     assert code == 0
     assert text.startswith(f"alpha @ {wheel.as_uri()}\n")
+
+
+def test_pylock_does_not_say_a_direct_reference_came_from_the_index(
+    index: IndexServer, files: IndexServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = served(files, ALPHA)
+    code, _, _ = compile_(
+        capsys, index, f"alpha @ {url}", "--format", "pylock", "-o", "pylock.toml"
+    )
+    assert code == 0
+    packages = {
+        p["name"]: p for p in tomlkit.parse(Path("pylock.toml").read_text()).unwrap()["packages"]
+    }
+    assert "index" not in packages["alpha"]
+    assert packages["alpha"]["wheels"][0]["url"] == url
+    assert packages["beta"]["index"] == index.simple_url

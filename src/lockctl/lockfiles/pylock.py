@@ -94,7 +94,7 @@ def _package(
             entry["name"] = name
             deps.append(entry)
         package["dependencies"] = deps
-    if index is not None:
+    if index is not None and pin.release.direct_reference is None:  # name @ URL: no index
         package["index"] = index
     files = [dist for dist in pin.release.all_files if dist.hashes]
     sdists = [dist for dist in files if not dist.is_wheel]
