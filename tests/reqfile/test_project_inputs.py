@@ -418,3 +418,13 @@ def test_an_optional_dependency_reads_as_its_metadata_line(tmp_path: Path) -> No
     entries = project.as_requirements_file().entries
     shown = [str(e.requirement) for e in entries if isinstance(e, RequirementEntry)]
     assert shown[4] == 'gamma; python_version < "3.99" and extra == "test"'
+
+
+def test_an_extra_needs_only_one_of_the_project_inputs_to_declare_it(tmp_path: Path) -> None:
+    first = _write(tmp_path / "a" / "pyproject.toml", PYPROJECT)
+    second = _write(tmp_path / "b" / "setup.cfg", SETUP_CFG)
+    inputs = read_inputs([first, second], extras=["dev", "docs"])
+    assert "dev-tool" in [str(root.requirement) for root in inputs.roots]
+    assert "furo" in [str(root.requirement) for root in inputs.roots]
+    with pytest.raises(UsageError, match="no extra 'nope'"):
+        read_inputs([first, second], extras=["nope"])

@@ -70,11 +70,13 @@ def read_inputs(
     files: list[RequirementsFile] = []
     roots: list[RootRequirement] = []
     editables: list[EditableProject] = []
+    projects = {path: _project(path, build) for path in paths if is_project_file(path)}
+    named = _named_extras(extras, projects.values())
     for path in paths:
-        if is_project_file(path):
-            project = _project(path, build)
+        project = projects.get(path)
+        if project is not None:
             files.append(project.as_requirements_file())
-            roots += _project_roots(project, extras=extras, all_extras=all_extras)
+            roots += _project_roots(project, extras=named, all_extras=all_extras)
             continue
         parsed = _read_stdin() if path == STDIN else parse_file(path)
         files.append(parsed)
@@ -140,17 +142,30 @@ def _build_refused(shown: Path, reason: str) -> UsageError:
     )
 
 
+def _named_extras(extras: Sequence[str], projects: Iterable[ProjectInput]) -> list[str]:
+    """The ``--extra`` names; one that no project input declares is refused.
+
+    pip-tools splits each value at commas (``--extra dev,test``) and applies every extra to
+    every project input, so an extra only one of two projects declares is fine.
+    """
+    named = [name for value in extras for name in value.split(",") if name]
+    inputs = list(projects)
+    for name in named:
+        if inputs and not any(canonicalize_name(name) in p.extras for p in inputs):
+            inputs[0].selected([name], all_extras=False)  # raises, naming the extras there are
+    return named
+
+
 def _project_roots(
     project: ProjectInput, *, extras: Sequence[str], all_extras: bool
 ) -> list[RootRequirement]:
-    # pip-tools splits each --extra value at commas (``--extra dev,test``).
-    named = [name for value in extras for name in value.split(",") if name]
+    own = [name for name in extras if canonicalize_name(name) in project.extras]
     return [
         RootRequirement(
             requirement=dependency.requirement,
             origin=Origin(line=dependency.source, project=project.label),
         )
-        for dependency in project.selected(named, all_extras=all_extras)
+        for dependency in project.selected(own, all_extras=all_extras)
     ]
 
 
