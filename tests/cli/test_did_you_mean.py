@@ -117,3 +117,19 @@ def test_quiet_hides_the_progress_of_the_list_not_the_suggestion(
     err = capsys.readouterr().err
     assert code == 2 and "hint: did you mean requests?" in err
     assert index_server.count("/simple/") == 1 and "list of projects" not in err
+
+
+def test_a_proxy_that_does_not_answer_is_named_not_chained(
+    work: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy", "NO_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")  # the discard port: nobody there
+    host = f"lockctl-{uuid.uuid4().hex[:12]}.invalid"  # the proxy would resolve it, not us
+    code, err = compile_(capsys, "app\n", "-i", f"https://{host}/simple/")
+    assert code == 3
+    assert err.splitlines()[0] == (
+        "error: gave up after 4 attempts: the proxy http://127.0.0.1:9 did not answer "
+        "(connection refused)"
+    )
+    assert "MaxRetryError" not in err and "NewConnectionError" not in err

@@ -380,7 +380,7 @@ class HttpFetcher:
                 preload_content=False,
             )
         except urllib3.exceptions.HTTPError as exc:
-            _raise_connection_error(exc, url)
+            _raise_connection_error(exc, url, self._proxies.get((plain.scheme, plain.netloc_host)))
             raise  # not reached
         final = reply.geturl() or plain.secret
         return reply, self.credentials.reattach(plain.join(final), url)
@@ -477,15 +477,18 @@ def _body_chunks(
         yield chunk
 
 
-def _raise_connection_error(exc: BaseException, url: SecretURL) -> None:
-    """Raise what a failed connection means: a host name that does not resolve is said plainly.
+def _raise_connection_error(exc: BaseException, url: SecretURL, proxy: str | None) -> None:
+    """Raise what a failed connection means, in a sentence rather than urllib3's chain.
 
     pip shows urllib3's chain of wrapped errors; the one fact in it a person needs is the
-    host. A temporary failure of the resolver (EAI_AGAIN) is worth another try, as any
-    other connection error.
+    host: one whose name does not resolve is ``IndexUnreachable`` at once; a proxy that does
+    not answer is named, with the system's reason. Either of the latter, and a temporary
+    failure of the resolver (EAI_AGAIN), is worth another try, as any other connection error.
     """
     import urllib3
 
+    through_proxy = False
+    innermost: BaseException = exc
     cause: BaseException | None = exc
     while cause is not None:
         if isinstance(cause, urllib3.exceptions.NameResolutionError):
@@ -500,7 +503,12 @@ def _raise_connection_error(exc: BaseException, url: SecretURL) -> None:
                 hint="check the host name in the index URL (or PIP_INDEX_URL), "
                 "and this machine's DNS settings",
             ) from None
+        through_proxy = through_proxy or isinstance(cause, urllib3.exceptions.ProxyError)
+        innermost = cause
         cause = getattr(cause, "reason", None) or cause.__cause__ or cause.__context__
+    if through_proxy and proxy:
+        why = getattr(innermost, "strerror", None) or type(innermost).__name__
+        raise _Transient(redact_text(f"the proxy {proxy} did not answer ({why.lower()})")) from None
     if isinstance(exc, urllib3.exceptions.HTTPError):
         raise _Transient(redact_text(f"{type(exc).__name__}: {exc}")) from None
 
