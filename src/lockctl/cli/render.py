@@ -93,9 +93,9 @@ def _hint(error: LockctlError) -> str:
             return f"did you mean {' or '.join(error.suggestions)}?"
         if error.gave_up_after is not None:
             return (
-                "check the spelling (no close names were suggested: the index's list of projects "
-                f"did not arrive within {error.gave_up_after:g} s), or add the index that has it "
-                "with --extra-index-url"
+                "check the spelling (no close names were suggested: the index's list of "
+                f"projects did not arrive within {_seconds(error.gave_up_after)}), or add the "
+                "index that has it with --extra-index-url"
             )
         return "check the spelling, or add the index that has it with --extra-index-url"
     if isinstance(error, HashMismatch):
@@ -157,17 +157,28 @@ def render_event(event: Event) -> str:
 
 
 def _project_list_progress(event: ProjectListProgress) -> str:
-    size = f"{event.received / 1e6:.1f} MB"
+    size = _size(event.received)
     if event.names is not None:
         return f"read {event.names:,} project names from {event.index} ({size}); cached for a day"
     if event.received == 0:
-        total = f" ({event.expected / 1e6:.1f} MB)" if event.expected else ""
+        total = f" ({_size(event.expected)})" if event.expected else ""
         return (
             f"fetching the list of projects of {event.index}{total} to suggest a close name "
-            f"(waiting at most {event.limit:g} s)"
+            f"(waiting at most {_seconds(event.limit)})"
         )
-    of = f" of {event.expected / 1e6:.1f} MB" if event.expected else ""
+    of = f" of {_size(event.expected)}" if event.expected else ""
     return f"  {size}{of} of the list of projects received"
+
+
+def _size(count: int) -> str:
+    if count < 1000:
+        return f"{count} bytes"
+    return f"{count / 1e6:.1f} MB" if count >= 100_000 else f"{count / 1e3:.0f} kB"
+
+
+def _seconds(value: float) -> str:
+    """A wait as a person reads it: ``5 s``, ``2.5 s``."""
+    return f"{value:.1f}".removesuffix(".0") + " s"
 
 
 def _with_hint(text: str, hint: str) -> str:
