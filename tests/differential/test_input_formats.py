@@ -47,7 +47,7 @@ dependencies = [
 
 [project.optional-dependencies]
 Dev = ["dev-tool", "delta"]
-test = ["gamma"]
+test = ['gamma; python_version >= "3.8"']  # pip-compile writes no marker for an extra's
 """
 SETUP_CFG = """\
 [metadata]
@@ -150,7 +150,7 @@ CASES = [
         files={"app/pyproject.toml": PYPROJECT},
         inputs=["app/pyproject.toml"],
         args=["--extra", "test"],
-        expect=["    #   My_Project (app/pyproject.toml)\n"],
+        expect=["    #   My_Project (app/pyproject.toml)\n", "gamma==1.1\n"],
     ),
     Case(
         id="setup-cfg",

@@ -154,8 +154,8 @@ def _marker(pin: ResolvedPin) -> Marker | None:
     # input order); markers on dependencies are evaluated away by the resolver.
     marker: Marker | None = None
     for root in pin.roots:
-        if root.origin.parent is not None:
-            continue  # an editable project's dependency: pip-tools writes no marker for it
+        if root.origin.parent is not None or not root.write_marker:
+            continue  # an editable's dependency, or a pyproject extra's: pip-tools writes none
         if root.kind != "override" and root.requirement.marker is not None:
             marker = root.requirement.marker
     return marker

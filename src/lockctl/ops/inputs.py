@@ -164,6 +164,7 @@ def _project_roots(
         RootRequirement(
             requirement=dependency.requirement,
             origin=Origin(line=dependency.source, project=project.label),
+            write_marker=dependency.marker_in_lock,
         )
         for dependency in project.selected(own, all_extras=all_extras)
     ]

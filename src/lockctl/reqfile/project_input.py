@@ -66,6 +66,10 @@ class ProjectDependency:
     requirement: Requirement
     source: SourceLine
     extra: NormalizedName | None = None  # None: a dependency of the project itself
+    # pip-tools reads a static pyproject.toml's optional dependency with the marker
+    # ``extra == "name"`` in place of its own, which drop_extras then removes: the lock shows
+    # no marker for it. lockctl still evaluates the requirement's own marker.
+    marker_in_lock: bool = True
 
     def as_metadata(self) -> Requirement:
         """The requirement as a ``Requires-Dist`` line says it: the extra in its marker."""
@@ -366,7 +370,10 @@ def _from_pyproject(path: Path, text: str) -> ProjectInput:
         for requirement, source in _requirements(path, text, finder, values, key):
             dependencies.append(
                 ProjectDependency(
-                    requirement=requirement, source=source, extra=canonicalize_name(extra)
+                    requirement=requirement,
+                    source=source,
+                    extra=canonicalize_name(extra),
+                    marker_in_lock=False,
                 )
             )
     extras = tuple(dict.fromkeys(canonicalize_name(extra) for extra in optional))

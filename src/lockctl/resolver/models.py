@@ -80,6 +80,9 @@ class RootRequirement:
     origin: Origin
     kind: Literal["requirement", "constraint", "override"] = "requirement"
     reason: str | None = None  # why an override exists, as its author wrote it
+    # False where pip-tools writes no marker after the pin though the requirement has one
+    # (a pyproject.toml extra's dependency): the marker is still evaluated, only not written.
+    write_marker: bool = True
 
     @property
     def name(self) -> NormalizedName:
