@@ -172,6 +172,18 @@ CASES = [
         expect=["dev-tool==0.9\n"],
     ),
     Case(
+        id="editables-requiring-each-other",
+        files={
+            "core/pyproject.toml": f'{BUILD_SYSTEM}[project]\nname = "core"\nversion = "1"\n'
+            'dependencies = ["beta"]\n',
+            "app/pyproject.toml": f'{BUILD_SYSTEM}[project]\nname = "app"\nversion = "1"\n'
+            'dependencies = ["core", "gamma"]\n',
+            "r.in": "-e ./core\n-e ./app\n",
+        },
+        inputs=["r.in"],
+        expect=["    #   -r r.in\n    #   app\n", "    # via core\n"],
+    ),
+    Case(
         id="stdin",
         files={},
         inputs=["-"],
@@ -299,7 +311,7 @@ def test_lockctl_writes_the_lock_pip_compile_writes(
     assert read_pins(expected), "pip-compile pinned nothing: the case tests nothing"
     for line in case.expect:
         assert line in expected, line
-    if case.id.startswith("editable"):
+    if case.id.startswith("editable-") or case.id == "editable":
         # pip-tools writes the editable's link, absolute (pip makes the path absolute).
         assert f"-e {(work / 'sub').as_uri()}\n" in expected
 

@@ -97,9 +97,30 @@ def read_inputs(
             origin = Origin(line=located.entry.source, via=located.via)
             roots.append(_root(located.entry, origin, constraint=True))
     pre = any(located.entry.name == "pre" for parsed in files for located in parsed.iter_options())
-    return CompileInputs(
-        files=tuple(files), roots=tuple(roots), pre=pre, editables=_merged(editables)
+    kept, local = _claimed_by_editables(roots, _merged(editables))
+    return CompileInputs(files=tuple(files), roots=kept, pre=pre, editables=local)
+
+
+def _claimed_by_editables(
+    roots: Sequence[RootRequirement], editables: Sequence[EditableProject]
+) -> tuple[tuple[RootRequirement, ...], tuple[EditableProject, ...]]:
+    """A requirement on a project an ``-e`` line installs is met by that line, not an index.
+
+    ``-e ./core`` and ``-e ./app`` where app requires core: pip installs core from its
+    directory, and pip-tools writes ``-e file:///.../core`` with ``# via -r r.in`` and
+    ``app``. Such roots go to the editable (its ``# via`` shows them) instead of the resolver.
+    """
+    names = {editable.name for editable in editables}
+    claimed = [root for root in roots if root.name in names and root.kind != "override"]
+    kept = [root for root in roots if root.name not in names or root.kind == "override"]
+    local = tuple(
+        replace(
+            editable,
+            roots=editable.roots + tuple(r for r in claimed if r.name == editable.name),
+        )
+        for editable in editables
     )
+    return tuple(kept), local
 
 
 def _root(entry: RequirementEntry, origin: Origin, *, constraint: bool) -> RootRequirement:
