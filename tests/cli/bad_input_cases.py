@@ -429,7 +429,12 @@ ARGV_CASES = [
     argv_case("abbreviated-global-debug", ("--deb", *compile_in()), "--deb"),
     argv_case("abbreviated-inputs-option", ("inputs", "requirements.in", "--constr"), "--constr"),
     argv_case("abbreviated-override-lock", ("override", "add", "six", "--lo", "x.txt"), "--lo"),
-    argv_case("pip-compile-only-option", compile_in("--allow-unsafe"), "--allow-unsafe"),
+    argv_case(
+        "pip-compile-only-option",
+        compile_in("--cert", "ca.pem"),
+        "--cert is not supported by lockctl compile",
+        "PIP_CERT",
+    ),
     argv_case("unknown-command", ("compil", "requirements.in"), "compil"),
     argv_case("no-command", (), "COMMAND"),
     argv_case("option-missing-value", ("compile", "requirements.in", "-o"), "-o"),
@@ -748,6 +753,41 @@ ARGV_CASES = [
         compile_in("--jobs", "1"),
         exit=0,
         writes=(LOCK,),
+    ),
+    # pip-compile's options (issue 13): accepted with its meaning, no-ops, or refused
+    argv_case("allow-unsafe-writes-the-lock", compile_in("--allow-unsafe"), exit=0, writes=(LOCK,)),
+    argv_case(
+        "resolver-backtracking-no-op", compile_in("--resolver=backtracking"), exit=0, writes=(LOCK,)
+    ),
+    argv_case("resolver-legacy", compile_in("--resolver", "legacy"), "--resolver=backtracking"),
+    argv_case("max-rounds-word", compile_in("--max-rounds", "many"), "--max-rounds", "many"),
+    argv_case("newline-unknown", compile_in("--newline", "cr"), "--newline", "'cr'"),
+    argv_case("annotation-style-unknown", compile_in("--annotation-style", "inline"), "inline"),
+    argv_case("constraint-missing", compile_in("-c", "nope.txt"), "nope.txt"),
+    argv_case("output-dash-writes-nothing", compile_in("-o", "-"), exit=0),
+    argv_case("pip-args-no-binary", compile_in("--pip-args", "--no-binary :all:"), "--no-binary"),
+    argv_case("pip-args-unknown", compile_in("--pip-args=--frobnicate"), "--frobnicate"),
+    argv_case("pip-args-unsplittable", compile_in("--pip-args", "'open"), "--pip-args"),
+    argv_case("config-missing", compile_in("--config", "nope.toml"), "nope.toml"),
+    argv_case(
+        "config-unknown-key",
+        compile_in(),
+        ".pip-tools.toml",
+        "'frobnicate'",
+        files={**REQ, ".pip-tools.toml": "[tool.pip-tools]\nfrobnicate = 1\n"},
+    ),
+    argv_case(
+        "config-not-toml",
+        compile_in(),
+        "pyproject.toml",
+        "TOML",
+        files={**REQ, "pyproject.toml": "[tool.pip-tools\n"},
+    ),
+    argv_case(
+        "no-input-for-output-file",
+        ("compile", "-o", LOCK, *TARGET, *LOCAL),
+        "requirements.in",
+        files={},
     ),
 ]
 

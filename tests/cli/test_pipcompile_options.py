@@ -459,3 +459,12 @@ def test_check_knows_the_constraint_files(
     (project / "constraints.txt").write_text("lib<1.05\n")
     assert main(["check", "requirements.txt"]) == 1
     assert "constraints.txt: lib<1.1 -> lib<1.05" in capsys.readouterr().out
+
+
+def test_a_value_that_starts_with_a_dash_is_the_options_value() -> None:
+    # click takes the word after an option that needs a value as its value; so does lockctl.
+    assert _compile("--pip-args", "--pre").pre
+    assert _compile("--override", "-r other.in").overrides == ("-r other.in",)
+    assert _compile("-o", "-").output_file == Path("-")
+    _, command = parse_argv(["check", "compile"])  # only compile's options are joined
+    assert not isinstance(command, CompileCommand)

@@ -691,24 +691,37 @@ def _pip_compile_layers(parser: argparse.ArgumentParser, ns: argparse.Namespace)
             setattr(ns, key, merged)
 
 
-def _joined_pip_args(argv: Sequence[str]) -> list[str]:
-    """``--pip-args "--retries 3"`` as ``--pip-args=--retries 3``: argparse would take a value
-    that starts with ``-`` for an option, and pip-compile (click) takes it as the value."""
-    joined: list[str] = []
-    words = iter(argv)
+def _joined_values(argv: Sequence[str], parser: argparse.ArgumentParser) -> list[str]:
+    """Each compile option's value joined to it (``--pip-args=--retries 3``) when the value
+    starts with ``-``: argparse would take it for an option, and pip-compile (click) takes the
+    word after an option that needs a value as that value, whatever it looks like."""
+    # The command is the first word that is not an option (lockctl's own options take none).
+    command = next((at for at, word in enumerate(argv) if not word.startswith("-")), None)
+    if command is None or argv[command] != "compile":
+        return list(argv)
+    actions = _subparser(parser, "compile")._option_string_actions
+    start = command + 1
+    joined = list(argv[:start])
+    words = iter(argv[start:])
     for word in words:
-        if word == "--pip-args":
-            value = next(words, None)
-            joined.append(word if value is None else f"{word}={value}")
-        else:
+        action = actions.get(word)
+        if action is None or action.nargs not in (None, 1):
             joined.append(word)
+            continue
+        value = next(words, None)
+        if value is None:
+            joined.append(word)
+        elif value.startswith("-") and len(value) > 1:
+            joined.append(f"{word}={value}" if word.startswith("--") else f"{word}{value}")
+        else:
+            joined += [word, value]
     return joined
 
 
 def parse_argv(argv: Sequence[str]) -> tuple[GlobalOptions, Command]:
     """Parse; argparse itself exits with code 2 and a usage line on bad usage."""
     parser = build_parser()
-    ns = parser.parse_args(_joined_pip_args(argv), namespace=GlobalOptions())
+    ns = parser.parse_args(_joined_values(argv, parser), namespace=GlobalOptions())
     command: Command
     if ns.command == "override":
         command = _build(OverrideCommand, ns)

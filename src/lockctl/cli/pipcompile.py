@@ -10,6 +10,7 @@ walks the installed pip-compile's ``--help`` and fails on an option that is none
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -212,7 +213,12 @@ def pip_args_argv(text: str) -> list[str]:
 def find_config(inputs: Sequence[Path], cwd: Path) -> Path | None:
     """pip-tools' config file: ``.pip-tools.toml`` or ``pyproject.toml`` beside the first
     input that has one (the working directory with no inputs), as ``select_config_file``."""
-    places = [(cwd / path).resolve() for path in inputs if str(path) != "-"] or [cwd]
+    # Not resolve(): an input that is a symlink loop is for compile to report, not this.
+    places = [
+        Path(os.path.abspath(cwd / path))  # noqa: PTH100
+        for path in inputs
+        if str(path) != "-"
+    ] or [cwd]
     for place in places:
         folder = place if place.is_dir() else place.parent
         for name in CONFIG_FILE_NAMES:
