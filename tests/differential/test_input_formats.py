@@ -199,6 +199,17 @@ CASES = [
         expect=["    # via Built_Proj (setup.py)\n", "delta==3.0\n"],
     ),
     Case(
+        id="pyproject-dynamic-built",
+        files={
+            **IN_TREE_BUILD,
+            "pyproject.toml": IN_TREE_BUILD["pyproject.toml"]
+            + '[project]\nname = "Built_Proj"\nversion = "0.3"\ndynamic = ["dependencies"]\n',
+        },
+        inputs=["pyproject.toml"],
+        lockctl_args=["--allow-build"],
+        expect=["    # via Built_Proj (pyproject.toml)\n"],
+    ),
+    Case(
         id="editable-built",
         files={**{f"sub/{name}": text for name, text in IN_TREE_BUILD.items()}, "r.in": "-e sub\n"},
         inputs=["r.in"],

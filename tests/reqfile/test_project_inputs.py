@@ -428,3 +428,23 @@ def test_an_extra_needs_only_one_of_the_project_inputs_to_declare_it(tmp_path: P
     assert "furo" in [str(root.requirement) for root in inputs.roots]
     with pytest.raises(UsageError, match="no extra 'nope'"):
         read_inputs([first, second], extras=["nope"])
+
+
+def test_a_failing_build_backend_is_a_tool_failure_with_its_last_words(tmp_path: Path) -> None:
+    _write(
+        tmp_path / "backend.py",
+        "def prepare_metadata_for_build_wheel(d, c=None):\n"
+        "    raise RuntimeError('the backend says no')\n",
+    )
+    _write(
+        tmp_path / "pyproject.toml",
+        '[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n',
+    )
+    _write(tmp_path / "setup.py", "")
+    argv = ("compile", "setup.py", "--allow-build", "--offline", "-o", "out.txt")
+    done = _cli(tmp_path, *argv, cache=tmp_path / "cache")
+    assert done.returncode == 3, done.stderr
+    assert "building the metadata of setup.py failed" in done.stderr
+    assert "the backend says no" in done.stderr
+    assert "Traceback" not in done.stderr.split("the backend says no")[0].splitlines()[0]
+    assert not (tmp_path / "out.txt").exists()

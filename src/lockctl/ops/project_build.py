@@ -40,6 +40,7 @@ def build_project(
     shown: Path,
     settings: IndexSettings,
     *,
+    offline: bool = False,
     pip: Sequence[str] = PIP,
 ) -> ProjectInput:
     """The project in ``directory`` as its built metadata says; ``shown`` names it in ``# via``."""
@@ -56,7 +57,7 @@ def build_project(
             "--no-input",
             "--report",
             str(report),
-            *_index_options(settings),
+            *(["--no-index"] if offline else _index_options(settings)),
             str(directory.absolute()),
         ]
         shown_argv = tuple(redact_text(word) for word in argv)
@@ -69,13 +70,23 @@ def build_project(
                 f"building the metadata of {shown} with pip failed: {exc}", command=shown_argv
             ) from None
         if done.returncode != 0 or not report.is_file():
-            tail = "\n".join(done.stderr.strip().splitlines()[-_SHOWN_LINES:]) or "no output"
+            tail = _last_words(done.stderr)
             raise ToolFailure(
                 f"building the metadata of {shown} failed (its build backend, run by pip)",
                 command=shown_argv,
                 output=redact_text(tail),
             )
         return _from_report(json.loads(report.read_text(encoding="utf-8")), shown, shown_argv)
+
+
+def _last_words(stderr: str) -> str:
+    """The backend's own last lines: pip frames them, ending with ``[end of output]``, and
+    follows with its notes, which say nothing about this project."""
+    lines = [line.strip() for line in stderr.strip().splitlines()]
+    if "[end of output]" in lines:
+        end = len(lines) - 1 - lines[::-1].index("[end of output]")
+        lines = lines[:end]
+    return "\n".join(line for line in lines[-_SHOWN_LINES:] if line) or "no output"
 
 
 def _from_report(report: Any, shown: Path, argv: tuple[str, ...]) -> ProjectInput:
@@ -123,6 +134,6 @@ def project_builder(request: IndexRequest) -> ProjectBuilder | None:
         settings = IndexSettings.from_pip(
             request.config_options, request.options, cache_dir=cache_dir
         )
-        return build_project(directory, shown, settings)
+        return build_project(directory, shown, settings, offline=request.offline)
 
     return build
