@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .piptools import render_piptools
     from .pylock import render_pylock
     from .reader import (
+        LockedDirectPin,
         LockedFile,
         LockedOptions,
         LockedPin,
@@ -41,6 +42,7 @@ _LAZY = {
     "UnsafeStyle": "options",
     "render_piptools": "piptools",
     "render_pylock": "pylock",
+    "LockedDirectPin": "reader",
     "LockedFile": "reader",
     "LockedOptions": "reader",
     "LockedPin": "reader",
@@ -64,6 +66,7 @@ __all__ = [
     "AnnotationStyle",
     "LockDigest",
     "LockWriteOptions",
+    "LockedDirectPin",
     "LockedFile",
     "LockedOptions",
     "LockedPin",

@@ -5,9 +5,12 @@ makes of them); the comments it keeps are then read for what pip-tools and lockc
 the header's Python and command, ``# via`` parents and input files (split or line style),
 ``# override:`` notes, and the names listed as unsafe but not pinned.
 
-A comment belongs to the pin above it, as pip-tools writes them. Requirements that are not
-``name==version`` (a hand edit, ``-e``, a URL) are kept apart in ``LockedFile.unpinned``
-for ``check`` and ``reconcile`` to report.
+A comment belongs to the pin above it, as pip-tools writes them. A ``name @ URL`` line is a
+pin too, by URL (PEP 508 direct reference; pip-compile writes a release that came from a URL
+so): it is read into ``LockedFile.direct``, a ``LockedDirectPin`` with its ``# via`` lines and
+hashes, apart from ``pins`` because it has no ``==`` version. Other requirements that are not
+``name==version`` (a hand edit, ``-e``) are kept apart in ``LockedFile.unpinned`` for
+``check`` and ``reconcile`` to report.
 """
 
 from __future__ import annotations
@@ -19,7 +22,15 @@ from pathlib import Path
 from typing import Literal
 
 from packaging.markers import Marker
-from packaging.utils import NormalizedName, canonicalize_name
+from packaging.requirements import Requirement
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    NormalizedName,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
 from packaging.version import InvalidVersion, Version
 
 from lockctl.reqfile import (
@@ -37,6 +48,7 @@ from .comments import OVERRIDE_PREFIX, ParsedOverride, parse_override
 from .format import COMMAND_INDENT, COMMAND_INTRO, PYTHON_INTRO, UNSAFE_HEADINGS, VIA, VIA_ITEM
 
 __all__ = [
+    "LockedDirectPin",
     "LockedFile",
     "LockedOptions",
     "LockedPin",
@@ -75,6 +87,30 @@ class LockedPin:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LockedDirectPin:
+    """A ``name @ URL`` line of a lock: a project pinned by the artifact its URL names.
+
+    ``url`` is as written (pip installs exactly that). ``version`` is the one the artifact's
+    file name gives (a wheel, PEP 427, or an sdist, PEP 625) and None for a repository or a
+    directory, whose version only a build says. ``requirement`` is the line's requirement as
+    parsed: the pins digest covers its text.
+    """
+
+    name: NormalizedName
+    url: str
+    requirement: Requirement
+    source: SourceLine
+    version: Version | None = None
+    extras: frozenset[NormalizedName] = frozenset()
+    marker: Marker | None = None
+    hashes: tuple[str, ...] = ()
+    parents: tuple[NormalizedName, ...] = ()  # sorted
+    roots: tuple[LockedRoot, ...] = ()  # in the order written
+    overrides: tuple[ParsedOverride, ...] = ()
+    unsafe: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class LockedOptions:
     """The options lines of a lock. URLs keep their secret; their ``str`` is redacted."""
 
@@ -95,11 +131,20 @@ class LockedFile:
     python_version: str | None = None  # from the header
     command: str | None = None  # from the header
     unsafe_unpinned: tuple[NormalizedName, ...] = ()  # "# setuptools" under the heading
-    unpinned: tuple[RequirementEntry, ...] = ()
+    unpinned: tuple[RequirementEntry, ...] = ()  # neither name==version nor name @ URL
+    direct: tuple[LockedDirectPin, ...] = ()  # name @ URL, in file order
 
     def get(self, name: str) -> LockedPin | None:
         wanted = canonicalize_name(name)
         return next((pin for pin in self.pins if pin.name == wanted), None)
+
+    def get_direct(self, name: str) -> LockedDirectPin | None:
+        wanted = canonicalize_name(name)
+        return next((pin for pin in self.direct if pin.name == wanted), None)
+
+    def pinned_names(self) -> frozenset[NormalizedName]:
+        """Every project the lock pins, by version or by URL."""
+        return frozenset(pin.name for pin in self.pins) | {pin.name for pin in self.direct}
 
     def versions(self) -> dict[NormalizedName, Version]:
         """name -> pinned version: what the resolver takes as preferences."""
@@ -120,7 +165,7 @@ def parse_lockfile(
 class _PinBuilder:
     entry: RequirementEntry
     name: NormalizedName
-    version: Version
+    version: Version | None  # None: a name @ URL line
     unsafe: bool
     via: list[str] = field(default_factory=list)
     via_open: bool = False  # a bare "# via" was read: "#   item" lines follow
@@ -146,14 +191,15 @@ class _PinBuilder:
                 return True
         return False
 
-    def build(self) -> LockedPin:
+    def build(self) -> LockedPin | LockedDirectPin:
         requirement = self.entry.requirement
         assert requirement is not None  # only pinned requirements get a builder
         parents = sorted({canonicalize_name(item) for item in self.via if _is_project(item)})
         roots = [_root(item) for item in self.via if not _is_project(item)]
-        return LockedPin(
+        # The fields both kinds share, read once; a direct pin takes them from here.
+        pin = LockedPin(
             name=self.name,
-            version=self.version,
+            version=self.version or Version("0"),
             source=self.entry.source,
             extras=frozenset(canonicalize_name(extra) for extra in requirement.extras),
             marker=requirement.marker,
@@ -162,6 +208,23 @@ class _PinBuilder:
             roots=tuple(dict.fromkeys(root for root in roots if root is not None)),
             overrides=tuple(self.overrides),
             unsafe=self.unsafe,
+        )
+        if self.version is not None:
+            return pin
+        assert requirement.url is not None  # only a name @ URL line has no version
+        return LockedDirectPin(
+            name=pin.name,
+            url=requirement.url,
+            requirement=requirement,
+            source=pin.source,
+            version=_artifact_version(requirement.url, pin.name),
+            extras=pin.extras,
+            marker=pin.marker,
+            hashes=pin.hashes,
+            parents=pin.parents,
+            roots=pin.roots,
+            overrides=pin.overrides,
+            unsafe=pin.unsafe,
         )
 
 
@@ -191,9 +254,31 @@ def _pinned_version(entry: RequirementEntry) -> Version | None:
         return None
 
 
+def _is_direct(entry: RequirementEntry) -> bool:
+    requirement = entry.requirement
+    return requirement is not None and not entry.editable and bool(requirement.url)
+
+
+def _artifact_version(url: str, name: NormalizedName) -> Version | None:
+    """The version a wheel's or sdist's file name gives, when the URL names such a file of
+    this project (a repository, a directory or another name: None)."""
+    filename = url.split("#", 1)[0].split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    try:
+        if filename.endswith(".whl"):
+            found, version, _, _ = parse_wheel_filename(filename)
+        elif filename.endswith((".tar.gz", ".zip")):
+            found, version = parse_sdist_filename(filename)
+        else:
+            return None
+    except (InvalidWheelFilename, InvalidSdistFilename):
+        return None
+    return version if found == name else None
+
+
 @dataclass
 class _Reader:
     pins: list[LockedPin] = field(default_factory=list)
+    direct: list[LockedDirectPin] = field(default_factory=list)
     unpinned: list[RequirementEntry] = field(default_factory=list)
     unsafe_unpinned: list[NormalizedName] = field(default_factory=list)
     options: list[OptionEntry] = field(default_factory=list)
@@ -204,14 +289,18 @@ class _Reader:
 
     def close_pin(self) -> None:
         if self.current is not None:
-            self.pins.append(self.current.build())
+            built = self.current.build()
+            if isinstance(built, LockedPin):
+                self.pins.append(built)
+            else:
+                self.direct.append(built)
             self.current = None
 
     def requirement(self, entry: RequirementEntry) -> None:
         self.close_pin()
         self.seen_content = True
         version = _pinned_version(entry)
-        if version is None or entry.name is None:
+        if entry.name is None or (version is None and not _is_direct(entry)):
             self.unpinned.append(entry)
             return
         self.current = _PinBuilder(entry, entry.name, version, unsafe=self.in_unsafe)
@@ -254,6 +343,7 @@ def _read(parsed: RequirementsFile) -> LockedFile:
         command=command,
         unsafe_unpinned=tuple(reader.unsafe_unpinned),
         unpinned=tuple(reader.unpinned),
+        direct=tuple(reader.direct),
     )
 
 

@@ -349,7 +349,7 @@ def _changes_against_pins(parsed: RequirementsFile, locked: LockedFile) -> tuple
 
 
 def _pin_edits(digest: LockDigest, locked: LockedFile, store: SnapshotStore) -> list[Finding]:
-    if pins_digest(locked.pins, locked.unpinned) == digest.pins:
+    if pins_digest(locked.pins, locked.unpinned, locked.direct) == digest.pins:
         return []
     written = store.load_pins(digest.pins)
     if written is None:

@@ -380,7 +380,7 @@ def _render(
     pins = quick_pins_digest(text)
     if pins is None:
         locked = parse_lockfile(text, path=request.output)
-        pins = pins_digest(locked.pins, locked.unpinned)
+        pins = pins_digest(locked.pins, locked.unpinned, locked.direct)
     digest = lock_digest(input_state_of(request, prepared), pins)
     return render_piptools(resolution, replace(options, digest=digest))
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lockctl.lockfiles.digest import LockDigest, digest_of
-from lockctl.lockfiles.reader import LockedPin
+from lockctl.lockfiles.reader import LockedDirectPin, LockedPin
 from lockctl.reqfile import IncludeEntry, OptionEntry, RequirementEntry, RequirementsFile
 from lockctl.target import TargetEnvironment
 
@@ -65,22 +65,27 @@ def input_files(files: Sequence[RequirementsFile], *, lock: Path) -> dict[str, R
     return named
 
 
-def pins_digest(pins: Iterable[LockedPin], unpinned: Iterable[RequirementEntry] = ()) -> str:
+def pins_digest(
+    pins: Iterable[LockedPin],
+    unpinned: Iterable[RequirementEntry] = (),
+    direct: Iterable[LockedDirectPin] = (),
+) -> str:
     """Name, version and hashes of every pin, in name order: what a hand edit changes.
 
-    ``unpinned`` are the lock's other requirement lines (``name @ URL``, ``-e``): they have
-    no version, so their text stands for them, after the pins; a lock without any has the
-    digest ``lockfiles.quickscan`` computes.
+    ``direct`` (``name @ URL``) and ``unpinned`` (``-e``, ...) are the lock's other
+    requirement lines: they have no ``==`` version, so their text stands for them, after the
+    pins; a lock without any has the digest ``lockfiles.quickscan`` computes.
     """
     lines = [
         f"{pin.name}=={pin.version} {' '.join(sorted(pin.hashes))}".rstrip()
         for pin in sorted(pins, key=lambda pin: pin.name)
     ]
-    others = (
+    others = [
         f"{entry.editable_target if entry.editable else entry.requirement} "
         f"{' '.join(sorted(entry.hashes))}".rstrip()
         for entry in unpinned
-    )
+    ]
+    others += [f"{pin.requirement} {' '.join(sorted(pin.hashes))}".rstrip() for pin in direct]
     return digest_of([*lines, *sorted(others)])
 
 
