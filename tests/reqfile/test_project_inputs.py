@@ -8,6 +8,7 @@ refusals for a layout lockctl does not read; then the same through ``ops.inputs.
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -448,3 +449,17 @@ def test_a_failing_build_backend_is_a_tool_failure_with_its_last_words(tmp_path:
     assert "the backend says no" in done.stderr
     assert "Traceback" not in done.stderr.split("the backend says no")[0].splitlines()[0]
     assert not (tmp_path / "out.txt").exists()
+
+
+def test_json_lists_the_editables(tmp_path: Path, index_server: IndexServer) -> None:
+    _serve(index_server)
+    _write(tmp_path / "sub" / "pyproject.toml", PYPROJECT)
+    _write(tmp_path / "r.in", "-e ./sub\n")
+    argv = ("-q", "compile", "r.in", "--index-url", index_server.simple_url, "--json", "r.json")
+    done = _cli(tmp_path, *argv, cache=tmp_path / "cache")
+    assert done.returncode == 0, done.stderr
+    data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert data["editables"] == [
+        {"name": "my-project", "url": (tmp_path / "sub").as_uri(), "requested_in": ["r.in line 1"]}
+    ]
+    assert {p["name"] for p in data["packages"]} == {"alpha", "beta"}

@@ -449,7 +449,21 @@ def _preferences(
 
 
 def resolution_json(resolution: Resolution, target: TargetEnvironment) -> dict[str, Any]:
-    """The resolution as plain data: what ``--json`` writes."""
+    """The resolution as plain data: what ``--json`` writes (``editables`` when -e lines are)."""
+    data = _pins_json(resolution, target)
+    if resolution.editables:
+        data["editables"] = [
+            {
+                "name": editable.name,
+                "url": editable.url,
+                "requested_in": [root.origin.describe() for root in editable.roots],
+            }
+            for editable in resolution.editables
+        ]
+    return data
+
+
+def _pins_json(resolution: Resolution, target: TargetEnvironment) -> dict[str, Any]:
     return {
         "target": {"python_version": target.python_minor, "platform": target.platform},
         "packages": [
