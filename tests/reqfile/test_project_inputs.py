@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import tomlkit
 
 from lockctl.errors import IncludeError, RequirementsFileError, UsageError
 from lockctl.ops.inputs import STDIN, read_inputs
@@ -463,3 +464,23 @@ def test_json_lists_the_editables(tmp_path: Path, index_server: IndexServer) -> 
         {"name": "my-project", "url": (tmp_path / "sub").as_uri(), "requested_in": ["r.in line 1"]}
     ]
     assert {p["name"] for p in data["packages"]} == {"alpha", "beta"}
+
+
+def test_pylock_writes_an_editable_as_a_directory_relative_to_the_lock(
+    tmp_path: Path, index_server: IndexServer
+) -> None:
+    _serve(index_server)
+    _write(tmp_path / "sub" / "pyproject.toml", PYPROJECT)
+    _write(tmp_path / "r.in", "-e ./sub\n")
+    (tmp_path / "locks").mkdir()
+    argv = ("-q", "compile", "r.in", "--format", "pylock", "-o", "locks/pylock.toml")
+    done = _cli(tmp_path, *argv, "--index-url", index_server.simple_url, cache=tmp_path / "cache")
+    assert done.returncode == 0, done.stderr
+    lock = tomlkit.parse((tmp_path / "locks" / "pylock.toml").read_text(encoding="utf-8")).unwrap()
+    editable = lock["packages"][0]
+    assert editable == {
+        "name": "my-project",
+        "dependencies": [{"name": "alpha"}, {"name": "beta"}],
+        "directory": {"path": "../sub", "editable": True},
+    }
+    assert str(tmp_path) not in (tmp_path / "locks" / "pylock.toml").read_text(encoding="utf-8")

@@ -12,14 +12,18 @@ URLs are written without credentials: a lock is committed, a token is not.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 import tomlkit
 from packaging.utils import NormalizedName
 from tomlkit.items import AoT, Array, InlineTable, Table
 
 from lockctl.index.models import DistributionFile
-from lockctl.resolver.models import OverrideNote, Resolution, ResolvedPin
+from lockctl.resolver.models import EditableProject, OverrideNote, Resolution, ResolvedPin
 from lockctl.target import PLATFORMS, TargetEnvironment
 from lockctl.urls import SecretURL
 
@@ -32,10 +36,15 @@ CREATED_BY = "lockctl"
 
 
 def render_pylock(
-    resolution: Resolution, *, target: TargetEnvironment, index_url: SecretURL | str | None
+    resolution: Resolution,
+    *,
+    target: TargetEnvironment,
+    index_url: SecretURL | str | None,
+    lock_dir: Path | None = None,
 ) -> str:
     """``index_url`` is the simple-API base the files came from (PEP 751 ``packages.index``,
-    an optional key: None leaves it out). Credentials, or their redacted form, are dropped."""
+    an optional key: None leaves it out). Credentials, or their redacted form, are dropped.
+    ``lock_dir``: where the file goes; an editable's directory is written relative to it."""
     index = None if index_url is None else _public(index_url)
     document = tomlkit.document()
     document["lock-version"] = LOCK_VERSION
@@ -45,10 +54,38 @@ def render_pylock(
     packages = AoT([])
     pins = sorted(resolution.pins, key=lambda pin: pin.name)
     children = _children(pins)
+    for editable in resolution.editables:
+        packages.append(_editable(editable, resolution, lock_dir))
     for pin in pins:
         packages.append(_package(pin, index=index, dependencies=children.get(pin.name, ())))
     document["packages"] = packages
     return tomlkit.dumps(document)
+
+
+def _editable(editable: EditableProject, resolution: Resolution, lock_dir: Path | None) -> Table:
+    """An ``-e`` project: PEP 751's ``packages.directory`` with ``editable = true``, its path
+    relative to the lock's folder (the spec's rule for a relative path), as POSIX."""
+    package = tomlkit.table()
+    package["name"] = editable.name
+    directory = Path(url2pathname(urlsplit(editable.url).path))
+    if lock_dir is not None:
+        directory = Path(os.path.relpath(directory, lock_dir))
+    named: list[ResolvedPin | EditableProject] = [*resolution.pins, *resolution.editables]
+    needs = sorted(  # an -e project may need another
+        {item.name for item in named for root in item.roots if root.origin.parent == editable.name}
+    )
+    if needs:
+        deps = tomlkit.array()
+        for name in needs:
+            entry = tomlkit.inline_table()
+            entry["name"] = name
+            deps.append(entry)
+        package["dependencies"] = deps
+    location = tomlkit.inline_table()
+    location["path"] = directory.as_posix()
+    location["editable"] = True
+    package["directory"] = location
+    return package
 
 
 def _public(url: SecretURL | str) -> str:

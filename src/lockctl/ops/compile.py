@@ -367,7 +367,12 @@ def _render(
         from lockctl.lockfiles.pylock import render_pylock
 
         first = settings.indexes[0] if settings.indexes else None
-        return render_pylock(resolution, target=request.target, index_url=first)
+        return render_pylock(
+            resolution,
+            target=request.target,
+            index_url=first,
+            lock_dir=request.output.absolute().parent,
+        )
     # The lock names the indexes it was compiled from, as pip-compile writes them (as given;
     # pip's own default left out, so the lock installs from whatever default pip has).
     cache_dir = prepared.index.cache_dir or default_cache_dir()
