@@ -111,18 +111,25 @@ def _consistency(finding: Finding) -> str:
     if kind == "unpinned":
         return f"{finding.requirement}{where} has no pin"
     if kind == "unsatisfied":
-        return f"{finding.name}=={finding.version} does not meet {finding.requirement}{where}"
+        return f"{_pinned(finding)} does not meet {finding.requirement}{where}"
     if kind == "missing":
         return f"{finding.required_by} requires {finding.requirement}, which has no pin"
     if kind == "conflict":
         return (
-            f"{finding.name}=={finding.version} does not meet {finding.requirement}, "
+            f"{_pinned(finding)} does not meet {finding.requirement}, "
             f"required by {finding.required_by}"
         )
     if kind == "orphaned":
-        return f"{finding.name}=={finding.version} is pinned but nothing requires it"
+        return f"{_pinned(finding)} is pinned but nothing requires it"
     names = ", ".join(finding.names)
     return f"not checked (no metadata in the cache; --online fetches it): {names}"
+
+
+def _pinned(finding: Finding) -> str:
+    """A pin as the lock writes it: ``name==version``, or ``name @ URL`` for a direct one."""
+    if finding.url is not None:
+        return f"{finding.name} @ {finding.url}"
+    return f"{finding.name}=={finding.version}"
 
 
 def _change(change: InputChange) -> str:

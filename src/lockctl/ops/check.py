@@ -32,6 +32,7 @@ from lockctl.ops.snapshots import InputLine, SnapshotStore, requirement_lines
 from lockctl.ops.targets import command_target, project_target
 from lockctl.reqfile import RequirementsFile
 from lockctl.target import TargetEnvironment
+from lockctl.urls import redact_text
 
 __all__ = ["CheckReport", "LockCheck", "check_locks"]
 
@@ -250,6 +251,7 @@ def _check(subject: _Subject, lazy: _LazyStore, command: CheckCommand) -> LockCh
             snapshot=store.load_pins(digest.pins) if digest is not None else None,
             online=command.online,
             index=command.index,
+            pins_as_written=not any(finding.group == "hand-edited" for finding in findings),
         )
     return _result(subject, digest, findings)
 
@@ -344,7 +346,7 @@ def _changes_against_pins(parsed: RequirementsFile, locked: LockedFile) -> tuple
     return tuple(
         InputChange(change="added", requirement=line.requirement, line=line.line)
         for line in requirement_lines(parsed)
-        if locked.get(_project(line.requirement)) is None
+        if _project(line.requirement) not in locked.pinned_names()
     )
 
 
@@ -355,6 +357,9 @@ def _pin_edits(digest: LockDigest, locked: LockedFile, store: SnapshotStore) -> 
     if written is None:
         return [Finding(kind="pins-edited")]
     now: dict[str, str] = {pin.name: str(pin.version) for pin in locked.pins}
+    # A name @ URL pin: the version its file name gives, else its URL (the snapshot keeps
+    # versions only, so a URL edit that keeps the version is told as "pins-edited").
+    now.update({pin.name: str(pin.version or redact_text(pin.url)) for pin in locked.direct})
     was = {name: pin.version for name, pin in written.items()}
     edits = [
         Finding(kind="pin-edited", name=name, was=was.get(name), now=now.get(name))

@@ -76,6 +76,7 @@ class Finding:
     kind: FindingKind
     name: str | None = None  # the project a pin finding is about
     version: str | None = None  # its pinned version, as the lock has it now
+    url: str | None = None  # instead of a version: a name @ URL pin's URL, as written
     was: str | None = None  # a version or target as the lock was compiled
     now: str | None = None  # the same, as it is now
     requirement: str | None = None  # the requirement taking part
@@ -91,7 +92,7 @@ class Finding:
 
     def to_dict(self) -> dict[str, Any]:
         facts: dict[str, Any] = {"kind": self.kind, "group": self.group}
-        for key in ("name", "version", "was", "now", "requirement", "required_by", "line"):
+        for key in ("name", "version", "url", "was", "now", "requirement", "required_by", "line"):
             value = getattr(self, key)
             if value is not None:
                 facts[key] = value

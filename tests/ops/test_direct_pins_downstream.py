@@ -1,0 +1,117 @@
+"""A lock holding a ``name @ URL`` pin, after compile: check, drift and reconcile read it as
+a pin by URL (``LockedDirectPin``), not as a requirement without a pin.
+
+A real loopback index serves the dependencies and a second loopback server the artifact, as
+in ``tests/resolver/test_direct_references.py``; every URL is built at run time.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from lockctl.cli.main import main
+from tests.support.dists import make_wheel
+from tests.support.fixtures import IndexFactory
+from tests.support.indexserver import IndexServer
+
+TARGET = ("--python-version", "3.11", "--platform", "linux_x86_64")
+ALPHA = make_wheel("alpha", "1.0", requires_dist=["beta>=1"])
+ALPHA_NEXT = make_wheel("alpha", "1.1", requires_dist=["beta>=1"])
+
+
+@pytest.fixture
+def index(
+    index_server: IndexServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> IndexServer:
+    index_server.add(make_wheel("beta", "1.0"))
+    index_server.add(make_wheel("beta", "2.0"))
+    index_server.add(make_wheel("tool", "1.0"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LOCKCTL_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("CUSTOM_COMPILE_COMMAND", raising=False)
+    return index_server
+
+
+@pytest.fixture
+def files(make_index: IndexFactory) -> IndexServer:
+    """The server the direct reference points at (its /files/ route); never an index."""
+    server = make_index()
+    server.add(ALPHA)
+    server.add(ALPHA_NEXT)
+    return server
+
+
+@pytest.fixture
+def url(files: IndexServer) -> str:
+    return files.file_url(ALPHA.filename)
+
+
+@pytest.fixture
+def lock(index: IndexServer, url: str) -> Path:
+    """requirements.txt compiled from ``alpha @ URL`` and ``tool``, with hashes."""
+    Path("requirements.in").write_text(f"-i {index.simple_url}\nalpha @ {url}\ntool\n")
+    argv = ["-q", "compile", "requirements.in", "--generate-hashes", *TARGET]
+    assert main(argv) == 0
+    text = Path("requirements.txt").read_text()
+    assert f"alpha @ {url} \\\n    --hash=sha256:{ALPHA.sha256}\n" in text
+    return Path("requirements.txt")
+
+
+def check(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    capsys.readouterr()
+    code = main(["check", "requirements.txt", *argv])
+    return code, capsys.readouterr().out
+
+
+def test_a_lock_with_a_url_pin_is_in_sync(lock: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert check(capsys) == (0, "requirements.txt: in sync\n")
+
+
+def test_after_an_input_change_the_url_pin_still_pins_its_project(
+    lock: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A changed input makes check judge the lock against it: alpha is pinned (by URL), and
+    # beta is required by alpha (the snapshot compile kept), so neither is reported.
+    Path("requirements.in").write_text(Path("requirements.in").read_text() + "beta<3\n")
+    code, out = check(capsys, "--format", "json")
+    assert code == 1
+    [report] = json.loads(out)["locks"]
+    assert [finding["kind"] for finding in report["findings"]] == ["file-changed"]
+
+
+def test_a_version_requirement_on_the_url_pin_is_checked_against_its_file_name(
+    lock: Path, capsys: pytest.CaptureFixture[str], url: str
+) -> None:
+    text = Path("requirements.in").read_text()
+    Path("requirements.in").write_text(text.replace("tool\n", "tool\nalpha>=2\n"))
+    code, out = check(capsys)
+    assert code == 1
+    assert f"  alpha @ {url} does not meet alpha>=2 (requirements.in line 4)\n" in out
+    assert "has no pin" not in out and "nothing requires it" not in out
+
+
+def test_another_url_in_the_input_is_not_met_by_the_lock(
+    lock: Path, capsys: pytest.CaptureFixture[str], url: str, files: IndexServer
+) -> None:
+    other = files.file_url(ALPHA_NEXT.filename)
+    Path("requirements.in").write_text(Path("requirements.in").read_text().replace(url, other))
+    code, out = check(capsys)
+    assert code == 1
+    assert f"  alpha @ {url} does not meet alpha @ {other} (requirements.in line 2)\n" in out
+
+
+def test_a_hand_edit_of_the_url_is_edited_by_hand(
+    lock: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lock.write_text(lock.read_text().replace(ALPHA.filename, ALPHA_NEXT.filename))
+    code, out = check(capsys)
+    assert code == 1
+    assert (
+        "requirements.txt: edited by hand since lockctl wrote it\n"
+        "  alpha: 1.1 in the lock, lockctl wrote 1.0\n" in out
+    )
+    assert "removed by hand" not in out and "has no pin" not in out
+    assert "nothing requires it" not in out  # beta is still alpha's (same requirements)
