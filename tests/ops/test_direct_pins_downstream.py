@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -115,3 +116,26 @@ def test_a_hand_edit_of_the_url_is_edited_by_hand(
     )
     assert "removed by hand" not in out and "has no pin" not in out
     assert "nothing requires it" not in out  # beta is still alpha's (same requirements)
+
+
+def drift(capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    capsys.readouterr()
+    main(["drift", "requirements.txt", "--format", "json"])
+    (found,) = json.loads(capsys.readouterr().out)["locks"]
+    result: dict[str, Any] = found
+    return result
+
+
+def test_drift_does_not_look_a_url_pin_up_on_the_index(
+    lock: Path, index: IndexServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The index now has newer releases of both: only the pin by version is outdated; the
+    # pin by URL is not asked about (a newer alpha on the index is not its concern).
+    index.add(make_wheel("alpha", "5.0", requires_dist=["beta>=1"]))
+    index.add(make_wheel("tool", "1.1"))
+    found = drift(capsys)
+    kinds = [(finding["kind"], finding["name"]) for finding in found["findings"]]
+    assert kinds == [("outdated", "tool")]
+    assert found["recompile"]["status"] == "resolves"
+    assert found["recompile"]["moves"] == [{"name": "tool", "from": "1.0", "to": "1.1"}]
+    assert index.count("/simple/alpha/") == 0

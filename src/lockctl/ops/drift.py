@@ -9,6 +9,12 @@ none unless every lock compiled.
 
 An index that fails for a project makes that project's pins unknown, never guessed; the rest
 is still reported.
+
+A ``name @ URL`` pin is not looked up on the index: it is pinned by its URL, not by a version
+of the index's (the index may not have the project at all, or have another artifact under
+its name), so it is never outdated, blocked or yanked, and it is not counted in ``pins``; the
+recompile keeps it as long as the inputs name the URL, and reports a move only when they name
+another one.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ from lockctl.ops.drift_findings import PinMove, Recompile
 from lockctl.ops.layers import LayerConflict, compile_all
 from lockctl.ops.locks import select_locks
 from lockctl.ops.plan import CompilePlan, plan_compile
-from lockctl.resolver import ResolutionConflict, UnknownProject
+from lockctl.resolver import ResolutionConflict, ResolvedPin, UnknownProject
 
 __all__ = ["DriftPlan", "Recompiled", "for_real", "plan_drift", "recompile"]
 
@@ -96,7 +96,7 @@ def _project_command(
         upgrade,
         inputs=inputs,
         overrides=_comment_overrides(locks),
-        generate_hashes=any(pin.hashes for each in locks for pin in each.pins),
+        generate_hashes=any(_hashed(each) for each in locks),
     )
 
 
@@ -121,10 +121,14 @@ def _plain_command(upgrade: CompileCommand, lock: Path, locked: LockedFile) -> C
         python_version=python,
         platform=platform or None,
         overrides=_comment_overrides([locked]),
-        generate_hashes=any(pin.hashes for pin in locked.pins),
+        generate_hashes=_hashed(locked),
         header=locked.command is not None,
         command_line=locked.command or f"lockctl compile {sibling.name}",
     )
+
+
+def _hashed(locked: LockedFile) -> bool:
+    return any(pin.hashes for pin in locked.pins) or any(pin.hashes for pin in locked.direct)
 
 
 def _comment_overrides(locks: Sequence[LockedFile]) -> tuple[str, ...]:
@@ -188,7 +192,7 @@ def _locks_hit(conflict: ResolutionConflict | UnknownProject, drift: DriftPlan) 
     them when it names none."""
     chosen = drift.chosen
     if isinstance(conflict, UnknownProject):
-        named = {r.output for r in chosen if conflict.name in drift.locked[r.output].versions()}
+        named = {r.output for r in chosen if conflict.name in drift.locked[r.output].pinned_names()}
         return named or {r.output for r in chosen}
     if isinstance(conflict, LayerConflict):
         locks = {path.resolve() for path in conflict.locks}
@@ -198,13 +202,25 @@ def _locks_hit(conflict: ResolutionConflict | UnknownProject, drift: DriftPlan) 
 
 
 def _moves(locked: LockedFile, result: CompileResult) -> tuple[PinMove, ...]:
+    """What moves; a ``name @ URL`` pin stands by its URL as written on both sides, so one
+    the inputs still name does not move (an upgrade never changes a URL)."""
     old = {name: str(version) for name, version in locked.versions().items()}
-    new = {pin.name: str(pin.version) for pin in result.resolution.pins}
+    old.update({pin.name: pin.url for pin in locked.direct})
+    new = {pin.name: _pinned(pin) for pin in result.resolution.pins}
     return tuple(
         PinMove(name=name, old=old.get(name), new=new.get(name))
         for name in sorted(old.keys() | new.keys())
         if old.get(name) != new.get(name)
     )
+
+
+def _pinned(pin: ResolvedPin) -> str:
+    """A resolved pin's version, or the URL the writer writes for a direct reference (the
+    text after ``name @``; a relative ``file:`` URL is written alone)."""
+    written = pin.release.direct_reference
+    if written is None:
+        return str(pin.version)
+    return written.partition(" @ ")[2] or written
 
 
 def for_real(request: CompileRequest) -> CompileRequest:
