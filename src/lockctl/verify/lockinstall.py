@@ -13,14 +13,13 @@ by a private call whose progress comes back as protobuf. A container with the vo
 
 Why a wheelhouse and not only pip's HTTP cache: pip caches a download only when the index's
 answer says it may (``Cache-Control``, ``ETag``), and proxies strip those headers (the one in
-front of the index here does). So the install runs in two pip calls: ``pip download
---only-binary=:all:`` into a folder that already holds the wheelhouse's files (the index
-still says which file each pin gets; pip downloads it only when the folder lacks it), then
-``pip install --no-index`` from that folder; new files go into the wheelhouse as hard
-links. A lock changed by one pin downloads one wheel. A pin with no wheel for the image (an
-sdist to build) falls back to the plain install. The wheelhouse is one folder per index
-configuration (a digest of the index options): a file of the same name from another index
-is never taken.
+front of the index here does). So the install is ``lockctl.verify.wheelhouse``, a script
+run in the container: ``pip download`` into a folder that already holds the wheelhouse's
+wheels of the lock's pins (the index still says which file each pin gets; pip downloads it
+only when the folder lacks it), then ``pip install --no-index`` from that folder; new wheels
+go into the wheelhouse. A lock changed by one pin downloads one wheel. The wheelhouse is one
+folder per index configuration (a digest of the index options): a file of the same name
+from another index is never taken.
 
 ``lock_only_dockerfile`` writes the plain install as a Dockerfile, for a person or a plain
 ``docker build`` to compare with.
@@ -32,6 +31,7 @@ import hashlib
 import re
 import shlex
 from collections.abc import Sequence
+from pathlib import Path
 
 from .runtime import CacheVolume, LayerRequest
 
@@ -39,6 +39,7 @@ __all__ = [
     "CACHE_LABEL",
     "LOCK_IN_IMAGE",
     "PIP_CACHE",
+    "WHEELHOUSE_SOURCE",
     "index_key",
     "install_command",
     "lock_install_layer",
@@ -59,26 +60,8 @@ _INDEX_OPTIONS = frozenset(
     ("-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--no-index")
 )
 _OPTION = re.compile(r"[\s=]")  # --index-url URL, --index-url=URL
-# $1 the wheelhouse, $2 the lock, $3 "--require-hashes" or "". POSIX sh (a Dockerfile's RUN
-# needs it too). The run works in a folder of hard links to the wheelhouse, where pip download
-# takes a file it already has instead of downloading it (pip's download-folder check, by file
-# name and, with hashes, by hash); what it adds is linked back: a link appears whole or not at
-# all, so parallel runs never see half a file. Run folders left by a killed run are swept.
-_INSTALL_SCRIPT = """\
-set -e
-mkdir -p "$1"
-find "$1" -maxdepth 1 -name '.run.*' -mmin +120 -exec rm -rf {} + 2>/dev/null || true
-run=$(mktemp -d "$1/.run.XXXXXX")
-trap 'rm -rf "$run"' EXIT
-cp -l "$1"/*.whl "$run"/ 2>/dev/null || true
-if python -m pip download --no-deps --only-binary=:all: $3 -d "$run" -r "$2"; then
-  python -m pip install --no-deps --no-index --find-links "$run" $3 -r "$2"
-  for file in "$run"/*.whl; do ln "$file" "$1"/ 2>/dev/null || true; done
-else
-  echo "lockctl: a pin has no wheel for this image (or the download failed): plain pip install"
-  python -m pip install --no-deps $3 -r "$2"
-fi
-"""
+# The install script: a standalone program, sent as ``python -c`` (as the probe is).
+WHEELHOUSE_SOURCE = Path(__file__).with_name("wheelhouse.py").read_text(encoding="utf-8")
 # PIP_CONFIG_FILE=/dev/null: a base image's own pip configuration must not send pip
 # elsewhere than the index this run was given.
 _PIP_SETTINGS = (
@@ -120,8 +103,8 @@ def lock_install_layer(
     else:
         settings = pip_settings(cache_dir=f"{cache.target}/pip", pip_environment=pip_environment)
         wheelhouse = f"{cache.target}/wheels/{index_key(lock, pip_environment)}"
-        hashes = "--require-hashes" if require_hashes else ""
-        command = ("sh", "-c", _INSTALL_SCRIPT, "sh", wheelhouse, LOCK_IN_IMAGE, hashes)
+        hashes = ("--require-hashes",) if require_hashes else ()
+        command = ("python", "-c", WHEELHOUSE_SOURCE, wheelhouse, LOCK_IN_IMAGE, *hashes)
     return LayerRequest(
         image=base_image,
         command=("env", *(f"{name}={value}" for name, value in settings), *command),
