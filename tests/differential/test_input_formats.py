@@ -166,6 +166,13 @@ CASES = [
         expect=["    # via my-project\n"],  # and "-e file:///.../sub", checked below
     ),
     Case(
+        id="editable-hashed",
+        files={"sub/pyproject.toml": PYPROJECT, "requirements.in": "-e ./sub\ngamma\n"},
+        inputs=["requirements.in"],
+        args=["--generate-hashes"],
+        expect=["# WARNING: pip install will require the following package to be hashed.\n"],
+    ),
+    Case(
         id="editable-with-extra",
         files={"sub/pyproject.toml": PYPROJECT, "requirements.in": "-e ./sub[dev]\n"},
         inputs=["requirements.in"],

@@ -63,6 +63,8 @@ def _lines(resolution: Resolution, options: LockWriteOptions) -> Iterator[str]:
         yield line
     for editable in resolution.editables:  # pip-tools sorts editables first
         wrote_anything = True
+        if has_hashes:
+            yield UNHASHED_WARNING  # an -e line has no hash; pip-tools warns as for a pin
         yield _format_editable(editable, options)
     for pin in safe:
         wrote_anything = True
