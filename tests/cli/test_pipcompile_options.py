@@ -468,3 +468,14 @@ def test_a_value_that_starts_with_a_dash_is_the_options_value() -> None:
     assert _compile("-o", "-").output_file == Path("-")
     _, command = parse_argv(["check", "compile"])  # only compile's options are joined
     assert not isinstance(command, CompileCommand)
+
+
+def test_the_header_leaves_out_what_only_this_run_does() -> None:
+    # pip-compile's COMPILE_EXCLUDE_OPTIONS: the command a lock names can be run again as is.
+    command = _compile(
+        "-U", "-P", "rich", "--upgrade-package=six", "-Pidna", "-q", "-v", "-n", "-r",
+        "--cache-dir", "c", "--no-config", "--override", "-r x", "-o", "out.txt", "--pre",
+    )  # fmt: skip
+    assert (
+        command.command_line == "lockctl compile requirements.in '--override=-r x' -o out.txt --pre"
+    )

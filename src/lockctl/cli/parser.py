@@ -691,6 +691,50 @@ def _pip_compile_layers(parser: argparse.ArgumentParser, ns: argparse.Namespace)
             setattr(ns, key, merged)
 
 
+# What a run does, not what the lock is: left out of the header's command line, as pip-compile
+# leaves them out (COMPILE_EXCLUDE_OPTIONS), so the command a lock names can be run again as is.
+_RUN_ONLY = frozenset(
+    {
+        "--dry-run",
+        "--quiet",
+        "--verbose",
+        "--debug",
+        "--rebuild",
+        "--refresh",
+        "--upgrade",
+        "--no-upgrade",
+        "--upgrade-package",
+        "--cache-dir",
+        "--no-reuse-hashes",
+        "--no-config",
+    }
+)
+
+
+def _header_words(words: list[str], parser: argparse.ArgumentParser) -> list[str]:
+    """The compile command line for the lock's header, without ``_RUN_ONLY`` options."""
+    actions = parser._option_string_actions
+    kept: list[str] = []
+    skip_value = False
+    for word in words:
+        if skip_value:
+            skip_value = False
+            continue
+        if word.startswith("--"):
+            name, equals, _ = word.partition("=")
+            attached = bool(equals)
+        else:  # a short option, its value perhaps in the same word (-Pname)
+            name = word if word in actions else word[:2]
+            attached = name != word
+        action = actions.get(name) if name.startswith("-") else None
+        long_names = {o for o in action.option_strings if o.startswith("--")} if action else set()
+        if action is None or not long_names & _RUN_ONLY:
+            kept.append(word)
+            continue
+        skip_value = action.nargs in (None, 1) and not attached
+    return kept
+
+
 def _joined_values(argv: Sequence[str], parser: argparse.ArgumentParser) -> list[str]:
     """Each compile option's value joined to it (``--pip-args=--retries 3``) when the value
     starts with ``-``: argparse would take it for an option, and pip-compile (click) takes the
@@ -721,7 +765,8 @@ def _joined_values(argv: Sequence[str], parser: argparse.ArgumentParser) -> list
 def parse_argv(argv: Sequence[str]) -> tuple[GlobalOptions, Command]:
     """Parse; argparse itself exits with code 2 and a usage line on bad usage."""
     parser = build_parser()
-    ns = parser.parse_args(_joined_values(argv, parser), namespace=GlobalOptions())
+    joined = _joined_values(argv, parser)
+    ns = parser.parse_args(joined, namespace=GlobalOptions())
     command: Command
     if ns.command == "override":
         command = _build(OverrideCommand, ns)
@@ -729,7 +774,8 @@ def parse_argv(argv: Sequence[str]) -> tuple[GlobalOptions, Command]:
         _pip_compile_layers(_subparser(parser, "compile"), ns)
         if getattr(ns, "output_file", None) == Path("-"):
             ns.dry_run = True  # pip-compile -o -: the lock on standard output, nothing written
-        after = list(argv[list(argv).index("compile") + 1 :]) if "compile" in argv else []
+        after = joined[joined.index("compile") + 1 :] if "compile" in joined else []
+        after = _header_words(after, _subparser(parser, "compile"))
         command = _build(
             CompileCommand,
             ns,
