@@ -201,10 +201,11 @@ VERIFY_TIMEOUT = 1800.0  # seconds for a whole verify run: builds download and i
 class VerifyCommand:
     """``lockctl verify LOCK...``: install each lock in a throwaway container and check it.
 
-    Lock-only mode (no ``dockerfile``): lockctl writes the Dockerfile, from ``base_image``
-    (default: the ``FROM`` of the project's Dockerfile), and installs the lock with
-    ``--no-deps``. Project mode (``dockerfile``, one LOCK): the project's own Dockerfile is
-    built and what it installed is compared with the lock. ``sandbox="venv"`` installs the
+    Lock-only mode (no ``dockerfile``): lockctl installs the lock with ``--no-deps`` into
+    ``base_image`` (default: ``[tool.lockctl] base-image``, else the ``FROM`` of the project's
+    Dockerfile), in one layer, reusing the wheels it kept (``clear_cache`` removes them).
+    Project mode (``dockerfile``, one LOCK): the project's own Dockerfile is built and what
+    it installed is compared with the lock. ``sandbox="venv"`` installs the
     lock into a throwaway virtual environment of the running Python instead.
     """
 
