@@ -1,11 +1,13 @@
 """``lockctl verify``: prove locks in throwaway sandboxes, and say what was found.
 
 For each lock: plan (every input checked, ``ops.verify_plan``), connect to the engine and
-check that the images the build starts from are there (no registry is ever asked), build,
-probe (pip check, pip inspect, imports), compare with the lock, and throw everything away in
-a ``finally``: on success, on a failed build, on a timeout, on Ctrl-C and on SIGTERM (which
-``lockctl.cli.main`` raises in the main thread, so ``finally`` runs). ``--keep`` keeps the
-image and reports its tag.
+check that the images the build starts from are there (no registry is ever asked), build
+(project mode: the project's Dockerfile; lock-only mode: one install layer on the base image,
+``verify.lockinstall``), probe (pip check, pip inspect, imports), compare with the lock, and
+throw everything away in a ``finally``: on success, on a failed build, on a timeout, on
+Ctrl-C and on SIGTERM (which ``lockctl.cli.main`` raises in the main thread, so ``finally``
+runs). ``--keep`` keeps the image and reports its tag. What stays is the wheel cache of lock-only
+mode, a volume ``clear_cache`` removes.
 
 No printing: progress goes to ``on_event`` (``verify.report.Phase`` and the build's
 ``verify.runtime.BuildStep``/``BuildOutput``), and the findings come back as values.

@@ -1,0 +1,92 @@
+"""Lock-only mode's install, without an engine: the layer it asks for, the wheelhouse's key
+(one per index configuration), and the in-container script's choice of wheels to reuse. The
+whole install runs for real in ``test_docker_reuse``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lockctl.verify.lockinstall import (
+    LOCK_IN_IMAGE,
+    PIP_CACHE,
+    WHEELHOUSE_SOURCE,
+    index_key,
+    lock_install_layer,
+)
+from lockctl.verify.wheelhouse import _link, _pins
+
+_INDEX = (("PIP_INDEX_URL", "http://127.0.0.1:8080/simple/"),)
+
+
+def test_the_layer_installs_the_lock_with_the_wheelhouse_on_the_cache_volume() -> None:
+    layer = lock_install_layer(
+        b"app==1.0\n", "base:1", tag="lockctl-verify:x", require_hashes=True, pip_environment=_INDEX
+    )
+    assert (layer.image, layer.tag, layer.cache) == ("base:1", "lockctl-verify:x", PIP_CACHE)
+    assert layer.files == ((LOCK_IN_IMAGE, b"app==1.0\n"),)
+    env, python = layer.command[: layer.command.index("python")], layer.command[-5:]
+    assert "PIP_CONFIG_FILE=/dev/null" in env and "PIP_CACHE_DIR=/var/cache/lockctl/pip" in env
+    assert "PIP_INDEX_URL=http://127.0.0.1:8080/simple/" in env
+    wheelhouse = "/var/cache/lockctl/wheels/" + index_key(b"app==1.0\n", _INDEX)
+    assert python == ("-c", WHEELHOUSE_SOURCE, wheelhouse, LOCK_IN_IMAGE, "--require-hashes")
+    assert layer.instruction.endswith("pip install --no-deps --require-hashes -r " + LOCK_IN_IMAGE)
+
+
+def test_without_a_cache_the_layer_is_the_plain_install() -> None:
+    layer = lock_install_layer(b"app==1.0\n", "base:1", tag="t:1", require_hashes=False, cache=None)
+    assert layer.cache is None
+    assert "PIP_NO_CACHE_DIR=1" in layer.command
+    assert layer.command[-7:] == (
+        "python",
+        "-m",
+        "pip",
+        "install",
+        "--no-deps",
+        "-r",
+        LOCK_IN_IMAGE,
+    )
+
+
+def test_one_wheelhouse_per_index_configuration() -> None:
+    lock = b"app==1.0\n    # via -r requirements.in\n"
+    key = index_key(lock, _INDEX)
+    assert index_key(b"helper==2.0\n", _INDEX) == key  # the pins do not matter
+    assert index_key(lock, (*_INDEX, ("HTTPS_PROXY", "http://proxy.invalid"))) == key
+    assert index_key(lock, (("PIP_INDEX_URL", "http://127.0.0.1:9090/simple/"),)) != key
+    own = b"--index-url http://127.0.0.1:7070/simple/\napp==1.0\n"
+    assert index_key(own, _INDEX) != key
+    assert index_key(own.replace(b"url ", b"url="), _INDEX) != key
+
+
+def test_only_the_locked_wheels_are_linked_into_a_run(tmp_path: Path) -> None:
+    lock = tmp_path / "requirements.txt"
+    lock.write_text(
+        "Zope.Interface==6.0 \\\n    --hash=sha256:00\n"
+        "app[extra]==1.0\n    # via -r requirements.in\n"
+        "--index-url http://127.0.0.1:1/simple/\n"
+    )
+    assert _pins(lock) == {("zope-interface", "6.0"), ("app", "1.0")}
+    house, run = tmp_path / "house", tmp_path / "run"
+    house.mkdir()
+    run.mkdir()
+    for name in (
+        "zope.interface-6.0-cp311-cp311-manylinux_2_17_x86_64.whl",
+        "zope_interface-6.0-cp312-cp312-manylinux_2_17_x86_64.whl",
+        "zope_interface-5.5-cp311-cp311-manylinux_2_17_x86_64.whl",
+        "app-1.0-py3-none-any.whl",
+        "app-1.0.tar.gz",
+        "other-1.0-py3-none-any.whl",
+    ):
+        (house / name).write_bytes(b"wheel")
+    _link(house, run, _pins(lock))
+    assert sorted(path.name for path in run.iterdir()) == [
+        "app-1.0-py3-none-any.whl",
+        "zope.interface-6.0-cp311-cp311-manylinux_2_17_x86_64.whl",
+        "zope_interface-6.0-cp312-cp312-manylinux_2_17_x86_64.whl",
+    ]
+    assert (run / "app-1.0-py3-none-any.whl").stat().st_ino == (
+        (house / "app-1.0-py3-none-any.whl").stat().st_ino  # a link, not a copy
+    )
+    (run / "new-2.0-py3-none-any.whl").write_bytes(b"wheel")
+    _link(run, house, None)  # back: what is there stays, the new one joins
+    assert (house / "new-2.0-py3-none-any.whl").exists()
