@@ -139,3 +139,33 @@ def test_drift_does_not_look_a_url_pin_up_on_the_index(
     assert found["recompile"]["status"] == "resolves"
     assert found["recompile"]["moves"] == [{"name": "tool", "from": "1.0", "to": "1.1"}]
     assert index.count("/simple/alpha/") == 0
+
+
+@pytest.mark.slow
+def test_verify_installs_the_url_pin_as_written_with_its_hash(
+    lock: Path, index: IndexServer, files: IndexServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # pip install --no-deps --require-hashes -r LOCK (the lock has hashes, the URL line too),
+    # in a throwaway venv; alpha is a pin of the lock: compared and imported, never "extra".
+    capsys.readouterr()
+    argv = ["verify", "--sandbox", "venv", "--format", "json", "-i", index.simple_url]
+    code = main([*argv, "requirements.txt"])
+    [report] = json.loads(capsys.readouterr().out)["locks"]
+    assert (code, report["ok"], report["findings"]) == (0, True, [])
+    assert (report["pins"], report["installed"]) == (3, 3)
+    assert files.count(f"/files/{ALPHA.filename}") >= 1
+
+
+def test_verify_in_a_container_refuses_a_file_url_before_starting_anything(
+    index: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wheel = tmp_path / ALPHA.filename
+    wheel.write_bytes(ALPHA.content)
+    Path("requirements.in").write_text(f"-i {index.simple_url}\nalpha @ {wheel.as_uri()}\n")
+    assert main(["-q", "compile", "requirements.in", *TARGET]) == 0
+    capsys.readouterr()
+    code = main(["verify", "--base-image", "python:3.11-slim", "requirements.txt"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f": alpha @ {wheel.as_uri()} is a file of this machine" in err
+    assert "--sandbox venv" in err and "Traceback" not in err

@@ -62,7 +62,7 @@ def plan_verification(
     command: VerifyCommand, lock_path: Path, cwd: Path, environ: Mapping[str, str]
 ) -> VerifyPlan:
     lock = read_lockfile(lock_path)
-    if not lock.pins:
+    if not lock.pins and not lock.direct:
         raise UsageError(
             f"{lock_path} pins nothing: it is not a lock",
             hint="give the .txt that lockctl compile (or pip-compile) wrote",
@@ -71,7 +71,9 @@ def plan_verification(
     proxies = tuple((name, environ[name]) for name in _PROXY_VARIABLES if environ.get(name))
     build_args = (*proxies, *pip_environment, *command.build_args)  # a Dockerfile may read them
     environment = (*proxies, ("PIP_CONFIG_FILE", "/dev/null"))
-    hashes = any(pin.hashes for pin in lock.pins)
+    # pip's hash-checking mode: on as soon as one requirement has a --hash, and then every
+    # one needs one (a name @ URL line too); pip says which does not.
+    hashes = any(pin.hashes for pin in lock.pins) or any(pin.hashes for pin in lock.direct)
     if command.dockerfile is not None:
         if command.sandbox == "venv":
             raise UsageError("--sandbox venv cannot build a Dockerfile: leave out --dockerfile")
@@ -106,6 +108,8 @@ def plan_verification(
             f"no base image to install {lock_path} into",
             hint="pass --base-image IMAGE, or --dockerfile FILE to build the project's own",
         )
+    else:
+        _check_urls_reachable(lock, lock_path)
     return VerifyPlan(
         lock_path=lock_path,
         lock=lock,
@@ -117,6 +121,19 @@ def plan_verification(
         pip_environment=pip_environment,
         require_hashes=hashes,
     )
+
+
+def _check_urls_reachable(lock: LockedFile, lock_path: Path) -> None:
+    """A ``name @ file:...`` pin names a file of this machine, which a container does not
+    have (pip inside would fail on it after the base image is started): refused first."""
+    local = [pin for pin in lock.direct if pin.url.startswith("file:")]
+    if local:
+        pin = local[0]
+        raise UsageError(
+            f"{lock_path} line {pin.source.line}: {pin.name} @ {pin.url} is a file of this "
+            "machine, which a container cannot install",
+            hint="verify it with --sandbox venv, or point the requirement at an http(s) URL",
+        )
 
 
 def _index_variables(

@@ -6,7 +6,8 @@ on its project, so pip's metadata check cannot agree), reported as ``overridden`
 
 Drift compares each pin whose marker holds in the sandbox (pip's own marker values, from
 ``pip inspect``) with what is installed; in project mode, what is installed and neither
-locked nor brought by the base image is ``extra``.
+locked nor brought by the base image is ``extra``. A ``name @ URL`` pin is compared by the
+version its file name gives; one without (git, a directory) only has to be installed.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from dataclasses import dataclass
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from lockctl.lockfiles import LockedFile, LockedPin
+from lockctl.lockfiles import LockedDirectPin, LockedFile, LockedPin
+from lockctl.urls import redact_text
 
 from .pipcheck import PipCheckProblem
 from .report import VerifyFinding
@@ -46,7 +48,8 @@ def compare(
 ) -> Comparison:
     """``extras``: report what the lock does not have (project mode); ``base``: what the
     base image brought (None: not known, then only pip, setuptools and wheel are excused)."""
-    applying = [pin for pin in lock.pins if _applies(pin, probe)]
+    every: list[LockedPin | LockedDirectPin] = [*lock.pins, *lock.direct]
+    applying = [pin for pin in every if _applies(pin, probe)]
     findings = [*_pip_check(probe.problems, lock), *_drift(applying, probe)]
     if extras:
         findings += _extras(lock, probe, (base or frozenset()) | _INSTALLERS)
@@ -57,11 +60,12 @@ def compare(
 def root_distributions(lock: LockedFile) -> tuple[str, ...]:
     """The pins an input file asked for (``# via -r ...``); every pin when the lock has no
     ``# via`` lines to tell them apart."""
-    roots = tuple(str(pin.name) for pin in lock.pins if pin.roots)
-    return roots or tuple(str(pin.name) for pin in lock.pins if not pin.unsafe)
+    every: list[LockedPin | LockedDirectPin] = [*lock.pins, *lock.direct]
+    roots = tuple(str(pin.name) for pin in every if pin.roots)
+    return roots or tuple(str(pin.name) for pin in every if not pin.unsafe)
 
 
-def _applies(pin: LockedPin, probe: ProbeResult) -> bool:
+def _applies(pin: LockedPin | LockedDirectPin, probe: ProbeResult) -> bool:
     if pin.marker is None or not probe.environment:
         return True
     return pin.marker.evaluate({**probe.environment, "extra": ""})
@@ -111,21 +115,20 @@ def _conflict(problem: PipCheckProblem, lock: LockedFile) -> VerifyFinding:
     )
 
 
-def _drift(pins: Iterable[LockedPin], probe: ProbeResult) -> list[VerifyFinding]:
+def _drift(pins: Iterable[LockedPin | LockedDirectPin], probe: ProbeResult) -> list[VerifyFinding]:
     installed = probe.versions()
     findings: list[VerifyFinding] = []
     for pin in pins:
         version = installed.get(pin.name)
+        locked = str(pin.version) if isinstance(pin, LockedPin) else _by_url(pin)
         if version is None:
-            findings.append(
-                VerifyFinding(kind="not-installed", name=pin.name, locked=str(pin.version))
-            )
-        elif not _same_version(version, pin.version):
+            findings.append(VerifyFinding(kind="not-installed", name=pin.name, locked=locked))
+        elif pin.version is not None and not _same_version(version, pin.version):
             findings.append(
                 VerifyFinding(
                     kind="version-differs",
                     name=pin.name,
-                    locked=str(pin.version),
+                    locked=locked,
                     installed=version,
                 )
             )
@@ -135,7 +138,7 @@ def _drift(pins: Iterable[LockedPin], probe: ProbeResult) -> list[VerifyFinding]
 def _extras(
     lock: LockedFile, probe: ProbeResult, excused: frozenset[NormalizedName]
 ) -> list[VerifyFinding]:
-    locked = {pin.name for pin in lock.pins}
+    locked = lock.pinned_names()
     return [
         VerifyFinding(kind="extra", name=dist.name, installed=dist.version)
         for dist in sorted(probe.installed, key=lambda d: d.name)
@@ -158,6 +161,11 @@ def _imports(
         for result in results
         if not result.ok and canonicalize_name(result.distribution) in installed
     ]
+
+
+def _by_url(pin: LockedDirectPin) -> str:
+    """What the lock pins, for a report: the version the file name gives, else the URL."""
+    return str(pin.version) if pin.version is not None else redact_text(pin.url)
 
 
 def _same_version(installed: str, locked: Version) -> bool:
