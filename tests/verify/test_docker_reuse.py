@@ -149,3 +149,15 @@ def test_clear_cache_removes_the_volume_and_verifies_nothing_else(
     assert main(["verify", "--clear-cache", "--format", "json"]) == 0
     document = json.loads(capsys.readouterr().out)
     assert document["cache"]["removed"] is False and document["locks"] == []
+
+
+@pytest.mark.usefixtures("nothing_left", "volumes")
+def test_a_timeout_mid_install_is_exit_3_and_leaves_only_the_cache(
+    project: Path, stack: IndexServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_lock(project / "requirements.txt", ("helper==1.0", "-r requirements.in"))
+    stack.inject("/files/helper-*", Hang(seconds=120))
+    argv = ["-q", "verify", "--timeout", "8", "-i", stack.simple_url, "requirements.txt"]
+    assert main(argv) == 3
+    err = capsys.readouterr().err
+    assert f"the install into {BASE_IMAGE} ran past the time allowed (8s)" in err
