@@ -14,6 +14,10 @@ from typing import Any
 import pytest
 
 from lockctl.cli.main import main
+from lockctl.cli.parser import parse_argv
+from lockctl.ops.commands import ReconcileCommand
+from lockctl.ops.reconcile import reconcile
+from lockctl.ops.reconcile_rows import ReconcileReport
 from tests.support.dists import make_wheel
 from tests.support.fixtures import IndexFactory
 from tests.support.indexserver import IndexServer
@@ -169,3 +173,33 @@ def test_verify_in_a_container_refuses_a_file_url_before_starting_anything(
     assert code == 2
     assert f": alpha @ {wheel.as_uri()} is a file of this machine" in err
     assert "--sandbox venv" in err and "Traceback" not in err
+
+
+def reconcile_report(*args: str) -> ReconcileReport:
+    _, command = parse_argv(["reconcile", "requirements.txt", *TARGET, *args])
+    assert isinstance(command, ReconcileCommand)
+    return reconcile(command, Path.cwd())
+
+
+@pytest.mark.slow
+def test_reconcile_takes_the_url_pin_as_a_pin(lock: Path) -> None:
+    # pip installs alpha from its URL, lockctl resolves it from the same URL in the input:
+    # alpha is no "missing" row, beta (alpha's) is not orphaned, and --write changes nothing.
+    text = lock.read_text()
+    report = reconcile_report("--write")
+    rows = {row.name: (row.kind, str(row.lock), str(row.pip)) for row in report.rows}
+    assert rows == {
+        "alpha": ("ok", "1.0", "1.0"),
+        "beta": ("ok", "2.0", "2.0"),
+        "tool": ("ok", "1.0", "1.0"),
+    }
+    assert report.moves == ()
+    assert lock.read_text() == text
+
+
+@pytest.mark.slow
+def test_reconcile_finds_a_hand_edited_url(lock: Path, files: IndexServer) -> None:
+    lock.write_text(lock.read_text().replace(ALPHA.filename, ALPHA_NEXT.filename))
+    report = reconcile_report()
+    kinds = {row.name: row.kind for row in report.rows}
+    assert kinds == {"alpha": "hand-edited", "beta": "ok", "tool": "ok"}

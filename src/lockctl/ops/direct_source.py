@@ -42,7 +42,7 @@ from lockctl.index.sdist import NeedsBuild, build_metadata, read_static_metadata
 from lockctl.resolver import Release, TargetEnvironment
 from lockctl.urls import SecretURL
 
-__all__ = ["DirectSource"]
+__all__ = ["DirectSource", "written_url"]
 
 _WHAT = {
     "sdist": "the sdist has no static metadata, so it",
@@ -199,6 +199,16 @@ class DirectSource:
             "code on this machine; pass --allow-build to allow it",
             hint="or point the requirement at a wheel",
         )
+
+
+def written_url(release: Release) -> str | None:
+    """The URL a lock writes for a release of a direct reference (the text after
+    ``name @``; a relative ``file:`` URL is written alone), None for an index's release: what
+    a lock's ``name @ URL`` pin is compared with."""
+    written = release.direct_reference
+    if written is None:
+        return None
+    return written.partition(" @ ")[2] or written
 
 
 def _file(reference: DirectReference, data: bytes) -> DistributionFile:

@@ -23,11 +23,12 @@ from lockctl.events import Reporter
 from lockctl.lockfiles import LockedFile, find_digest, read_lockfile
 from lockctl.ops.commands import CompileCommand, DriftCommand, IndexRequest
 from lockctl.ops.compile import CompileRequest, CompileResult
+from lockctl.ops.direct_source import written_url
 from lockctl.ops.drift_findings import PinMove, Recompile
 from lockctl.ops.layers import LayerConflict, compile_all
 from lockctl.ops.locks import select_locks
 from lockctl.ops.plan import CompilePlan, plan_compile
-from lockctl.resolver import ResolutionConflict, ResolvedPin, UnknownProject
+from lockctl.resolver import ResolutionConflict, UnknownProject
 
 __all__ = ["DriftPlan", "Recompiled", "for_real", "plan_drift", "recompile"]
 
@@ -206,21 +207,12 @@ def _moves(locked: LockedFile, result: CompileResult) -> tuple[PinMove, ...]:
     the inputs still name does not move (an upgrade never changes a URL)."""
     old = {name: str(version) for name, version in locked.versions().items()}
     old.update({pin.name: pin.url for pin in locked.direct})
-    new = {pin.name: _pinned(pin) for pin in result.resolution.pins}
+    new = {pin.name: written_url(pin.release) or str(pin.version) for pin in result.resolution.pins}
     return tuple(
         PinMove(name=name, old=old.get(name), new=new.get(name))
         for name in sorted(old.keys() | new.keys())
         if old.get(name) != new.get(name)
     )
-
-
-def _pinned(pin: ResolvedPin) -> str:
-    """A resolved pin's version, or the URL the writer writes for a direct reference (the
-    text after ``name @``; a relative ``file:`` URL is written alone)."""
-    written = pin.release.direct_reference
-    if written is None:
-        return str(pin.version)
-    return written.partition(" @ ")[2] or written
 
 
 def for_real(request: CompileRequest) -> CompileRequest:

@@ -94,7 +94,7 @@ def _overridden(
     prepared: PreparedLock, locked: LockedFile, resolution: Resolution | None
 ) -> tuple[NormalizedName, ...]:
     """The pinned projects that an override replaces requirements on."""
-    pinned = set(locked.versions())
+    pinned = set(locked.pinned_names())
     if resolution is not None:
         pinned |= {pin.name for pin in resolution.pins}
     named = {root.name for root in prepared.roots if root.kind == "override"}
@@ -213,7 +213,7 @@ def _write_options(lock: LockUnderReview, cwd: Path) -> LockWriteOptions:
     locked = lock.locked
     pins = locked.pins
     options = locked.options
-    generate_hashes = any(pin.hashes for pin in pins)
+    generate_hashes = any(pin.hashes for pin in pins) or any(p.hashes for p in locked.direct)
     if lock.config is not None and lock.config.generate_hashes:
         generate_hashes = True
     return LockWriteOptions(

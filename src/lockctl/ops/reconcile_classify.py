@@ -5,6 +5,10 @@ what lockctl resolves from its inputs keeping the lock's pins where they hold (a
 ``Resolution``, or None when the inputs do not resolve). Requirements are read as the lock
 would be installed: the lock's own pins, plus whatever is missing at the version lockctl (or
 else pip) chose, so a pin that clashes with a dependency the lock forgot is caught too.
+
+A ``name @ URL`` pin is judged by its URL: ok when lockctl resolves the inputs to the same
+URL, hand-edited when to another, orphaned when to nothing; its version (from the file name)
+is what the row shows, and what a move from it says.
 """
 
 from __future__ import annotations
@@ -18,8 +22,9 @@ from packaging.markers import InvalidMarker, UndefinedComparison, UndefinedEnvir
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
-from lockctl.lockfiles import LockedFile, LockedPin
+from lockctl.lockfiles import LockedDirectPin, LockedFile, LockedPin
 from lockctl.lockfiles.comments import via_sources
+from lockctl.ops.direct_source import written_url
 from lockctl.ops.pipreport import PipOutcome
 from lockctl.ops.reconcile_graph import DemandReader, PinGraph
 from lockctl.ops.reconcile_rows import Asker, Clash, Demand, Move, ReconcileRow
@@ -48,11 +53,18 @@ def classify_rows(
     as_installed = PinGraph.build(installed, reader)
     ideal = _graph_of(resolution, reader) if resolution is not None else None
     lock_only = PinGraph.build(locked.versions(), reader) if resolution is None else None
-    names = {*pins, *resolved, *pip_versions}
+    direct = {pin.name: pin for pin in locked.direct}
+    names = {*pins, *direct, *resolved, *pip_versions}
     if lock_only is not None:  # no resolution to say what the lock lacks: its own graph does
         names |= {name for name in lock_only.reachable if lock_only.on(name)}
+    kept = _locked_versions(locked)
     rows = []
     for name in sorted(names):
+        by_url = direct.get(name)
+        if by_url is not None:
+            row = _by_url(by_url, pip_versions, resolved, resolution is not None)
+            rows.append(_with_kept(row, kept))
+            continue
         pin = pins.get(name)
         row = ReconcileRow(
             name=name,
@@ -66,8 +78,39 @@ def classify_rows(
             row = _missing(row, as_installed, pip)
         else:
             row = _pinned(row, pin, as_installed, ideal, lock_only, reader, resolved, relative_to)
-        rows.append(_with_kept(row, locked.versions()))
+        rows.append(_with_kept(row, kept))
     return tuple(rows)
+
+
+def _locked_versions(locked: LockedFile) -> dict[NormalizedName, Version]:
+    """The lock's versions, a ``name @ URL`` pin's from its file name where it gives one."""
+    versions = locked.versions()
+    versions.update({p.name: p.version for p in locked.direct if p.version is not None})
+    return versions
+
+
+def _by_url(
+    pin: LockedDirectPin,
+    pip_versions: Mapping[NormalizedName, Version],
+    resolved: Mapping[NormalizedName, ResolvedPin],
+    resolves: bool,
+) -> ReconcileRow:
+    target = resolved.get(pin.name)
+    row = ReconcileRow(
+        name=pin.name,
+        kind="ok",
+        lock=pin.version,
+        pip=pip_versions.get(pin.name),
+        lockctl=target.version if target is not None else None,
+        line=pin.source.line,
+    )
+    if not resolves:  # the conflict is the report; the URL is not judged without it
+        return row
+    if target is None:
+        return replace(row, kind="orphaned", via=written_via(pin))
+    if written_url(target.release) != pin.url:
+        return replace(row, kind="hand-edited")
+    return row
 
 
 def _graph_of(resolution: Resolution, reader: DemandReader) -> PinGraph:
@@ -160,7 +203,7 @@ def own_clashes(
     )
 
 
-def written_via(pin: LockedPin) -> tuple[str, ...]:
+def written_via(pin: LockedPin | LockedDirectPin) -> tuple[str, ...]:
     """The lock's ``# via`` sources as written, sorted as pip-tools sorts them."""
     roots = [f"{'-c' if root.kind == 'constraint' else '-r'} {root.path}" for root in pin.roots]
     return tuple(sorted([*pin.parents, *roots]))
@@ -194,12 +237,16 @@ def plan_moves(
     *, locked: LockedFile, reader: DemandReader, resolution: Resolution
 ) -> tuple[Move, ...]:
     """Every pin the honest lock adds, removes or moves, with why, sorted by name."""
-    pins = {pin.name: pin for pin in locked.pins}
+    pins: dict[NormalizedName, LockedPin | LockedDirectPin] = {p.name: p for p in locked.pins}
+    pins.update({pin.name: pin for pin in locked.direct})
     graph = _graph_of(resolution, reader)
-    old_versions = locked.versions()
+    old_versions = _locked_versions(locked)
+    resolved = {pin.name: pin for pin in resolution.pins}
     moves = []
     for name in sorted({*pins, *graph.versions}):
         old, new = old_versions.get(name), graph.versions.get(name)
+        if _same_url(pins.get(name), resolved.get(name)):
+            continue  # a name @ URL pin the inputs still name
         if old == new:
             continue
         if old is None:
@@ -225,6 +272,12 @@ def plan_moves(
             )
         moves.append(_with_kept(move, old_versions))
     return tuple(moves)
+
+
+def _same_url(pin: LockedPin | LockedDirectPin | None, target: ResolvedPin | None) -> bool:
+    if not isinstance(pin, LockedDirectPin) or target is None:
+        return False
+    return written_url(target.release) == pin.url
 
 
 def _kept(demands: Iterable[Demand], lock: Mapping[NormalizedName, Version]) -> list[Demand]:

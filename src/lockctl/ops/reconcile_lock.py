@@ -2,8 +2,8 @@
 
 A hand-edited lock is bad input (exit 2, nothing rewritten) when it cannot be taken as a
 lock at all: a line that does not parse, a project pinned twice, a requirement that is not
-``name==version``, or a ``--hash`` that matches no file of the release on the index. Every
-such problem is reported at once, each with its file and line.
+``name==version`` nor ``name @ URL``, or a ``--hash`` that matches no file of the release on
+the index. Every such problem is reported at once, each with its file and line.
 
 The input is ``--input``, else the input of the project's lock that writes LOCK, else LOCK
 with ``.in``. The target is the command line's, else the project's, else the Python named in
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from lockctl.config import LockEntry, ProjectConfig, find_pyproject
 from lockctl.errors import RequirementsFileError, RequirementsFileErrors, SourceSpan, UsageError
-from lockctl.lockfiles import LockedFile, LockedPin, read_lockfile
+from lockctl.lockfiles import LockedDirectPin, LockedFile, LockedPin, read_lockfile
 from lockctl.ops.commands import CompileCommand, ReconcileCommand
 from lockctl.ops.reconcile_graph import DemandReader
 from lockctl.ops.targets import project_target
@@ -110,10 +110,12 @@ def _target(
 
 
 def check_lock(locked: LockedFile) -> None:
-    """Every project pinned once, every requirement ``name==version``: else exit 2."""
+    """Every project pinned once, every requirement ``name==version`` or ``name @ URL``
+    (pip-compile's pin of a direct reference): else exit 2."""
     problems: list[RequirementsFileError] = []
-    first: dict[str, LockedPin] = {}
-    for pin in locked.pins:
+    first: dict[str, LockedPin | LockedDirectPin] = {}
+    every: list[LockedPin | LockedDirectPin] = [*locked.pins, *locked.direct]
+    for pin in sorted(every, key=lambda pin: pin.source.line):
         earlier = first.setdefault(pin.name, pin)
         if earlier is not pin:
             problems.append(
@@ -137,8 +139,6 @@ def check_lock(locked: LockedFile) -> None:
 def _unpinned(entry: RequirementEntry) -> str:
     if entry.editable:
         return "an editable requirement cannot be reconciled (lockctl resolves from indexes)"
-    if entry.requirement is not None and entry.requirement.url:
-        return f"{entry.name} is a direct URL, not a version pinned with =="
     return f"{entry.requirement} is not pinned with == to one version"
 
 
