@@ -93,3 +93,40 @@ def test_the_digest_of_a_lock_with_url_pins_covers_the_url() -> None:
     )
     assert pins_digest(edited.pins, edited.unpinned, edited.direct) != digest
     assert quick_pins_digest(LOCK) is None  # the line scan leaves such a lock to the reader
+
+
+def full_digest(text: str) -> str:
+    locked = parse_lockfile(text, path=Path("requirements.txt"), environ={})
+    return pins_digest(locked.pins, locked.unpinned, locked.direct)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        LOCK.replace("-e ./delta\n", ""),
+        f"alpha @ {WHEEL}#sha256={HASH}\nbeta==2.0\n",
+        f"Alpha[fast,cli] @ {WHEEL}  ;  python_version>='3.8' \\\n    --hash=sha256:{HASH}\n",
+        f"zeta @ git+{HOST}/z.git@main#subdirectory=sub\nalpha==1.0\n",
+    ],
+)
+def test_the_line_scan_reads_url_pins_as_the_reader_does(text: str) -> None:
+    # check's fast path: the scan's digest of a lock in sync must be the reader's, or check
+    # would call a lock with a URL pin edited by hand after any change of its inputs.
+    quick = quick_pins_digest(text)
+    assert quick is not None
+    assert quick == full_digest(text)
+    edited = text.replace("alpha", "alpha2", 1)
+    assert quick_pins_digest(edited) != quick
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        f"alpha @ {WHEEL}  # via -r requirements.in",  # pip-tools' line annotation style
+        "alpha @ https://${HOST}/alpha-1.0-py3-none-any.whl",  # pip expands ${VAR}
+        f"alpha @ {WHEEL} --hash=sha256:{HASH}",  # an option on the line
+        f"{WHEEL}",  # a bare URL: not a pin the scan knows
+    ],
+)
+def test_the_line_scan_leaves_other_url_lines_to_the_reader(line: str) -> None:
+    assert quick_pins_digest(f"beta==2.0\n{line}\n") is None

@@ -6,15 +6,18 @@ the digest, and the full parse was most of check's run time on a project of five
 150 pins (``benchmarks/check.py`` measures check with and without locks to parse).
 
 The scan knows the lines lockctl writes: comments, index options, ``name==version`` pins with
-an optional marker, and ``--hash`` continuation lines. On any other line it gives up (None)
-and the caller parses the lock properly, so it can never call an edited lock in sync: an
-edit either changes the digest or makes the scan give up.
+an optional marker, ``name @ URL`` pins (read by ``packaging`` as the parser reads them, so
+their text is the one ``pins_digest`` takes), and ``--hash`` continuation lines. On any other
+line (an ``-e``, a ``${VAR}`` to expand, a comment after a URL) it gives up (None) and the
+caller parses the lock properly, so it can never call an edited lock in sync: an edit either
+changes the digest or makes the scan give up.
 """
 
 from __future__ import annotations
 
 import re
 
+from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
@@ -25,6 +28,7 @@ __all__ = ["quick_pins_digest"]
 _PIN = re.compile(
     r"([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[A-Za-z0-9._,-]*\])?==([^\s;\\]+)(?: ?;[^\\]*)?"
 )
+_AFTER_URL = re.compile(r"\s(?:#|-)")
 _OPTIONS = (
     "--index-url ",
     "--extra-index-url ",
@@ -38,27 +42,50 @@ _OPTIONS = (
 
 
 def quick_pins_digest(text: str) -> str | None:
-    pins: list[tuple[str, str, list[str]]] = []
+    pins: list[tuple[str, str, list[str]]] = []  # (name, version, hashes)
+    by_url: list[tuple[str, list[str]]] = []  # (requirement, hashes)
+    last: list[str] | None = None  # the hashes of the line above
     for raw in text.splitlines():
         line = raw.strip().removesuffix("\\").strip()
         if not line or line.startswith("#"):
             continue
         if line.startswith("--hash="):
-            if not pins:
+            if last is None:
                 return None
-            pins[-1][2].append(line.removeprefix("--hash="))
+            last.append(line.removeprefix("--hash="))
             continue
         if line.startswith(_OPTIONS):
             continue
         match = _PIN.fullmatch(line)
         if match is None:
-            return None
+            direct = _direct(line)
+            if direct is None:
+                return None
+            by_url.append((direct, last := []))
+            continue
         try:
             version = str(Version(match[2]))
         except InvalidVersion:
             return None
-        pins.append((canonicalize_name(match[1]), version, []))
+        pins.append((canonicalize_name(match[1]), version, last := []))
     pins.sort(key=lambda pin: pin[0])
-    return digest_of(
+    lines = [
         f"{name}=={version} {' '.join(sorted(hashes))}".rstrip() for name, version, hashes in pins
-    )
+    ]
+    others = [
+        f"{requirement} {' '.join(sorted(hashes))}".rstrip() for requirement, hashes in by_url
+    ]
+    return digest_of([*lines, *sorted(others)])
+
+
+def _direct(line: str) -> str | None:
+    """A ``name @ URL`` line's requirement as packaging prints it, or None for any line the
+    requirements parser might read otherwise: ``$`` (``${VAR}`` expansion), a comment or an
+    option after the URL (pip: ``#`` after whitespace starts a comment)."""
+    if " @ " not in line or "$" in line or _AFTER_URL.search(line):
+        return None
+    try:
+        requirement = Requirement(line)
+    except InvalidRequirement:
+        return None
+    return str(requirement) if requirement.url else None
