@@ -24,7 +24,7 @@ from lockctl.cli.main import main
 from lockctl.verify.lockinstall import PIP_CACHE, index_key
 from tests.support.faults import Hang
 from tests.support.indexserver import IndexServer
-from tests.verify.conftest import BASE_IMAGE, write_lock
+from tests.verify.conftest import BASE_IMAGE, count, write_lock
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -161,3 +161,37 @@ def test_a_timeout_mid_install_is_exit_3_and_leaves_only_the_cache(
     assert main(argv) == 3
     err = capsys.readouterr().err
     assert f"the install into {BASE_IMAGE} ran past the time allowed (8s)" in err
+
+
+@pytest.fixture
+def entrypoint_image(engine: Any, tmp_path: Path) -> Iterator[str]:
+    """A base image whose ENTRYPOINT fails: a Dockerfile's RUN would not go through it."""
+    before = count(engine)
+    (tmp_path / "base").mkdir()
+    (tmp_path / "base" / "Dockerfile").write_text(
+        f'FROM {BASE_IMAGE}\nENTRYPOINT ["sh", "-c", "exit 7"]\nCMD ["python3"]\n'
+    )
+    image, _ = engine.images.build(
+        path=str(tmp_path / "base"), tag="lockctl-test-entrypoint:1", rm=True, forcerm=True
+    )
+    yield "lockctl-test-entrypoint:1"
+    engine.images.remove(image.id, force=True)
+    assert count(engine) == before, "the test's own base image left something behind"
+
+
+@pytest.mark.usefixtures("docker_env", "volumes")
+def test_the_layer_keeps_the_base_images_entrypoint_and_command(
+    entrypoint_image: str, stack: IndexServer, tmp_path: Path, engine: Any
+) -> None:
+    before = count(engine)
+    lock = write_lock(tmp_path / "requirements.txt", ("helper==1.0", "-r requirements.in"))
+    argv = ["verify", "--keep", "--base-image", entrypoint_image, "-i", stack.simple_url]
+    assert main([*argv, str(lock)]) == 0
+    (kept,) = [image for image in engine.images.list("lockctl-verify") if image.tags]
+    try:
+        config = kept.attrs["Config"]
+        assert (config["Entrypoint"], config["Cmd"]) == (["sh", "-c", "exit 7"], ["python3"])
+        assert kept.labels["lockctl.run"]
+    finally:
+        engine.images.remove(kept.id, force=True)
+    assert count(engine) == before

@@ -63,10 +63,11 @@ class LayerRun:
             # Creating a named volume that exists is a no-op: no race between parallel runs.
             self._client.api.create_volume(request.cache.name, labels=dict(request.cache.labels))
             volumes[request.cache.name] = {"bind": request.cache.target, "mode": "rw"}
-        base_command = self._client.api.inspect_image(request.image)["Config"].get("Cmd")
+        base = self._client.api.inspect_image(request.image)["Config"]
         container = self._client.containers.create(
             request.image,
             list(request.command),
+            entrypoint=[],  # as a Dockerfile's RUN: the image's ENTRYPOINT is not in the way
             labels=self._labels,
             network_mode="host",
             volumes=volumes,
@@ -89,8 +90,10 @@ class LayerRun:
                 log=tuple(complete or lines),
             )
         repository, _, tag = request.tag.rpartition(":")
-        # The base image's CMD: the command that made the layer is not what the image runs.
-        image = container.commit(repository=repository, tag=tag, conf={"Cmd": base_command})
+        # The base image's CMD and ENTRYPOINT: the command that made the layer is not what
+        # the image runs.
+        keep = {"Cmd": base.get("Cmd"), "Entrypoint": base.get("Entrypoint")}
+        image = container.commit(repository=repository, tag=tag, conf=keep)
         self._record_image(image.id)
         return BuiltImage(image_id=image.id, tag=request.tag)
 

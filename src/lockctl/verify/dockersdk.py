@@ -210,6 +210,7 @@ class DockerRuntime:
             container = self._client.containers.create(
                 image,
                 list(command),
+                entrypoint=[],  # the probe runs Python itself, whatever the image's ENTRYPOINT
                 environment=environment,
                 labels=self.labels,
                 network_mode="host",
