@@ -192,6 +192,8 @@ def test_the_layer_keeps_the_base_images_entrypoint_and_command(
         config = kept.attrs["Config"]
         assert (config["Entrypoint"], config["Cmd"]) == (["sh", "-c", "exit 7"], ["python3"])
         assert kept.labels["lockctl.run"]
+        base_layers = engine.images.get(entrypoint_image).attrs["RootFS"]["Layers"]
+        assert kept.attrs["RootFS"]["Layers"][:-1] == base_layers  # the base, and one layer
     finally:
         engine.images.remove(kept.id, force=True)
     assert count(engine) == before
