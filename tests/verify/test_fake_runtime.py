@@ -178,3 +178,10 @@ def test_clear_cache_removes_the_kept_volume(present: bool) -> None:
     cleared = clear_cache({}, runtime_factory=lambda environ, run_id: fake)
     assert fake.calls == ["remove volume lockctl-pip-cache", "close"]
     assert (cleared.volume, cleared.removed) == ("lockctl-pip-cache", present)
+
+
+def test_a_proxy_build_argument_reaches_pip_in_the_install_layer(tmp_path: Path) -> None:
+    fake = FakeRuntime()
+    _verify(fake, tmp_path, build_args=(("HTTPS_PROXY", "http://proxy.invalid:3128"),))
+    assert fake.layer is not None
+    assert "HTTPS_PROXY=http://proxy.invalid:3128" in fake.layer.command

@@ -116,11 +116,17 @@ def plan_verification(
         mode="lock-only",
         base_image=base,
         images=(base,) if base else (),
-        build_args=(*proxies, *command.build_args),  # the index rides on lockctl's RUN line
-        environment=environment,
+        build_args=(*proxies, *command.build_args),  # for the Dockerfile's FROM, if read
+        # The install layer is no build: a --build-arg proxy (Docker passes its predefined
+        # proxy arguments to every RUN) reaches pip through the environment instead.
+        environment=(*_proxies(command.build_args), *environment),
         pip_environment=pip_environment,
         require_hashes=hashes,
     )
+
+
+def _proxies(build_args: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    return tuple((name, value) for name, value in build_args if name in _PROXY_VARIABLES)
 
 
 def _check_urls_reachable(lock: LockedFile, lock_path: Path) -> None:
