@@ -13,6 +13,13 @@ hashes the file it downloaded). Its metadata comes from the artifact itself:
 
 Nothing is written into the user's project: a directory is copied and a repository cloned into
 a scratch directory that is removed afterwards.
+
+Between runs, the metadata of a wheel or sdist whose URL carries a ``#sha256=`` fragment is
+kept in the index cache under the key the index's files use (``sha256:<hash>``; the bytes
+are checked against that hash before it is written), so a second compile makes no request
+for it, ``--offline`` included. A URL without that fragment is fetched again each run (what
+it serves may change, as pip's http cache would revalidate), and so is a git reference (a
+branch or tag moves; a clone is the only way to know where it is now) and a directory.
 """
 
 from __future__ import annotations
@@ -24,10 +31,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.requirements import Requirement
-from packaging.utils import parse_wheel_filename
+from packaging.utils import canonicalize_name, parse_wheel_filename
 
 from lockctl.errors import MetadataUnavailable, OfflineMiss, UsageError
 from lockctl.index import CoreMetadata, DistributionFile
+from lockctl.index.cache import Cache
 from lockctl.index.direct import (
     DirectReference,
     NotADirectReference,
@@ -68,8 +76,10 @@ class DirectSource:
         allow_build: bool,
         offline: bool = False,
         base: Path | None = None,
+        cache: Cache | None = None,
     ) -> None:
         self.fetcher = fetcher
+        self.cache = cache  # where hashed artifacts' metadata is kept between runs
         self.target = target
         self.allow_build = allow_build
         self.offline = offline  # --offline: only file: references, nothing fetched
@@ -104,24 +114,14 @@ class DirectSource:
                 f"{requirement}: {refused}",
                 hint="a direct reference names a wheel, an sdist, a project directory or git+URL",
             ) from None
-        if self.offline and not reference.location.startswith(("/", "file:")):
-            # Direct artifacts are not cached (each run reads them whole), so offline there
-            # is nothing to answer from; a local file or directory is read as usual.
-            raise OfflineMiss(
-                f"{requirement.name} @ {requirement.url} must be fetched and --offline is set",
-                url=SecretURL(requirement.url).redacted,
-            )
         files: tuple[DistributionFile, ...] = ()
-        if reference.kind == "wheel":
-            self._check_wheel_fits(reference)
-            data = download(self.fetcher, reference)
-            metadata = wheel_metadata(reference, data)
-            files = (_file(reference, data),)
-        elif reference.kind == "sdist":
-            data = download(self.fetcher, reference)
-            metadata = self._sdist_metadata(reference, data)
-            files = (_file(reference, data),)
+        if reference.kind in ("wheel", "sdist"):
+            if reference.kind == "wheel":
+                self._check_wheel_fits(reference)
+            metadata, sha256 = self._artifact_metadata(reference)
+            files = (_file(reference, sha256),)
         else:
+            self._check_online(reference)
             metadata = self._tree_metadata(reference)
         if metadata.name != reference.name:
             raise UsageError(
@@ -139,6 +139,33 @@ class DirectSource:
             direct_reference=reference.written(f"[{','.join(extras)}]" if extras else ""),
         )
         return _Known(release=release, metadata=metadata)
+
+    def _check_online(self, reference: DirectReference) -> None:
+        """--offline: what must be fetched and is not in the cache is refused; a local file or
+        directory is read as usual."""
+        if self.offline and not reference.location.startswith(("/", "file:")):
+            raise OfflineMiss(
+                f"{reference.name} @ {reference.url} must be fetched and --offline is set",
+                url=SecretURL(reference.url).redacted,
+            )
+
+    def _artifact_metadata(self, reference: DirectReference) -> tuple[CoreMetadata, str]:
+        """A wheel's or sdist's metadata and sha256: from the cache when its URL names its
+        sha256, else read from the file (downloaded, checked against the URL's hash)."""
+        key = _cache_key(reference)
+        if key is not None and self.cache is not None:
+            cached = self.cache.get_metadata(key)
+            if cached is not None and canonicalize_name(cached.name) == reference.name:
+                return cached, key.removeprefix("sha256:")
+        self._check_online(reference)
+        data = download(self.fetcher, reference)
+        if reference.kind == "wheel":
+            metadata = wheel_metadata(reference, data)
+        else:
+            metadata = self._sdist_metadata(reference, data)
+        if key is not None and self.cache is not None:
+            self.cache.put_metadata(key, metadata)  # download() checked the bytes against it
+        return metadata, hashlib.sha256(data).hexdigest()
 
     def _check_wheel_fits(self, reference: DirectReference) -> None:
         """pip refuses a wheel whose tags the interpreter does not support; so does lockctl,
@@ -211,7 +238,15 @@ def written_url(release: Release) -> str | None:
     return written.partition(" @ ")[2] or written
 
 
-def _file(reference: DirectReference, data: bytes) -> DistributionFile:
+def _cache_key(reference: DirectReference) -> str | None:
+    """The index cache's key for the file's metadata, when the URL says the file's sha256
+    (another algorithm would leave the sha256 that --generate-hashes writes unknown)."""
+    if reference.hash is None or reference.hash[0] != "sha256":
+        return None
+    return f"sha256:{reference.hash[1]}"
+
+
+def _file(reference: DirectReference, sha256: str) -> DistributionFile:
     return DistributionFile(
         filename=reference.filename,
         url=SecretURL(
@@ -219,5 +254,5 @@ def _file(reference: DirectReference, data: bytes) -> DistributionFile:
             if reference.location.startswith(("http://", "https://"))
             else Path(reference.location).as_uri()
         ),
-        hashes={"sha256": hashlib.sha256(data).hexdigest()},
+        hashes={"sha256": sha256},
     )

@@ -57,6 +57,7 @@ class IndexPackageSource:
             target,
             allow_build=client.options.allow_build,
             offline=client.options.offline,
+            cache=client.cache,
         )
 
     def releases(self, name: NormalizedName) -> Sequence[Release] | ProjectNotFound:
