@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -228,16 +229,19 @@ def find_config(inputs: Sequence[Path], cwd: Path) -> Path | None:
 
 
 def read_config(path: Path) -> dict[str, Any]:
-    """The ``[tool.pip-tools]`` table (with its ``compile`` table merged in), or ``{}``."""
-    import tomlkit  # only when there is a file to read (tomllib is 3.11+)
-    from tomlkit.exceptions import TOMLKitError
+    """The ``[tool.pip-tools]`` table (with its ``compile`` table merged in), or ``{}``.
 
+    A ``pyproject.toml`` that is not TOML gives ``{}``: it is the project's file, and lockctl's
+    own reading of it reports the line (a ``.pip-tools.toml`` is pip-tools' alone: refused).
+    """
     try:
-        document = tomlkit.parse(path.read_text(encoding="utf-8")).unwrap()
-    except (OSError, UnicodeDecodeError, TOMLKitError) as error:
+        document = _parse_toml(path.read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError) as error:
+        if path.name == "pyproject.toml":
+            return {}
         raise ValueError(f"{path}: cannot be read as TOML: {error}") from None
     tools = document.get("tool", {})
-    if "lockctl" in tools:
+    if not isinstance(tools, dict) or "lockctl" in tools:
         return {}  # the project's own [tool.lockctl] decides; pip-tools' table is not read
     table = tools.get("pip-tools", {})
     if not isinstance(table, dict):
@@ -247,6 +251,18 @@ def read_config(path: Path) -> dict[str, Any]:
     if isinstance(compile_table, dict):
         merged.update(compile_table)
     return merged
+
+
+def _parse_toml(text: str) -> dict[str, Any]:
+    """``ValueError`` (both parsers' errors are ValueErrors) for text that is not TOML."""
+    if sys.version_info >= (3, 11):
+        import tomllib  # the standard library's: fast, and a project file is read again later
+
+        return tomllib.loads(text)
+    import tomlkit
+
+    parsed: dict[str, Any] = tomlkit.parse(text).unwrap()
+    return parsed
 
 
 def config_argv(path: Path, known: Mapping[str, bool]) -> list[str]:
