@@ -197,3 +197,15 @@ def test_the_layer_keeps_the_base_images_entrypoint_and_command(
     finally:
         engine.images.remove(kept.id, force=True)
     assert count(engine) == before
+
+
+@pytest.mark.usefixtures("nothing_left", "docker_env", "volumes")
+def test_a_url_pin_beside_index_pins_installs_through_the_wheelhouse(
+    project: Path, stack: IndexServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = stack.file_url("helper-1.0-py3-none-any.whl")
+    lock = project / "requirements.txt"
+    lock.write_text(f"app==1.0\n    # via -r requirements.in\nhelper @ {url}\n    # via app\n")
+    code, report = _verify(capsys, "-i", stack.simple_url, str(lock))
+    assert code == 0, report
+    assert report["locks"][0]["findings"] == []

@@ -87,6 +87,8 @@ def test_only_the_locked_wheels_are_linked_into_a_run(tmp_path: Path) -> None:
     assert (run / "app-1.0-py3-none-any.whl").stat().st_ino == (
         (house / "app-1.0-py3-none-any.whl").stat().st_ino  # a link, not a copy
     )
-    (run / "new-2.0-py3-none-any.whl").write_bytes(b"wheel")
-    _link(run, house, None)  # back: what is there stays, the new one joins
-    assert (house / "new-2.0-py3-none-any.whl").exists()
+    (run / "app-1.0-cp311-none-any.whl").write_bytes(b"wheel")  # downloaded by the run
+    (run / "helper-1.0-py3-none-any.whl").write_bytes(b"wheel")  # a "helper @ URL" pin's
+    _link(run, house, _pins(lock))  # back: what is there stays, the new pin's file joins
+    assert (house / "app-1.0-cp311-none-any.whl").exists()
+    assert not (house / "helper-1.0-py3-none-any.whl").exists()

@@ -11,8 +11,9 @@ is), so it imports only the standard library and keeps to syntax that Python 3.8
    file each pin gets, and pip downloads it only when the run folder lacks a file of that
    name (with hashes, of that hash too): pip's download-folder check.
 3. ``pip install --no-deps --no-index --find-links RUN -r LOCK``: the files pip just checked.
-4. The wheels the run added are linked into the wheelhouse: a hard link appears whole or not
-   at all, so parallel runs never see half a file.
+4. The wheels the run added for ``name==version`` pins are linked into the wheelhouse (a
+   ``name @ URL`` pin's file came from no index): a hard link appears whole or not at all,
+   so parallel runs never see half a file.
 
 A pin without a wheel for the image (an sdist to build), or a download that fails, falls
 back to the plain ``pip install --no-deps -r LOCK``, whose own errors are then the report.
@@ -41,8 +42,9 @@ def main(argv: list[str]) -> int:
     wheelhouse.mkdir(parents=True, exist_ok=True)
     _sweep(wheelhouse)
     run = Path(tempfile.mkdtemp(prefix=".run.", dir=wheelhouse))
+    pins = _pins(lock)
     try:
-        _link(wheelhouse, run, _pins(lock))
+        _link(wheelhouse, run, pins)
         pip = [sys.executable, "-m", "pip"]
         download = ["download", "--no-deps", "--only-binary=:all:", *hashes, "-d", str(run)]
         if subprocess.call([*pip, *download, "-r", str(lock)]) != 0:
@@ -51,7 +53,7 @@ def main(argv: list[str]) -> int:
             return subprocess.call([*pip, "install", "--no-deps", *hashes, "-r", str(lock)])
         install = ["install", "--no-deps", "--no-index", "--find-links", str(run), *hashes]
         status = subprocess.call([*pip, *install, "-r", str(lock)])
-        _link(run, wheelhouse, None)
+        _link(run, wheelhouse, pins)  # not a ``name @ URL`` pin's file: it is no index's
         return status
     finally:
         shutil.rmtree(run, ignore_errors=True)
@@ -64,13 +66,13 @@ def _pins(lock: Path) -> set[tuple[str, str]]:
         return {(_normal(m.group(1)), m.group(2)) for m in found if m}
 
 
-def _link(source: Path, target: Path, pins: set[tuple[str, str]] | None) -> None:
-    """Hard-link ``source``'s wheels into ``target`` (those of ``pins``; None: all)."""
+def _link(source: Path, target: Path, pins: set[tuple[str, str]]) -> None:
+    """Hard-link ``source``'s wheels of ``pins`` into ``target``."""
     for path in source.iterdir():
         parts = path.name.split("-")  # PEP 427: name-version(-build)?-python-abi-platform.whl
         if path.suffix != ".whl" or len(parts) < 5:
             continue
-        if pins is not None and (_normal(parts[0]), parts[1]) not in pins:
+        if (_normal(parts[0]), parts[1]) not in pins:
             continue
         # There already (another run linked it), or no links here: pip downloads it.
         with contextlib.suppress(OSError):
