@@ -18,6 +18,7 @@ from lockctl.cli.parser import parse_argv
 from lockctl.ops.commands import ReconcileCommand
 from lockctl.ops.reconcile import reconcile
 from lockctl.ops.reconcile_rows import ReconcileReport
+from tests.resolver.test_direct_references import write_project
 from tests.support.dists import make_wheel
 from tests.support.fixtures import IndexFactory
 from tests.support.indexserver import IndexServer
@@ -203,3 +204,20 @@ def test_reconcile_finds_a_hand_edited_url(lock: Path, files: IndexServer) -> No
     report = reconcile_report()
     kinds = {row.name: row.kind for row in report.rows}
     assert kinds == {"alpha": "hand-edited", "beta": "ok", "tool": "ok"}
+
+
+def test_a_built_url_pin_is_checked_from_the_snapshot(
+    index: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A directory (or git) has no file name to give a version: its requirements are the ones
+    # compile kept, so after an input change it is still checked, and beta is still its.
+    project = write_project(tmp_path / "delta", "delta", "3.0", ["beta<2"])
+    Path("requirements.in").write_text(f"-i {index.simple_url}\ndelta @ {project.as_uri()}\n")
+    assert main(["-q", "compile", "requirements.in", "--allow-build", *TARGET]) == 0
+    assert check(capsys) == (0, "requirements.txt: in sync\n")
+    Path("requirements.in").write_text(Path("requirements.in").read_text() + "tool\n")
+    code, out = check(capsys, "--format", "json")
+    [report] = json.loads(out)["locks"]
+    assert code == 1
+    assert [finding["kind"] for finding in report["findings"]] == ["file-changed", "unpinned"]
+    assert report["findings"][1]["name"] == "tool"  # and neither not-checked nor orphaned

@@ -286,7 +286,7 @@ def _remember(
                 ),
             )
             for pin in resolution.pins
-            if pin.release.all_files
+            if pin.release.all_files or pin.release.direct_reference is not None  # git, a dir
         },
     )
 
