@@ -31,6 +31,7 @@ classes.
     │   ├── HashMismatch                a downloaded file does not match the index's hash
     │   ├── OfflineMiss                 --offline and the answer is not in the cache
     │   └── MetadataUnavailable         no static metadata, and building the sdist is not allowed
+    │       └── NoFileForTarget         resolver.selection: no wheel fits, nor can the sdist
     ├── ToolFailure                     exit 3: a program lockctl runs (pip) failed or is missing
     └── ContainerFailure                exit 3: the container engine failed us
         ├── EngineUnavailable           no engine answers where lockctl looked

@@ -20,7 +20,8 @@ from packaging.version import InvalidVersion, Version
 if TYPE_CHECKING:
     from packaging.tags import Tag
 
-from lockctl.dockerfile import ImageReference, Stage, read_dockerfile
+    from lockctl.dockerfile import Stage
+
 from lockctl.errors import UsageError
 
 __all__ = ["PLATFORMS", "PlatformSpec", "TargetEnvironment"]
@@ -168,6 +169,9 @@ class TargetEnvironment:
         from an earlier one taking its image, and ``FROM --platform=`` for the machine.
         ``platform`` (the command line's) wins over what the file says.
         """
+        # Imported here: the command line loads this module for --help and --version.
+        from lockctl.dockerfile import ImageReference, read_dockerfile
+
         chosen = read_dockerfile(path).stage_for_lock(build_args or {}, stage, lock_name)
         if chosen is None:
             raise UsageError(
