@@ -547,6 +547,13 @@ def _add_verify(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         metavar="LOCK",
         help="lock files (.txt); none with --clear-cache",
     )
+    parser.add_argument(
+        "-j",
+        "--jobs",
+        type=_positive,
+        metavar="N",
+        help="locks verified at once, each in its own containers (default: the number of CPUs)",
+    )
     project = parser.add_argument_group("project mode: build the project's own Dockerfile")
     project.add_argument(
         "--dockerfile",

@@ -225,6 +225,7 @@ class VerifyCommand:
     extra_index_urls: tuple[str, ...] = ()
     trusted_hosts: tuple[str, ...] = ()
     clear_cache: bool = False  # remove the wheel cache lockctl keeps on the engine, first
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 2)  # locks verified at once
 
 
 Command = (
