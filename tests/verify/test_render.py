@@ -9,15 +9,20 @@ from pathlib import Path
 from lockctl.cli.verify_cmd import VerifyProgress, render_report
 from lockctl.ops.verify import VerifyEvent
 from lockctl.verify.dockerfile import Instruction
-from lockctl.verify.report import Phase, VerifyReport
+from lockctl.verify.report import BuildProgress, Phase, VerifyReport
 from lockctl.verify.runtime import BuildFailure, BuildOutput, BuildStep
 
 LOCK = Path("requirements.txt")
 EVENTS: list[VerifyEvent] = [
     Phase(kind="build", lock=LOCK, subject="python:3.11-slim"),
-    BuildStep(number=1, total=2, instruction="FROM python:3.11-slim"),
-    BuildOutput(line="Collecting app"),
-    BuildStep(number=2, total=2, instruction="RUN pip install -r requirements.txt"),
+    BuildProgress(
+        lock=LOCK, event=BuildStep(number=1, total=2, instruction="FROM python:3.11-slim")
+    ),
+    BuildProgress(lock=LOCK, event=BuildOutput(line="Collecting app")),
+    BuildProgress(
+        lock=LOCK,
+        event=BuildStep(number=2, total=2, instruction="RUN pip install -r requirements.txt"),
+    ),
 ]
 
 
@@ -96,6 +101,6 @@ def test_credentials_in_an_index_url_are_never_shown() -> None:
         build_failure=BuildFailure(step=step, message="exit 1"),
     )
     stream = io.StringIO()
-    VerifyProgress(stream, quiet=False, verbose=True)(step)
+    VerifyProgress(stream, quiet=False, verbose=True)(BuildProgress(lock=LOCK, event=step))
     for shown in (render_report(report), stream.getvalue()):
         assert "s3cret" not in shown and "ci:****@index.example" in shown

@@ -1,7 +1,8 @@
 """``lockctl verify``: progress while images build, then one report per lock.
 
 Progress goes to stderr: on a terminal one line rewritten in place ("step N/M"), elsewhere
-(a CI log) one line per step; ``-v`` adds every line the build prints, ``-q`` nothing. The
+(a CI log) one line per step; ``-v`` adds every line the build prints, ``-q`` nothing. Every
+line starts with its lock's name (locks are verified in parallel, ``--jobs``). The
 report goes to ``out``: what was verified and where, every finding in words, the drift table
 with the Dockerfile's install lines, or the failing build step with the end of its log.
 ``--format json`` writes the same values.
@@ -13,6 +14,7 @@ import json
 import os
 import shutil
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
@@ -22,7 +24,7 @@ from lockctl.ops.verify import VerifyEvent, clear_cache, verify_locks
 from lockctl.reqfile import shown_path
 from lockctl.urls import redact_text
 from lockctl.verify.report import CacheCleared, Phase, VerifyFinding, VerifyReport
-from lockctl.verify.runtime import BuildFailure, BuildOutput, BuildStep
+from lockctl.verify.runtime import BuildFailure, BuildStep
 
 __all__ = ["VerifyProgress", "render_cleared", "render_report", "render_reports", "run_verify"]
 
@@ -63,40 +65,46 @@ def render_cleared(cleared: CacheCleared) -> str:
 
 
 class VerifyProgress:
+    """Called from the worker threads that verify locks in parallel: each line names its lock,
+    and one line is written at a time."""
+
     def __init__(self, stream: TextIO, *, quiet: bool, verbose: bool) -> None:
         self._stream = stream
         self._quiet = quiet
         self._verbose = verbose
         self._tty = stream.isatty() and not verbose
-        self._lock = ""
         self._shown = False
+        self._writing = threading.Lock()
 
     def __call__(self, event: VerifyEvent) -> None:
         if self._quiet:
             return
+        lock = shown_path(event.lock)
         if isinstance(event, Phase):
-            self._lock = shown_path(event.lock)
-            self._line(_PHASES[event.kind].format(subject=event.subject))
-        elif isinstance(event, BuildStep):
-            self._line(f"step {event.number}/{event.total}: {event.instruction}")
-        elif isinstance(event, BuildOutput) and self._verbose:
-            self._line(f"  | {redact_text(event.line)}")
+            self._line(lock, _PHASES[event.kind].format(subject=event.subject))
+        elif isinstance(event.event, BuildStep):
+            step = event.event
+            self._line(lock, f"step {step.number}/{step.total}: {step.instruction}")
+        elif self._verbose:
+            self._line(lock, f"  | {redact_text(event.event.line)}")
 
     def clear(self) -> None:
-        if self._tty and self._shown:
-            self._stream.write("\r\x1b[K")
-            self._stream.flush()
-            self._shown = False
+        with self._writing:
+            if self._tty and self._shown:
+                self._stream.write("\r\x1b[K")
+                self._stream.flush()
+                self._shown = False
 
-    def _line(self, text: str) -> None:
-        line = redact_text(f"{self._lock}: {text}")
-        if self._tty:
-            width = shutil.get_terminal_size().columns - 1
-            self._stream.write("\r\x1b[K" + line[:width])
-            self._shown = True
-        else:
-            self._stream.write(line + "\n")
-        self._stream.flush()
+    def _line(self, lock: str, text: str) -> None:
+        line = redact_text(f"{lock}: {text}")
+        with self._writing:
+            if self._tty:
+                width = shutil.get_terminal_size().columns - 1
+                self._stream.write("\r\x1b[K" + line[:width])
+                self._shown = True
+            else:
+                self._stream.write(line + "\n")
+            self._stream.flush()
 
 
 def render_reports(reports: Sequence[VerifyReport]) -> str:

@@ -9,14 +9,20 @@ Ctrl-C and on SIGTERM (which ``lockctl.cli.main`` raises in the main thread, so 
 runs). ``--keep`` keeps the image and reports its tag. What stays is the wheel cache of lock-only
 mode, a volume ``clear_cache`` removes.
 
-No printing: progress goes to ``on_event`` (``verify.report.Phase`` and the build's
-``verify.runtime.BuildStep``/``BuildOutput``), and the findings come back as values.
+``--jobs`` locks are verified at once, in worker threads, each with its own run id and
+containers; an interrupt or an error in one stops them all through their shared deadline
+(``_each`` says how), and the reports come back in the locks' order.
+
+No printing: progress goes to ``on_event`` (``verify.report.Phase``, and the build's
+``verify.runtime.BuildStep``/``BuildOutput`` in a ``BuildProgress`` naming the lock), from
+the worker threads; the findings come back as values.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed, wait
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,7 +31,7 @@ from lockctl.ops.commands import VerifyCommand
 from lockctl.ops.verify_plan import VerifyPlan, plan_verification
 from lockctl.verify.compare import compare, root_distributions
 from lockctl.verify.lockinstall import PIP_CACHE, lock_install_layer
-from lockctl.verify.report import CacheCleared, Phase, VerifyReport
+from lockctl.verify.report import BuildProgress, CacheCleared, Phase, VerifyReport
 from lockctl.verify.runtime import (
     BuildEvent,
     BuildRequest,
@@ -35,10 +41,10 @@ from lockctl.verify.runtime import (
 )
 from lockctl.verify.sandbox import ContainerSandbox, ProbeRequest, Sandbox
 
-__all__ = ["IMAGE_REPOSITORY", "RuntimeFactory", "clear_cache", "verify_locks"]
+__all__ = ["IMAGE_REPOSITORY", "RuntimeFactory", "VerifyEvent", "clear_cache", "verify_locks"]
 
 IMAGE_REPOSITORY = "lockctl-verify"  # the images lockctl builds: lockctl-verify:<run id>
-VerifyEvent = Phase | BuildEvent
+VerifyEvent = Phase | BuildProgress
 RuntimeFactory = Callable[[Mapping[str, str], str], ContainerRuntime]
 _IMPORT_TIMEOUT = 60.0  # seconds for one module's import, in a fresh interpreter
 _IMAGE_HINT = (
@@ -56,8 +62,9 @@ def verify_locks(
     on_event: Callable[[VerifyEvent], None] = lambda event: None,
     runtime_factory: RuntimeFactory | None = None,
 ) -> tuple[VerifyReport, ...]:
-    """Verify every lock of the command, in order; raise only when nothing can be verified
-    (bad input: exit 2; no engine: exit 3)."""
+    """Verify every lock of the command, ``command.jobs`` at once (each in its own sandbox
+    and run id), the reports in the locks' order; raise only when nothing can be verified
+    (bad input: exit 2; no engine, or the engine failed: exit 3)."""
     if not command.locks:
         raise UsageError("no LOCK to verify", hint="give one or more locks (.txt)")
     if command.dockerfile is not None and len(command.locks) != 1:
@@ -67,11 +74,16 @@ def verify_locks(
     if command.sandbox == "container":
         _check_engine(factory(environ, uuid.uuid4().hex[:12]), plans)
     deadline = Deadline.after(command.timeout)
-    reports: list[VerifyReport] = []
-    for plan in plans:
+
+    def verify(plan: VerifyPlan) -> VerifyReport:
+        def build_event(event: BuildEvent) -> None:
+            on_event(BuildProgress(lock=plan.lock_path, event=event))
+
         sandbox = _sandbox(command, plan, environ, factory)
-        reports.append(_verify(command, plan, sandbox, deadline, on_event))
-    return tuple(reports)
+        return _verify(command, plan, sandbox, deadline, on_event, build_event)
+
+    jobs = max(1, min(command.jobs, len(plans)))
+    return tuple(_each(verify, plans, jobs=jobs, deadline=deadline))
 
 
 def clear_cache(
@@ -86,6 +98,47 @@ def clear_cache(
         )
     finally:
         runtime.close()
+
+
+def _each(
+    verify: Callable[[VerifyPlan], VerifyReport],
+    plans: Sequence[VerifyPlan],
+    *,
+    jobs: int,
+    deadline: Deadline,
+) -> list[VerifyReport]:
+    """``verify`` each plan, ``jobs`` at once, the reports in the plans' order.
+
+    Ctrl-C and SIGTERM reach the main thread only, which waits here. On an interrupt, or the
+    first lock that raises (the engine failed: exit 3, as one lock alone), the shared deadline
+    is cancelled: every running lock stops at its next look at it and removes its containers
+    and images in its own ``finally``; locks not started never start; and the interrupt (or
+    the error) is raised once all of them are done, so nothing is left behind.
+    """
+    if jobs == 1:
+        return [verify(plan) for plan in plans]
+    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="lockctl-verify") as pool:
+        futures = [pool.submit(verify, plan) for plan in plans]
+        try:
+            for done in as_completed(futures):  # a failure is seen at once, whatever its place
+                done.result()
+        except BaseException:
+            deadline.cancel()
+            for future in futures:
+                future.cancel()
+            _wait_all(futures)
+            raise
+        return [future.result() for future in futures]
+
+
+def _wait_all(futures: Sequence[Future[VerifyReport]]) -> None:
+    """Wait until every lock has cleaned up; a second Ctrl-C does not cut the cleanup short."""
+    while True:
+        try:
+            wait(futures)
+            return
+        except BaseException:  # an interrupt while they clean up: go on waiting
+            continue
 
 
 def _check_engine(runtime: ContainerRuntime, plans: list[VerifyPlan]) -> None:
@@ -163,6 +216,7 @@ def _verify(
     sandbox: Sandbox,
     deadline: Deadline,
     on_event: Callable[[VerifyEvent], None],
+    build_event: Callable[[BuildEvent], None],
 ) -> VerifyReport:
     report = VerifyReport(
         lock=plan.lock_path,
@@ -176,7 +230,7 @@ def _verify(
     try:
         subject = plan.base_image if command.sandbox == "container" else sandbox.description
         on_event(Phase(kind="build", lock=plan.lock_path, subject=subject or ""))
-        failure = sandbox.prepare(on_event=on_event, deadline=deadline)
+        failure = sandbox.prepare(on_event=build_event, deadline=deadline)
         if failure is not None:
             failed = None
             if plan.dockerfile is not None and failure.step is not None:

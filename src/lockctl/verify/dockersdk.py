@@ -218,14 +218,15 @@ class DockerRuntime:
         except (DockerException, OSError) as exc:
             raise self._failure(f"cannot create a container from {image}", exc) from None
         self._containers.append(container.id)
+        during = f"{command[0]} in {image}"
         try:
             container.start()
-            status = container.wait(timeout=max(deadline.remaining(), 0.1))
+            status = self._wait_for(container, deadline, during)
             stdout = container.logs(stdout=True, stderr=False)
             stderr = container.logs(stdout=False, stderr=True)
         except (DockerException, OSError) as exc:
-            if deadline.remaining() < _POLL * 5:  # the wait timed out at the deadline
-                raise self._timeout(deadline, f"{command[0]} in {image}") from None
+            if deadline.expired:  # the wait's own read timed out with the deadline
+                raise self._timeout(deadline, during) from None
             raise self._failure(f"the container from {image} failed", exc) from None
         finally:
             self._gone(container.id)
@@ -279,6 +280,25 @@ class DockerRuntime:
             messages.put(exc)
         finally:
             messages.put(_END)
+
+    def _wait_for(self, container: Any, deadline: Deadline, during: str) -> dict[str, Any]:
+        """The container's exit, waited for in a worker thread: the deadline (and its
+        cancellation, when locks run in parallel) is seen at once; removing the container
+        (``cleanup``) ends the worker's wait."""
+        messages: queue.Queue[object] = queue.Queue()
+
+        def wait() -> None:
+            try:
+                messages.put(container.wait(timeout=max(deadline.remaining(), 1.0) + _POLL * 5))
+            except BaseException as exc:  # handed to the waiting thread, which raises it
+                messages.put(exc)
+
+        threading.Thread(target=wait, daemon=True).start()
+        item = self._next(messages, deadline, during)
+        if isinstance(item, BaseException):
+            raise item
+        assert isinstance(item, dict)
+        return item
 
     def _next(self, messages: queue.Queue[object], deadline: Deadline, during: str) -> object:
         while True:

@@ -12,9 +12,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .dockerfile import Instruction
-from .runtime import BuildFailure
+from .runtime import BuildEvent, BuildFailure
 
-__all__ = ["FINDING_KINDS", "CacheCleared", "Phase", "VerifyFinding", "VerifyReport"]
+__all__ = [
+    "FINDING_KINDS",
+    "BuildProgress",
+    "CacheCleared",
+    "Phase",
+    "VerifyFinding",
+    "VerifyReport",
+]
 
 FindingKind = Literal[
     "missing-dependency",  # pip check: name==version requires dependency, not installed
@@ -92,6 +99,15 @@ class Phase:
     kind: Literal["build", "base", "probe"]
     lock: Path
     subject: str  # the image or environment being built or looked at
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BuildProgress:
+    """A build step or output line of one lock's sandbox: locks build in parallel, so each
+    event names its lock."""
+
+    lock: Path
+    event: BuildEvent
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -13,6 +13,7 @@ can be found (and removed) even when the run was interrupted before it learnt th
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -43,21 +44,34 @@ FAILED_STEP_LINES = 30  # of a failed step's log, kept for the report
 
 @dataclass(frozen=True, slots=True)
 class Deadline:
-    """When a whole run must be over (``--timeout``), on the monotonic clock."""
+    """When a whole run must be over (``--timeout``), on the monotonic clock.
+
+    Locks verified in parallel share one deadline, and ``cancel`` ends it for all of them at
+    once: Ctrl-C and SIGTERM reach the main thread only, so the workers learn of them (or of
+    another lock's error) here, at their next look at the deadline, and clean up.
+    """
 
     seconds: float
     at: float
+    _cancelled: threading.Event = field(default_factory=threading.Event, compare=False, repr=False)
 
     @classmethod
     def after(cls, seconds: float) -> Deadline:
         return cls(seconds, time.monotonic() + seconds)
 
     def remaining(self) -> float:
-        return max(0.0, self.at - time.monotonic())
+        return 0.0 if self.cancelled else max(0.0, self.at - time.monotonic())
 
     @property
     def expired(self) -> bool:
-        return time.monotonic() >= self.at
+        return self.cancelled or time.monotonic() >= self.at
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+    def cancel(self) -> None:
+        self._cancelled.set()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -26,6 +26,7 @@ from .sandbox import PROBE_SOURCE, ProbeRequest, ProbeResult
 __all__ = ["VenvSandbox"]
 
 _STEPS = 2
+_POLL = 0.2  # seconds between looks at the deadline
 
 
 class VenvSandbox:
@@ -112,23 +113,37 @@ class VenvSandbox:
         return (f"folder {self._root}",) if self._root.exists() else ()
 
     def _run(self, argv: Sequence[str], deadline: Deadline) -> subprocess.CompletedProcess[str]:
+        """``argv``, stopped (killed) at the deadline or when it is cancelled: locks verified
+        in parallel learn of Ctrl-C and SIGTERM that way (``Deadline``)."""
         try:
-            return subprocess.run(
+            process = subprocess.Popen(
                 list(argv),
-                capture_output=True,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
                 text=True,
                 env=self._environment,
-                timeout=max(deadline.remaining(), 0.1),
-                check=False,
             )
-        except subprocess.TimeoutExpired:
-            raise ToolFailure(
-                f"ran past the time allowed ({deadline.seconds:g}s)", command=(argv[0], *argv[1:3])
-            ) from None
         except OSError as exc:
             raise ToolFailure(
                 f"cannot run {argv[0]}: {exc.strerror}", command=tuple(argv)
             ) from None
+        with process:
+            while True:
+                try:
+                    stdout, stderr = process.communicate(timeout=_POLL)
+                    break
+                except subprocess.TimeoutExpired:
+                    if deadline.expired:
+                        process.kill()
+                        process.communicate()
+                        raise ToolFailure(
+                            f"ran past the time allowed ({deadline.seconds:g}s)",
+                            command=(argv[0], *argv[1:3]),
+                        ) from None
+                except BaseException:  # Ctrl-C in the main thread: pip goes too
+                    process.kill()
+                    raise
+        return subprocess.CompletedProcess(list(argv), process.returncode, stdout, stderr)
 
 
 def _shown(argv: Sequence[str]) -> str:
