@@ -112,8 +112,9 @@ def _each(
     Ctrl-C and SIGTERM reach the main thread only, which waits here. On an interrupt, or the
     first lock that raises (the engine failed: exit 3, as one lock alone), the shared deadline
     is cancelled: every running lock stops at its next look at it and removes its containers
-    and images in its own ``finally``; locks not started never start; and the interrupt (or
-    the error) is raised once all of them are done, so nothing is left behind.
+    and images in its own ``finally``; locks still queued are dropped (one a freed worker
+    picks up first stops at once); and the interrupt (or the error) is raised once all of
+    them are done, so nothing is left behind.
     """
     if jobs == 1:
         return [verify(plan) for plan in plans]
