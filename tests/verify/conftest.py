@@ -17,6 +17,7 @@ from typing import Any
 import docker
 import pytest
 
+from lockctl.verify.lockinstall import PIP_CACHE, index_key
 from tests.support.dists import make_wheel
 from tests.support.indexserver import IndexServer
 
@@ -91,3 +92,19 @@ def write_lock(path: Path, *pins: tuple[str, str]) -> Path:
     """A lock in pip-tools' style: ``(pin, via)`` pairs, via "-r requirements.in" or a parent."""
     path.write_text("".join(f"{pin}\n    # via {via}\n" for pin, via in pins))
     return path
+
+
+@pytest.fixture
+def volumes(engine: Any, stack: IndexServer) -> Iterator[None]:
+    """Only the cache volume may be new; this test's wheelhouse is removed from it after."""
+    before = {volume.name for volume in engine.volumes.list()}
+    yield
+    after = {volume.name for volume in engine.volumes.list()}
+    assert after - before <= {PIP_CACHE.name}, "verify left volumes other than its cache"
+    wheelhouse = f"/cache/wheels/{index_key(b'', (('PIP_INDEX_URL', stack.simple_url),))}"
+    engine.containers.run(
+        BASE_IMAGE,
+        ["rm", "-rf", wheelhouse],
+        volumes={PIP_CACHE.name: {"bind": "/cache", "mode": "rw"}},
+        remove=True,
+    )

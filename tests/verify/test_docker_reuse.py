@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from lockctl.cli.main import main
-from lockctl.verify.lockinstall import PIP_CACHE, index_key
+from lockctl.verify.lockinstall import PIP_CACHE
 from tests.support.faults import Hang
 from tests.support.indexserver import IndexServer
 from tests.verify.conftest import BASE_IMAGE, count, write_lock
@@ -60,22 +60,6 @@ def project(tmp_path: Path, stack: IndexServer, monkeypatch: pytest.MonkeyPatch)
     (tmp_path / "pyproject.toml").write_text(f'[tool.lockctl]\nbase-image = "{BASE_IMAGE}"\n')
     monkeypatch.chdir(tmp_path)
     return tmp_path
-
-
-@pytest.fixture
-def volumes(engine: Any, stack: IndexServer) -> Iterator[None]:
-    """Only the cache volume may be new; this test's wheelhouse is removed from it after."""
-    before = {volume.name for volume in engine.volumes.list()}
-    yield
-    after = {volume.name for volume in engine.volumes.list()}
-    assert after - before <= {PIP_CACHE.name}, "verify left volumes other than its cache"
-    wheelhouse = f"/cache/wheels/{index_key(b'', (('PIP_INDEX_URL', stack.simple_url),))}"
-    engine.containers.run(
-        BASE_IMAGE,
-        ["rm", "-rf", wheelhouse],
-        volumes={PIP_CACHE.name: {"bind": "/cache", "mode": "rw"}},
-        remove=True,
-    )
 
 
 @pytest.mark.usefixtures("nothing_left", "docker_env", "volumes")
