@@ -4,7 +4,12 @@ whole install runs for real in ``test_docker_reuse``."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import threading
 from pathlib import Path
+
+import pytest
 
 from lockctl.verify.lockinstall import (
     LOCK_IN_IMAGE,
@@ -92,3 +97,50 @@ def test_only_the_locked_wheels_are_linked_into_a_run(tmp_path: Path) -> None:
     _link(run, house, _pins(lock))  # back: what is there stays, the new pin's file joins
     assert (house / "app-1.0-cp311-none-any.whl").exists()
     assert not (house / "helper-1.0-py3-none-any.whl").exists()
+
+
+def _refuse_links(source: object, target: object) -> None:
+    raise PermissionError(1, "Operation not permitted")  # a volume without hard links
+
+
+@pytest.mark.parametrize("links", [True, False])
+def test_runs_placing_the_same_wheel_at_once_never_show_half_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, links: bool
+) -> None:
+    """Parallel runs (``verify --jobs``) write the same wheel back into one wheelhouse while
+    others read it: a reader sees no file or the whole file, never a part, and no temporary
+    copy is left."""
+    if not links:
+        monkeypatch.setattr(os, "link", _refuse_links)
+    name = "app-1.0-py3-none-any.whl"
+    content = os.urandom(1 << 22)
+    pins = {("app", "1.0")}
+    house = tmp_path / "house"
+    house.mkdir()
+    runs = [tmp_path / f"run{number}" for number in range(6)]
+    for run in runs:
+        run.mkdir()
+        (run / name).write_bytes(content)
+    seen: list[int] = []
+    writing = threading.Event()
+
+    def read() -> None:
+        while writing.is_set() or not seen:
+            with contextlib.suppress(FileNotFoundError):
+                seen.append(len((house / name).read_bytes()))
+
+    writing.set()
+    reader = threading.Thread(target=read)
+    reader.start()
+    writers = [threading.Thread(target=_link, args=(run, house, pins)) for run in runs]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+    writing.clear()
+    reader.join()
+    assert set(seen) <= {len(content)}, "a reader saw part of a wheel"
+    assert (house / name).read_bytes() == content
+    assert sorted(path.name for path in house.iterdir()) == [name]  # no temporary copy left
+    linked = (house / name).stat().st_ino in {(run / name).stat().st_ino for run in runs}
+    assert linked is links

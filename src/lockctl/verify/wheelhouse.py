@@ -13,7 +13,13 @@ is), so it imports only the standard library and keeps to syntax that Python 3.8
 3. ``pip install --no-deps --no-index --find-links RUN -r LOCK``: the files pip just checked.
 4. The wheels the run added for ``name==version`` pins are linked into the wheelhouse (a
    ``name @ URL`` pin's file came from no index): a hard link appears whole or not at all,
-   so parallel runs never see half a file.
+   so parallel runs (``verify --jobs``, or two CI jobs on one engine) never see half a
+   file, and two runs linking the same wheel at once leave one whole file (the second link
+   finds it there). Where the volume refuses hard links, the wheel is copied under a
+   temporary name in the same folder and renamed (rename(2) is atomic within a folder).
+   pip never writes into a file it finds in its download folder (it copies a download
+   there only when the name is free, and removes one whose hash is wrong before fetching
+   it again), so the run folder's links never change the wheelhouse's files.
 
 A pin without a wheel for the image (an sdist to build), or a download that fails, falls
 back to the plain ``pip install --no-deps -r LOCK``, whose own errors are then the report.
@@ -35,6 +41,7 @@ __all__ = ["main"]
 
 _PIN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*===?\s*([^\s;\\#]+)")
 _STALE_RUN = 2 * 3600  # seconds: the folder of a run that was killed
+_TEMPORARY = ".copy."  # a wheel being copied in: never a name ``_link`` takes (no .whl)
 
 
 def main(argv: list[str]) -> int:
@@ -67,16 +74,41 @@ def _pins(lock: Path) -> set[tuple[str, str]]:
 
 
 def _link(source: Path, target: Path, pins: set[tuple[str, str]]) -> None:
-    """Hard-link ``source``'s wheels of ``pins`` into ``target``."""
+    """Put ``source``'s wheels of ``pins`` into ``target`` (hard links, else copies)."""
     for path in source.iterdir():
         parts = path.name.split("-")  # PEP 427: name-version(-build)?-python-abi-platform.whl
         if path.suffix != ".whl" or len(parts) < 5:
             continue
         if (_normal(parts[0]), parts[1]) not in pins:
             continue
-        # There already (another run linked it), or no links here: pip downloads it.
+        _place(path, target / path.name)
+
+
+def _place(path: Path, target: Path) -> None:
+    """``path`` at ``target``, whole or not at all; a file already there stays (another run
+    placed it: the same file of the same index)."""
+    try:
+        os.link(path, target)
+        return
+    except FileExistsError:
+        return
+    except OSError:
+        pass  # no hard links on this volume: a copy, renamed into place
+    try:
+        descriptor, name = tempfile.mkstemp(prefix=_TEMPORARY, dir=target.parent)
+    except OSError:
+        return  # nothing written: pip downloads it
+    temporary = Path(name)
+    try:
+        with os.fdopen(descriptor, "wb") as copy, path.open("rb") as source:
+            shutil.copyfileobj(source, copy)
+        if not target.exists():  # one that appeared meanwhile is the same file: either will do
+            temporary.replace(target)
+    except OSError:
+        pass  # not written back: a later run downloads it again
+    finally:
         with contextlib.suppress(OSError):
-            os.link(path, target / path.name)
+            temporary.unlink()  # gone after the rename
 
 
 def _normal(name: str) -> str:
@@ -84,10 +116,14 @@ def _normal(name: str) -> str:
 
 
 def _sweep(wheelhouse: Path) -> None:
-    for path in wheelhouse.glob(".run.*"):
+    """The run folders and temporary copies of runs that were killed."""
+    for path in [*wheelhouse.glob(".run.*"), *wheelhouse.glob(_TEMPORARY + "*")]:
         with contextlib.suppress(OSError):
             if time.time() - path.stat().st_mtime > _STALE_RUN:
-                shutil.rmtree(path, ignore_errors=True)
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink()
 
 
 if __name__ == "__main__":
