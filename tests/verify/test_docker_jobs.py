@@ -1,5 +1,6 @@
 """``verify --jobs 2`` in real containers: two locks at once, each in its own containers, both
-reported in the order given, the exit code the worse of the two; SIGTERM while both install
+reported in the order given, the exit code the worse of the two, the wheel both wrote back
+into the shared wheelhouse whole; SIGTERM while both install
 stops both, and nothing but the cache volume is left (containers and images counted before
 and after). ``test_jobs`` proves against fakes that the locks really overlap.
 """
@@ -13,13 +14,16 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from lockctl.cli.main import main
+from lockctl.verify.lockinstall import PIP_CACHE, index_key
 from tests.support.faults import Hang
 from tests.support.indexserver import IndexServer
 from tests.verify.conftest import BASE_IMAGE, write_lock
+from tests.verify.test_docker_reuse import _sha256
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -46,7 +50,7 @@ def test_two_good_locks_are_verified_at_once_and_reported_in_order(
 
 @pytest.mark.usefixtures("nothing_left", "volumes")
 def test_a_good_and_a_bad_lock_at_once_exit_1_and_both_are_reported(
-    tmp_path: Path, stack: IndexServer, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, stack: IndexServer, engine: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     bad = write_lock(tmp_path / "bad.txt", ("app==1.0", "-r requirements.in"))
     good = write_lock(
@@ -65,6 +69,19 @@ def test_a_good_and_a_bad_lock_at_once_exit_1_and_both_are_reported(
     (finding,) = document["locks"][0]["findings"]
     assert (finding["kind"], finding["dependency"]) == ("missing-dependency", "helper")
     assert all(lock["leftovers"] == [] for lock in document["locks"])
+    # Both installs downloaded app 1.0 and wrote it back at once: the wheelhouse has it whole.
+    wheelhouse = f"/cache/wheels/{index_key(b'', (('PIP_INDEX_URL', stack.simple_url),))}"
+    sums = engine.containers.run(
+        BASE_IMAGE,
+        ["sh", "-c", f"cd {wheelhouse} && sha256sum *.whl && ls -a"],
+        volumes={PIP_CACHE.name: {"bind": "/cache", "mode": "rw"}},
+        remove=True,
+    ).decode()
+    wheels = {"app-1.0-py3-none-any.whl", "helper-1.0-py3-none-any.whl"}
+    for wheel in wheels:
+        assert f"{_sha256(stack, wheel.split('-')[0], wheel)}  {wheel}" in sums
+    listed = set(sums.split()) - {".", ".."}
+    assert not [name for name in listed if name.startswith(".")], sums  # no run folder, no copy
 
 
 @pytest.mark.usefixtures("nothing_left", "volumes")
