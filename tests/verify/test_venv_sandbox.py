@@ -4,13 +4,19 @@ of the running Python, on the loopback index (the probe runs for real here)."""
 from __future__ import annotations
 
 import json
+import os
 import platform
+import signal
+import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
 
 from lockctl.cli.main import main
+from tests.support.faults import Hang
 from tests.support.indexserver import IndexServer
 from tests.verify.conftest import write_lock
 
@@ -31,10 +37,12 @@ def test_good_missing_and_unimportable_locks(
     broken = write_lock(tmp_path / "broken.txt", ("broken==1.0", "-r requirements.in"))
     before = _leftover_venvs()
     capsys.readouterr()
-    argv = ["verify", "--sandbox", "venv", "--format", "json", "-i", stack.simple_url]
-    code = main([*argv, str(good), str(missing), str(broken)])
-    locks = {Path(lock["lock"]).name: lock for lock in json.loads(capsys.readouterr().out)["locks"]}
+    argv = ["verify", "--sandbox", "venv", "--jobs", "3", "--format", "json"]
+    code = main([*argv, "-i", stack.simple_url, str(good), str(missing), str(broken)])
+    reports = json.loads(capsys.readouterr().out)["locks"]
+    locks = {Path(lock["lock"]).name: lock for lock in reports}
     assert code == 1
+    assert list(locks) == ["good.txt", "missing.txt", "broken.txt"]  # the order given
     assert locks["good.txt"]["ok"] is True
     assert locks["good.txt"]["python"] == platform.python_version()
     assert locks["good.txt"]["installed"] == 2  # --without-pip: nothing but the lock
@@ -63,3 +71,35 @@ def test_a_lock_that_does_not_install_reports_the_failing_step(
     assert code == 1
     assert "the build failed at step 2/2" in out
     assert "No matching distribution found for app==9.9" in out
+
+
+def test_sigterm_while_venvs_install_in_parallel_stops_pip_and_removes_them(
+    tmp_path: Path, stack: IndexServer
+) -> None:
+    """The workers' pips are killed at once (SIGTERM reaches lockctl alone, not its children)
+    and both throwaway environments are removed."""
+    write_lock(tmp_path / "one.txt", ("helper==1.0", "-r requirements.in"))
+    write_lock(tmp_path / "two.txt", ("helper==2.0", "-r requirements.in"))
+    stack.inject("/files/helper-*", Hang(seconds=120), times=2)
+    before = _leftover_venvs()
+    argv = ["verify", "--sandbox", "venv", "--jobs", "2", "-i", stack.simple_url]
+    run = subprocess.Popen(
+        [sys.executable, "-m", "lockctl", *argv, "one.txt", "two.txt"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "PIP_CONFIG_FILE": os.devnull},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    end = time.monotonic() + 60
+    while stack.count("/files/helper-*") < 2 and time.monotonic() < end:
+        time.sleep(0.1)
+    if stack.count("/files/helper-*") < 2:
+        run.kill()
+        pytest.fail("the two installs never waited for their wheels at the same time")
+    started = time.monotonic()
+    run.send_signal(signal.SIGTERM)
+    _, err = run.communicate(timeout=30)
+    assert run.returncode == 143, err
+    assert time.monotonic() - started < 10
+    assert _leftover_venvs() == before

@@ -9,7 +9,10 @@ report says which Python it ran.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -27,6 +30,7 @@ __all__ = ["VenvSandbox"]
 
 _STEPS = 2
 _POLL = 0.2  # seconds between looks at the deadline
+_POSIX = sys.platform != "win32"
 
 
 class VenvSandbox:
@@ -122,6 +126,9 @@ class VenvSandbox:
                 stderr=subprocess.PIPE,
                 text=True,
                 env=self._environment,
+                # pip --python runs a second pip inside the venv, which holds the pipes: a
+                # group of its own, killed whole (``_kill``).
+                start_new_session=_POSIX,
             )
         except OSError as exc:
             raise ToolFailure(
@@ -134,16 +141,25 @@ class VenvSandbox:
                     break
                 except subprocess.TimeoutExpired:
                     if deadline.expired:
-                        process.kill()
+                        _kill(process)
                         process.communicate()
                         raise ToolFailure(
                             f"ran past the time allowed ({deadline.seconds:g}s)",
                             command=(argv[0], *argv[1:3]),
                         ) from None
                 except BaseException:  # Ctrl-C in the main thread: pip goes too
-                    process.kill()
+                    _kill(process)
                     raise
         return subprocess.CompletedProcess(list(argv), process.returncode, stdout, stderr)
+
+
+def _kill(process: subprocess.Popen[str]) -> None:
+    """The process and what it started (its own session on POSIX)."""
+    if not _POSIX:
+        process.kill()
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 def _shown(argv: Sequence[str]) -> str:
