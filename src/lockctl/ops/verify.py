@@ -119,8 +119,10 @@ def _each(
     if jobs == 1:
         return [verify(plan) for plan in plans]
     with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="lockctl-verify") as pool:
-        futures = [pool.submit(verify, plan) for plan in plans]
+        futures: list[Future[VerifyReport]] = []
         try:
+            for plan in plans:  # one by one: an interrupt meanwhile still sees each submitted
+                futures.append(pool.submit(verify, plan))
             for done in as_completed(futures):  # a failure is seen at once, whatever its place
                 done.result()
         except BaseException:

@@ -4,13 +4,15 @@ The engine is the one the Docker command line would use (``lockctl.verify.endpoi
 Builds and containers use the host's network: an engine may run without a bridge, and pip
 inside may need a loopback index or the host's proxy.
 
-A build runs in a worker thread while the caller's thread waits on a queue, so ``--timeout``,
-Ctrl-C and SIGTERM are seen at once; stopping a build shuts its connection down, which is how
-the engine learns to cancel it (the SDK has no cancel call). ``cleanup`` then removes every
-container and image this run created: those it knows by id (the builder's intermediate
-containers and step images, read from the build stream), then anything still labelled with
-the run id. ``run_layer`` (``lockctl.verify.dockerlayer``) makes an image without the
-builder, with a kept volume mounted; ``remove_volume`` removes such a volume.
+A build (like a container's output and its exit) is read in a worker thread while the
+caller's thread waits on a queue, looking at the deadline, so ``--timeout``, Ctrl-C and
+SIGTERM (or, with ``--jobs``, the deadline's cancellation) are seen at once; stopping a
+build shuts its connection down, which is how the engine learns to cancel it (the SDK has no
+cancel call). ``cleanup`` then removes every container and image this run created: those it
+knows by id (the builder's intermediate containers and step images, read from the build
+stream), then anything still labelled with the run id. ``run_layer``
+(``lockctl.verify.dockerlayer``) makes an image without the builder, with a kept volume
+mounted; ``remove_volume`` removes such a volume.
 """
 
 from __future__ import annotations
