@@ -387,7 +387,7 @@ REQFILE_CASES = [
     reqfile(
         "direct-url-missing-file",
         f"six @ {Path('/nonexistent-lockctl-test/six-1.0-py3-none-any.whl').as_uri()}\n",
-        "requirements.in line 1",
+        "requirements.in:1:",
         "nonexistent-lockctl-test",
     ),
     # well formed, but nothing satisfies it

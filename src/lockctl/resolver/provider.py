@@ -18,6 +18,7 @@ from packaging.version import Version
 from resolvelib import AbstractProvider
 from resolvelib.structs import RequirementInformation
 
+from lockctl.errors import RequirementsFileError, UsageError
 from lockctl.index.models import ProjectNotFound
 from lockctl.resolver.dependency import PYTHON, Candidate, Dependency, identifier_for
 from lockctl.resolver.direct import same_reference
@@ -241,8 +242,19 @@ class LockProvider(AbstractProvider[Dependency, Candidate, str]):
                 yield release
 
     def direct_release(self, root: RootRequirement) -> Release:
-        """The release a root ``name @ URL`` names (the source reads each artifact once)."""
-        return self._source.direct(root.requirement)
+        """The release a root ``name @ URL`` names (the source reads each artifact once).
+
+        A reference that cannot be used is said at the line that wrote it, as any bad line is.
+        """
+        try:
+            return self._source.direct(root.requirement)
+        except UsageError as refused:
+            line = root.origin.line
+            if line is None:
+                raise
+            raise RequirementsFileError(
+                refused.message, span=line.span(), hint=refused.hint
+            ) from None
 
     def _direct_match(
         self,
