@@ -181,6 +181,25 @@ def test_a_file_url_to_a_wheel(
     assert text.startswith(f"alpha @ {wheel.as_uri()} \\\n    --hash=sha256:{ALPHA.sha256}\n")
 
 
+def test_a_relative_file_url_is_written_bare_and_read_back(
+    index: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # pip-compile writes a relative file: reference as the bare URL; lockctl reads its own
+    # lock back (the digest line, check), so it must read that line as pip does: named from
+    # the file name.
+    wheel = tmp_path / "dist" / ALPHA.filename
+    wheel.parent.mkdir()
+    wheel.write_bytes(ALPHA.content)
+    Path("requirements.in").write_text(f"alpha @ file:dist/{ALPHA.filename}\n")
+    argv = ["-q", "compile", "requirements.in", "--index-url", index.simple_url]
+    assert main([*argv, "--python-version", "3.11", "--platform", "linux_x86_64"]) == 0
+    lock = Path("requirements.txt").read_text()
+    assert f"\nfile:dist/{ALPHA.filename}\n    # via -r requirements.in\n" in lock
+    assert "# lockctl: v1 " in lock
+    assert main(["check", "requirements.txt"]) == 0
+    assert "in sync" in capsys.readouterr().out
+
+
 def test_an_sdist_with_static_metadata_needs_no_build(
     index: IndexServer, files: IndexServer, capsys: pytest.CaptureFixture[str]
 ) -> None:

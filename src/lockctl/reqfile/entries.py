@@ -17,6 +17,12 @@ from pathlib import Path
 from typing import Literal
 
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
 
 from lockctl.errors import RequirementsFileError, SourceSpan
 from lockctl.urls import SecretURL, file_url_path, redact_text
@@ -183,6 +189,9 @@ def _parse_requirement(line: LogicalLine, args: MappedText) -> Requirement:
         return Requirement(args.text)
     except InvalidRequirement as exc:
         first_word = args.text.split()[0]
+        named = _named_archive(first_word, args.text)
+        if named is not None:
+            return named
         if _looks_like_url_or_path(first_word):
             raise _error(
                 line,
@@ -197,6 +206,25 @@ def _parse_requirement(line: LogicalLine, args: MappedText) -> Requirement:
         raise _error(
             line, args, start, max(end, start + 1), f"invalid requirement: {message}", _PEP508_HINT
         ) from None
+
+
+def _named_archive(word: str, text: str) -> Requirement | None:
+    """A bare URL of a wheel or sdist (``file:dist/alpha-1.0-py3-none-any.whl``), named from
+    its file name, as pip takes it and as pip-compile writes a relative ``file:`` reference in
+    a lock; None for anything else (a path, a directory, a VCS URL: those need a name)."""
+    if _URL.match(word) is None:
+        return None
+    filename = word.split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    try:
+        if filename.endswith(".whl"):
+            name = parse_wheel_filename(filename)[0]
+        elif filename.endswith((".tar.gz", ".zip")):
+            name = parse_sdist_filename(filename)[0]
+        else:
+            return None
+        return Requirement(f"{name} @ {text}")
+    except (InvalidWheelFilename, InvalidSdistFilename, InvalidRequirement):
+        return None
 
 
 def _error_offsets(exc: InvalidRequirement, length: int) -> tuple[int, int]:
