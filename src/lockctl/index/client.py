@@ -20,7 +20,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from types import TracebackType
 
@@ -51,6 +51,7 @@ from lockctl.index.pagereader import (
 from lockctl.index.projectnames import SUGGESTION_WAIT, NameSuggestions, ProjectNameSearch
 from lockctl.index.settings import IndexSettings
 from lockctl.index.simple import ACCEPT_HEADER
+from lockctl.index.workpool import Urgency, WorkPool
 from lockctl.tracing import Tracer
 from lockctl.urls import SecretURL
 
@@ -87,7 +88,8 @@ class IndexClient:
         self._lock = threading.Lock()
         self._pages: dict[NormalizedName, Future[ProjectPage | ProjectNotFound]] = {}
         self._metadata: dict[str, Future[CoreMetadata]] = {}
-        self._pool: ThreadPoolExecutor | None = None
+        # Its threads start with the first request.
+        self._pool = WorkPool(self.options.max_workers, thread_name_prefix="lockctl-index")
         self._page_reader = PageReader(cache)
         # Per index: how many projects it had and how many it answered 404 for (a cached
         # answer counts): an index with only the latter may be a wrong URL.
@@ -144,7 +146,9 @@ class IndexClient:
             future = self._pages.get(name)
             if future is None:
                 # What the cache said travels with the work: a stale page is read once.
-                future = ready or self._executor().submit(self._load_project, name, lookups)
+                future = ready or self._executor().submit(
+                    Urgency.PAGE, self._load_project, name, lookups
+                )
                 self._pages[name] = future
         return future
 
@@ -304,7 +308,7 @@ class IndexClient:
     # -- metadata -----------------------------------------------------------------------------
 
     def metadata(self, dist: DistributionFile) -> CoreMetadata:
-        return self._metadata_future(dist).result()
+        return self.metadata_future(dist).result()
 
     def has_cached_metadata(self, dist: DistributionFile) -> bool:
         return self.cache.has_metadata(_metadata_key(dist))
@@ -314,16 +318,28 @@ class IndexClient:
         with self._lock:
             return _metadata_key(dist) in self._metadata
 
-    def metadata_future(self, dist: DistributionFile) -> Future[CoreMetadata]:
-        """The metadata as a future, for callers that chain more work onto it."""
-        return self._metadata_future(dist)
+    def metadata_future(
+        self, dist: DistributionFile, *, guess: bool = False
+    ) -> Future[CoreMetadata]:
+        """The metadata as a future, for callers that chain more work onto it.
 
-    def _metadata_future(self, dist: DistributionFile) -> Future[CoreMetadata]:
+        ``guess``: nobody waits for it yet (a lookahead or a prefetch), so it is fetched after
+        pages and after metadata somebody wants; asked for again without ``guess``, a read
+        still queued as a guess is hurried.
+        """
+        urgency = Urgency.GUESS if guess else Urgency.WANTED
         key = _metadata_key(dist)
         with self._lock:
             future = self._metadata.get(key)
         if future is not None:
+            if not guess and not future.done() and not future.running():
+                self._executor().hurry(future, urgency)
             return future
+        return self._metadata_future(dist, key, urgency)
+
+    def _metadata_future(
+        self, dist: DistributionFile, key: str, urgency: Urgency
+    ) -> Future[CoreMetadata]:
         # A cache hit is a small file read: cheaper here than a hop through the pool.
         cached = self.cache.get_metadata(key)
         mismatch = None if cached is None else metadata_mismatch(dist, cached)
@@ -339,9 +355,16 @@ class IndexClient:
                     self.sources["cache"] += 1
                     self.tracer.count("metadata_cached")
                 else:
-                    future = self._executor().submit(self._load_metadata, dist, key)
+                    future = self._executor().submit(urgency, self._load_metadata, dist, key)
+                    # Written to the cache after the answer is handed over: a waiting resolver
+                    # goes on while the file is written (the callback runs in the worker).
+                    future.add_done_callback(lambda done: self._remember_metadata(key, done))
                 self._metadata[key] = future
         return future
+
+    def _remember_metadata(self, key: str, done: Future[CoreMetadata]) -> None:
+        if not done.cancelled() and done.exception() is None:
+            self.cache.put_metadata(key, done.result())
 
     def _load_metadata(self, dist: DistributionFile, key: str) -> CoreMetadata:
         # A local file is no request: it is read offline too (and its metadata cached).
@@ -355,7 +378,6 @@ class IndexClient:
             metadata, source = self._reader.read(dist)
             args["from"] = source
         self._count(source)
-        self.cache.put_metadata(key, metadata)
         return metadata
 
     def _count(self, source: str) -> None:
@@ -364,17 +386,12 @@ class IndexClient:
 
     # -- lifecycle ----------------------------------------------------------------------------
 
-    def _executor(self) -> ThreadPoolExecutor:
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(
-                max_workers=self.options.max_workers, thread_name_prefix="lockctl-index"
-            )
+    def _executor(self) -> WorkPool:
         return self._pool
 
     def close(self, *, wait: bool = True) -> None:
         """Stop fetching what nobody waits for; ``wait``: for the requests in flight to end."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=wait, cancel_futures=True)
+        self._pool.shutdown(wait=wait, cancel_futures=True)
         self._page_reader.close()
         self.fetcher.close()
 

@@ -9,6 +9,7 @@ header lines are read by ``metaheaders.read_fields``, an optimisation that stand
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -57,7 +58,7 @@ class CoreMetadata:
             name=canonicalize_name(str(data["name"])),
             version=Version(str(data["version"])),
             metadata_version=str(data["metadata_version"]),
-            requires_dist=tuple(Requirement(r) for r in data["requires_dist"]),
+            requires_dist=tuple(_requirement(r) for r in data["requires_dist"]),
             requires_python=None if python is None else SpecifierSet(python),
             provides_extra=tuple(canonicalize_name(e) for e in data["provides_extra"]),
             dynamic=tuple(str(d) for d in data["dynamic"]),
@@ -78,7 +79,7 @@ def parse_core_metadata(data: bytes) -> CoreMetadata:
     requirements: list[Requirement] = []
     for line in raw.get("requires-dist", []):
         try:
-            requirements.append(Requirement(line))
+            requirements.append(_requirement(line))
         except InvalidRequirement:
             problems.append(f"Requires-Dist: {line!r} is not a valid requirement")
     python: SpecifierSet | None = None
@@ -98,6 +99,16 @@ def parse_core_metadata(data: bytes) -> CoreMetadata:
         dynamic=tuple(d.lower() for d in raw.get("dynamic", [])),
         problems=tuple(problems),
     )
+
+
+@functools.lru_cache(maxsize=16384)
+def _requirement(text: str) -> Requirement:
+    """One parse per distinct text: the releases of a project repeat the same requirements
+    (a walk down fastapi's 100 releases reads ``pydantic>=...`` a hundred times), and
+    packaging's parser was the largest single cost of reading metadata (benchmarks/compile.py,
+    the ml stack). The objects are shared, so nothing may change them: callers that need a
+    variant build a new one from ``str()``."""
+    return Requirement(text)
 
 
 def _single(fields: Mapping[str, list[str]], name: str) -> str | None:

@@ -160,7 +160,9 @@ class Lookahead:
             with self._lock:
                 self._guesses[dependency.name] = best.version
         if best is not None and best.all_files:
-            self._chain(self._source.metadata_future(best), self._on_metadata, dependency)
+            self._chain(
+                self._source.metadata_future(best, guess=True), self._on_metadata, dependency
+            )
 
     def _likely_releases(
         self, releases: Sequence[Release], dependency: Dependency
@@ -266,7 +268,7 @@ class Lookahead:
         batch = [r for r in islice(ordered, start, start + _WALK_BATCH) if has_wheel(r)]
         if not batch:
             return
-        futures = [self._source.metadata_future(release) for release in batch]
+        futures = [self._source.metadata_future(release, guess=True) for release in batch]
         self._chain(_all_done(futures), self._on_batch, dependency)
 
     def _on_batch(self, done: Future[list[Future[CoreMetadata]]], dependency: Dependency) -> None:

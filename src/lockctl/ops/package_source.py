@@ -119,13 +119,14 @@ class IndexPackageSource:
             if release.direct_reference is not None:
                 continue  # read whole by ops.direct_source when the resolver asks
             if release.all_files and not self.client.has_cached_metadata(metadata_file(release)):
-                self.metadata_future(release)
+                self.metadata_future(release, guess=True)
 
     def direct(self, requirement: Requirement) -> Release:
         return self._direct.release(requirement)
 
-    def metadata_future(self, release: Release) -> Future[CoreMetadata]:
-        return self.client.metadata_future(metadata_file(release))
+    def metadata_future(self, release: Release, *, guess: bool = False) -> Future[CoreMetadata]:
+        """``guess``: a read nobody waits for yet (see ``IndexClient.metadata_future``)."""
+        return self.client.metadata_future(metadata_file(release), guess=guess)
 
     def prefetch_projects(self, names: Iterable[str]) -> None:
         self.client.prefetch_projects(names)

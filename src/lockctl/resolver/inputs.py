@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
@@ -35,6 +36,7 @@ class RootInputs:
     def __init__(self, roots: Sequence[RootRequirement], target: TargetEnvironment) -> None:
         self._environment = target.markers()
         self._environments: dict[str, dict[str, str]] = {}
+        self._verdicts: dict[tuple[int, str], tuple[Marker, bool]] = {}
         active = [root for root in roots if self.holds(root.requirement)]
         # name @ URL roots: the URL is the project's one candidate (resolver.direct).
         self.direct: Mapping[NormalizedName, RootRequirement] = direct_roots(active)
@@ -49,12 +51,22 @@ class RootInputs:
 
     def holds(self, requirement: Requirement, extra: str = "") -> bool:
         """Whether the requirement's marker is true for the target (``extra`` as requested)."""
-        if requirement.marker is None:
+        marker = requirement.marker
+        if marker is None:
             return True
+        # The same marker objects come back again and again (metadata's requirements are
+        # parsed once per text), and packaging rebuilds its default environment on every
+        # evaluate: the answer is kept beside the marker, which keeps its id from being reused.
+        key = (id(marker), extra)
+        known = self._verdicts.get(key)
+        if known is not None:
+            return known[1]
         environment = self._environments.get(extra)
         if environment is None:
             environment = self._environments[extra] = {**self._environment, "extra": extra}
-        return requirement.marker.evaluate(environment)
+        verdict = marker.evaluate(environment)
+        self._verdicts[key] = (marker, verdict)
+        return verdict
 
     def dependency(self, requirement: Requirement, *, root: RootRequirement | None) -> Dependency:
         """The requirement as the resolver sees it, replaced by an override on its project.
