@@ -210,7 +210,7 @@ REQFILE_CASES = [
     reqfile("double-comma", "six>=1,,<2\n", "requirements.in:1:"),
     reqfile("name-starts-with-dot", ".six==1\n", "requirements.in:1:"),
     reqfile("at-without-url", "six @\n", "requirements.in:1:"),
-    reqfile("bare-url", "https://example.invalid/six-1.0.tar.gz\n", "requirements.in:1:"),
+    reqfile("bare-url", "https://example.invalid/six/\n", "requirements.in:1:"),
     reqfile("bare-wheel-path", "./dist/six-1.0-py3-none-any.whl\n", "requirements.in:1:"),
     reqfile("undefined-variable", "six==${SIX_PIN}\n", "requirements.in:1:", "${SIX_PIN}"),
     reqfile("unclosed-quote", "six --config-settings 'a=b\n", "requirements.in:1:"),

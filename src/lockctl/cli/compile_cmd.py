@@ -27,7 +27,7 @@ def run_compile(command: CompileCommand, out: TextIO, *, quiet: bool, verbose: b
 
     report = event_reporter(verbose=verbose, write=progress.print, quiet=quiet)
     tracer = Tracer(spans=command.timings is not None)
-    command = replace(command, index=replace(command.index, tracer=tracer))
+    command = replace(command, index=replace(command.index, tracer=tracer, linger=True))
 
     plan = plan_compile(command, Path.cwd())
     try:

@@ -65,6 +65,7 @@ class ClientOptions:
     refresh_projects: frozenset[str] = frozenset()  # the same, for these (normalised) names
     allow_build: bool = False  # build sdists without static metadata (runs their code)
     max_workers: int = MAX_REQUESTS
+    linger: bool = False  # close in the background after a run that went well (a CLI run)
 
 
 class IndexClient:
@@ -389,9 +390,21 @@ class IndexClient:
     def _executor(self) -> WorkPool:
         return self._pool
 
-    def close(self, *, wait: bool = True) -> None:
-        """Stop fetching what nobody waits for; ``wait``: for the requests in flight to end."""
+    def close(self, *, wait: bool = True, linger: bool = False) -> None:
+        """Stop fetching what nobody waits for; ``wait``: for the requests in flight to end.
+
+        ``linger``: the page worker's last cache writes and the connections' goodbyes are left
+        to a background thread, for a process about to exit: they cost a cold compile about
+        0.3 s of waiting at its very end (benchmarks/compile.py), and the worker finishes its
+        writes on its own once its input closes.
+        """
         self._pool.shutdown(wait=wait, cancel_futures=True)
+        if linger:
+            threading.Thread(target=self._let_go, name="lockctl-index-close", daemon=True).start()
+        else:
+            self._let_go()
+
+    def _let_go(self) -> None:
         self._page_reader.close()
         self.fetcher.close()
 
@@ -406,7 +419,10 @@ class IndexClient:
     ) -> None:
         # Interrupted (Ctrl-C, SIGTERM): a request in flight may hang until its deadline, and
         # the run must not wait for it; every other way out waits, bounded by the deadlines.
-        self.close(wait=exc_type is None or issubclass(exc_type, Exception))
+        self.close(
+            wait=exc_type is None or issubclass(exc_type, Exception),
+            linger=self.options.linger and exc_type is None,
+        )
 
 
 def _run_now(

@@ -54,6 +54,7 @@ class IndexRequest:
     timeout: float = RUN_TIMEOUT  # seconds the whole run may spend waiting on indexes
     policy: FetchPolicy | None = None  # timeouts and retries; None: the fetcher's defaults
     tracer: Tracer | None = None  # where the run's requests and waits are counted (-v, --timings)
+    linger: bool = False  # the process exits after the run: the client closes in the background
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -30,6 +30,7 @@ from concurrent.futures import Future
 from itertools import islice
 from typing import TypeVar
 
+from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName
 from packaging.version import Version
@@ -89,9 +90,17 @@ class Lookahead:
             return frozenset(self._seen)
 
     def start(self) -> None:
-        """Begin with every root requirement; returns at once."""
+        """Begin with every root requirement; returns at once.
+
+        With a previous lock, every project it pins is wanted at once too: the lock already
+        says where the walk will go, so its pages and pinned releases are fetched in parallel
+        instead of one level of the graph after another (what made a cold run with a lock
+        slower than uv's, benchmarks/compile.py's cold-lock runs).
+        """
         for root in self._inputs.requirements:
             self._want(self._inputs.dependency(root.requirement, root=root))
+        for name in self._preferred:
+            self._want(self._inputs.dependency(Requirement(name), root=None))
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the walk has nothing left in flight; False if ``timeout`` ran out first."""

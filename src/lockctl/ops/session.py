@@ -122,6 +122,7 @@ def open_index(
             refresh_projects=request.refresh_projects,
             allow_build=request.allow_build,
             max_workers=request.max_requests,
+            linger=request.linger,
         ),
         tracer=tracer,
     )
