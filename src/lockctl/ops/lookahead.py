@@ -99,8 +99,27 @@ class Lookahead:
         """
         for root in self._inputs.requirements:
             self._want(self._inputs.dependency(root.requirement, root=root))
-        for name in self._preferred:
-            self._want(self._inputs.dependency(Requirement(name), root=None))
+        if self._preferred:
+            # From a thread of its own: a page the cache holds is read where it is asked
+            # for, and the resolver, starting now, must not wait for a hundred of them.
+            with self._lock:
+                self._pending += 1
+                self._settled.clear()
+            threading.Thread(
+                target=self._want_locked, name="lockctl-lookahead", daemon=True
+            ).start()
+
+    def _want_locked(self) -> None:
+        try:
+            for name in self._preferred:
+                self._want(self._inputs.dependency(Requirement(name), root=None))
+        except Exception:  # a guess that failed is no failure (see _run)
+            pass
+        finally:
+            with self._lock:
+                self._pending -= 1
+                if self._pending == 0:
+                    self._settled.set()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the walk has nothing left in flight; False if ``timeout`` ran out first."""
