@@ -183,31 +183,3 @@ def test_a_later_parent_that_rules_out_the_guess_makes_a_new_one(
     read = _metadata_read(server)
     assert {"tool-3.0-py3-none-any.whl.metadata", "tool-1.0-py3-none-any.whl.metadata"} <= read
     assert "helper-1.0-py3-none-any.whl.metadata" in read
-
-
-def test_every_pin_of_the_previous_lock_is_wanted_at_once(
-    make_index: IndexFactory, tmp_path: Path
-) -> None:
-    # deep needs mid needs leaf: without the lock, leaf is found two levels down; with it,
-    # leaf's page and pinned release are asked for from the start, as are mid's.
-    server = make_index(pep658=True)
-    server.add(make_wheel("deep", "1.0", requires_dist=["mid"]))
-    server.add(make_wheel("mid", "1.0", requires_dist=["leaf"]))
-    server.add(make_wheel("leaf", "1.0"))
-    server.add(make_wheel("leaf", "2.0"))
-    server.inject("*/deep/", Hang(0.5))  # the graph's first step is slow: leaf comes first
-    preferred = {
-        canonicalize_name("mid"): Version("1.0"),
-        canonicalize_name("leaf"): Version("1.0"),
-    }
-    with _walk(server, tmp_path, ["deep"], preferred=preferred) as (walk, _client):
-        assert walk.guessed == {canonicalize_name(n) for n in ("deep", "mid", "leaf")}
-    paths = [record.path for record in server.requests]
-    leaf = next(
-        i for i, path in enumerate(paths) if path.endswith("leaf-1.0-py3-none-any.whl.metadata")
-    )
-    deep = next(
-        i for i, path in enumerate(paths) if path.endswith("deep-1.0-py3-none-any.whl.metadata")
-    )
-    assert leaf < deep
-    assert "leaf-2.0-py3-none-any.whl.metadata" not in _metadata_read(server)

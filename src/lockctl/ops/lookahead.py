@@ -30,7 +30,6 @@ from concurrent.futures import Future
 from itertools import islice
 from typing import TypeVar
 
-from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName
 from packaging.version import Version
@@ -90,36 +89,9 @@ class Lookahead:
             return frozenset(self._seen)
 
     def start(self) -> None:
-        """Begin with every root requirement; returns at once.
-
-        With a previous lock, every project it pins is wanted at once too: the lock already
-        says where the walk will go, so its pages and pinned releases are fetched in parallel
-        instead of one level of the graph after another (what made a cold run with a lock
-        slower than uv's, benchmarks/compile.py's cold-lock runs).
-        """
+        """Begin with every root requirement; returns at once."""
         for root in self._inputs.requirements:
             self._want(self._inputs.dependency(root.requirement, root=root))
-        if self._preferred:
-            # From a thread of its own: a page the cache holds is read where it is asked
-            # for, and the resolver, starting now, must not wait for a hundred of them.
-            with self._lock:
-                self._pending += 1
-                self._settled.clear()
-            threading.Thread(
-                target=self._want_locked, name="lockctl-lookahead", daemon=True
-            ).start()
-
-    def _want_locked(self) -> None:
-        try:
-            for name in self._preferred:
-                self._want(self._inputs.dependency(Requirement(name), root=None))
-        except Exception:  # a guess that failed is no failure (see _run)
-            pass
-        finally:
-            with self._lock:
-                self._pending -= 1
-                if self._pending == 0:
-                    self._settled.set()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the walk has nothing left in flight; False if ``timeout`` ran out first."""
