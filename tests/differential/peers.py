@@ -14,7 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["PeerResult", "read_pins", "run_lockctl", "run_pip_compile", "run_uv"]
+__all__ = [
+    "PeerResult",
+    "peer_environment",
+    "read_pins",
+    "run_lockctl",
+    "run_pip_compile",
+    "run_uv",
+]
 
 BIN = Path(sys.executable).parent
 _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;\\]+)", re.MULTILINE)
@@ -35,7 +42,9 @@ def read_pins(text: str) -> dict[str, str]:
     return {str(canonicalize_name(name)): version for name, version in _PIN.findall(text)}
 
 
-def _environment(cache: Path) -> dict[str, str]:
+def peer_environment(cache: Path, **extra: str) -> dict[str, str]:
+    """No pip or uv configuration and no custom compile command from this machine, lockctl's
+    cache in ``cache``; ``extra`` on top (``CUSTOM_COMPILE_COMMAND``, another tool's cache)."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -44,6 +53,7 @@ def _environment(cache: Path) -> dict[str, str]:
     env["PIP_CONFIG_FILE"] = os.devnull
     env["UV_NO_CONFIG"] = "1"
     env["LOCKCTL_CACHE_DIR"] = str(cache / "lockctl")
+    env.update(extra)
     return env
 
 
@@ -53,7 +63,7 @@ def _run(tool: str, argv: Sequence[str], out: Path, cache: Path, timeout: float)
         capture_output=True,
         text=True,
         check=False,
-        env=_environment(cache),
+        env=peer_environment(cache),
         timeout=timeout,
         cwd=out.parent,
     )

@@ -8,7 +8,6 @@ as programs, hermetically; every URL is built at run time.
 
 from __future__ import annotations
 
-import os
 import platform
 import subprocess
 import sys
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.differential.peers import BIN
+from tests.differential.peers import BIN, peer_environment
 from tests.support.dists import make_wheel
 from tests.support.fixtures import IndexFactory
 from tests.support.indexserver import IndexServer
@@ -25,17 +24,6 @@ pytestmark = pytest.mark.slow
 
 ALPHA = make_wheel("alpha", "1.0", requires_dist=["beta>=1", "gamma; python_version < '3'"])
 PYTHON = ".".join(platform.python_version_tuple()[:2])
-
-
-def _environment(cache: Path) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("PIP_", "UV_")) and key != "CUSTOM_COMPILE_COMMAND"
-    }
-    env["PIP_CONFIG_FILE"] = os.devnull
-    env["LOCKCTL_CACHE_DIR"] = str(cache / "lockctl")
-    return env
 
 
 def _compile(tool: str, workdir: Path, index_url: str, extra: list[str]) -> str:
@@ -51,7 +39,7 @@ def _compile(tool: str, workdir: Path, index_url: str, extra: list[str]) -> str:
     done = subprocess.run(
         argv,
         cwd=workdir,
-        env=_environment(workdir / "cache"),
+        env=peer_environment(workdir / "cache"),
         capture_output=True,
         text=True,
         check=False,

@@ -15,7 +15,6 @@ index is asked. lockctl reads those projects statically, so it needs no build at
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -24,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.differential.peers import BIN, read_pins
+from tests.differential.peers import BIN, peer_environment, read_pins
 from tests.support.dists import make_wheel
 from tests.support.indexserver import IndexServer
 
@@ -245,15 +244,6 @@ def _serve(server: IndexServer) -> None:
         server.add(make_wheel(name, version, requires_dist=requires))
 
 
-def _environment(cache: Path) -> dict[str, str]:
-    """No pip or uv configuration, the caches in the test's directory, the same command."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
-    env["PIP_CONFIG_FILE"] = os.devnull
-    env["LOCKCTL_CACHE_DIR"] = str(cache / "lockctl")
-    env["CUSTOM_COMPILE_COMMAND"] = COMMAND
-    return env
-
-
 def _run(argv: Sequence[str], work: Path, cache: Path, stdin: str | None) -> str:
     done = subprocess.run(
         argv,
@@ -262,7 +252,7 @@ def _run(argv: Sequence[str], work: Path, cache: Path, stdin: str | None) -> str
         capture_output=True,
         text=True,
         check=False,
-        env=_environment(cache),
+        env=peer_environment(cache, CUSTOM_COMPILE_COMMAND=COMMAND),
         timeout=600,
     )
     assert done.returncode == 0, f"{argv[0]} failed:\n{done.stderr}"

@@ -10,7 +10,6 @@ say nothing about the option lines.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.differential.peers import BIN, read_pins
+from tests.differential.peers import BIN, peer_environment, read_pins
 from tests.support.dists import DistFile, make_wheel
 from tests.support.fixtures import IndexFactory
 from tests.support.indexserver import IndexServer
@@ -43,25 +42,16 @@ class Run:
     stderr: str
 
 
-def _environment(cache: Path) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("PIP_", "UV_")) and key != "CUSTOM_COMPILE_COMMAND"
-    }
-    env["PIP_CONFIG_FILE"] = os.devnull
-    env["CUSTOM_COMPILE_COMMAND"] = HEADER_COMMAND
-    env["LOCKCTL_CACHE_DIR"] = str(cache / "lockctl")
-    env["PIP_TOOLS_CACHE_DIR"] = str(cache / "pip-tools")
-    return env
-
-
 def _run(program: Sequence[str], argv: Sequence[str], work: Path, out: str) -> Run:
     done = subprocess.run(
         [*program, *argv],
         capture_output=True,
         check=False,
-        env=_environment(work.parent / "cache"),
+        env=peer_environment(
+            work.parent / "cache",
+            CUSTOM_COMPILE_COMMAND=HEADER_COMMAND,
+            PIP_TOOLS_CACHE_DIR=str(work.parent / "cache" / "pip-tools"),
+        ),
         cwd=work,
         timeout=600,
     )
