@@ -114,6 +114,21 @@ def test_abbreviated_long_options_are_refused(capsys: pytest.CaptureFixture[str]
     assert "unrecognized arguments: --extra-index" in capsys.readouterr().err
 
 
+def test_inputs_may_follow_options_as_click_takes_them(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, command = parse_argv(["compile", "a.in", "-o", "out.txt", "b.in", "--pre", "-"])
+    assert isinstance(command, CompileCommand)
+    assert command.inputs == (Path("a.in"), Path("b.in"), Path("-"))
+    assert command.output_file == Path("out.txt") and command.pre
+    with pytest.raises(SystemExit) as exited:  # an unknown option among them is still refused
+        parse_argv(["compile", "a.in", "-o", "out.txt", "b.in", "--frobnicate"])
+    assert exited.value.code == 2
+    assert "unrecognized arguments: --frobnicate" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # and only compile takes inputs that way
+        parse_argv(["check", "a.txt", "--online", "b.txt", "c.txt"])
+
+
 def test_pip_compile_spellings_map_to_lockctl_fields() -> None:
     command = _compile(
         "-c",

@@ -769,11 +769,25 @@ def _joined_values(argv: Sequence[str], parser: argparse.ArgumentParser) -> list
     return joined
 
 
+def _more_inputs(parser: argparse.ArgumentParser, ns: argparse.Namespace, rest: list[str]) -> None:
+    """Inputs written after an option (``lockctl compile a.in -o x.txt b.in``), which click
+    (pip-compile) takes and argparse leaves over; anything else left over is an error, as
+    ``parse_args`` says it."""
+    if ns.command == "compile":
+        unknown = [word for word in rest if word.startswith("-") and word != "-"]
+        if not unknown:
+            ns.inputs = [*getattr(ns, "inputs", []), *(_path(word) for word in rest)]
+        rest = unknown
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+
+
 def parse_argv(argv: Sequence[str]) -> tuple[GlobalOptions, Command]:
     """Parse; argparse itself exits with code 2 and a usage line on bad usage."""
     parser = build_parser()
     joined = _joined_values(argv, parser)
-    ns = parser.parse_args(joined, namespace=GlobalOptions())
+    ns, rest = parser.parse_known_args(joined, namespace=GlobalOptions())
+    _more_inputs(parser, ns, rest)
     command: Command
     if ns.command == "override":
         command = _build(OverrideCommand, ns)
