@@ -20,9 +20,11 @@ the worker threads; the findings come back as values.
 
 from __future__ import annotations
 
+import threading
 import uuid
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed, wait
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -118,30 +120,65 @@ def _each(
     """
     if jobs == 1:
         return [verify(plan) for plan in plans]
+    running = _Running()
+
+    def guarded(plan: VerifyPlan) -> VerifyReport:
+        with running.enter():
+            return verify(plan)
+
     with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="lockctl-verify") as pool:
         futures: list[Future[VerifyReport]] = []
         try:
-            for plan in plans:  # one by one: an interrupt meanwhile still sees each submitted
-                futures.append(pool.submit(verify, plan))
+            for plan in plans:
+                futures.append(pool.submit(guarded, plan))
             for done in as_completed(futures):  # a failure is seen at once, whatever its place
                 done.result()
         except BaseException:
+            # Counted, not by their futures: an interrupt inside submit() can leave a lock
+            # running whose future (and thread) the pool never recorded.
+            running.stop()
             deadline.cancel()
             for future in futures:
                 future.cancel()
-            _wait_all(futures)
+            running.wait_idle()
             raise
         return [future.result() for future in futures]
 
 
-def _wait_all(futures: Sequence[Future[VerifyReport]]) -> None:
-    """Wait until every lock has cleaned up; a second Ctrl-C does not cut the cleanup short."""
-    while True:
+class _Running:
+    """The locks being verified; once stopped, a lock that had not begun does not begin."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._count = 0
+        self._stopped = False
+
+    @contextmanager
+    def enter(self) -> Iterator[None]:
+        with self._condition:
+            if self._stopped:
+                raise CancelledError
+            self._count += 1
         try:
-            wait(futures)
-            return
-        except BaseException:  # an interrupt while they clean up: go on waiting
-            continue
+            yield
+        finally:
+            with self._condition:
+                self._count -= 1
+                self._condition.notify_all()
+
+    def stop(self) -> None:
+        with self._condition:
+            self._stopped = True
+
+    def wait_idle(self) -> None:
+        """Until every lock has cleaned up; a second Ctrl-C does not cut the cleanup short."""
+        while True:
+            try:
+                with self._condition:
+                    self._condition.wait_for(lambda: self._count == 0)
+                return
+            except BaseException:  # an interrupt while they clean up: go on waiting
+                continue
 
 
 def _check_engine(runtime: ContainerRuntime, plans: list[VerifyPlan]) -> None:
