@@ -188,7 +188,7 @@ class WrongIndexURL(InputError):
             f"the index URL {url} looks wrong: it does not have {asked}, and its root answered "
             f"HTTP {status} where a simple index lists its projects",
             hint="check the URL's path: pip's --index-url names the folder that lists every "
-            "project (PEP 503), such as https://host/simple/",
+            "project (PEP 503), on most servers the path that ends in /simple/",
         )
         self.url = url
         self.status = status

@@ -164,14 +164,7 @@ def _add_compile(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     parser.add_argument("--version", action="version", version=f"lockctl {__version__}")
     _add_target_options(parser)
-    parser.add_argument(
-        "--build-arg",
-        dest="build_args",
-        action="append",
-        type=_build_arg,
-        metavar="NAME=VALUE",
-        help="a build argument for --from-dockerfile's ARG defaults (repeatable)",
-    )
+    _add_build_args(parser, help="a build argument for --from-dockerfile's ARG defaults")
     parser.add_argument(
         "--target",
         dest="stage",
@@ -526,6 +519,20 @@ def _add_drift(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     _add_global_options(parser, top=False)
 
 
+def _add_build_args(
+    parser: argparse.ArgumentParser | argparse._ArgumentGroup, *, help: str
+) -> None:
+    """``--build-arg NAME=VALUE``, as ``docker build`` takes it (repeatable)."""
+    parser.add_argument(
+        "--build-arg",
+        dest="build_args",
+        action="append",
+        type=_build_arg,
+        metavar="NAME=VALUE",
+        help=f"{help} (repeatable)",
+    )
+
+
 def _build_arg(text: str) -> tuple[str, str]:
     name, equals, value = text.partition("=")
     if not equals or not name.strip():
@@ -564,14 +571,7 @@ def _add_verify(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     project.add_argument(
         "--context", type=_path, metavar="DIR", help="build context (default: FILE's folder)"
     )
-    project.add_argument(
-        "--build-arg",
-        dest="build_args",
-        action="append",
-        type=_build_arg,
-        metavar="NAME=VALUE",
-        help="a build argument (repeatable)",
-    )
+    _add_build_args(project, help="a build argument")
     project.add_argument("--target", metavar="STAGE", help="the build stage to build")
     where = parser.add_argument_group("where the lock is installed")
     where.add_argument(

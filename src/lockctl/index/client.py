@@ -147,9 +147,7 @@ class IndexClient:
             future = self._pages.get(name)
             if future is None:
                 # What the cache said travels with the work: a stale page is read once.
-                future = ready or self._executor().submit(
-                    Urgency.PAGE, self._load_project, name, lookups
-                )
+                future = ready or self._pool.submit(Urgency.PAGE, self._load_project, name, lookups)
                 self._pages[name] = future
         return future
 
@@ -334,7 +332,7 @@ class IndexClient:
             future = self._metadata.get(key)
         if future is not None:
             if not guess and not future.done() and not future.running():
-                self._executor().hurry(future, urgency)
+                self._pool.hurry(future, urgency)
             return future
         return self._metadata_future(dist, key, urgency)
 
@@ -356,7 +354,7 @@ class IndexClient:
                     self.sources["cache"] += 1
                     self.tracer.count("metadata_cached")
                 else:
-                    future = self._executor().submit(urgency, self._load_metadata, dist, key)
+                    future = self._pool.submit(urgency, self._load_metadata, dist, key)
                     # Written to the cache after the answer is handed over: a waiting resolver
                     # goes on while the file is written (the callback runs in the worker).
                     future.add_done_callback(lambda done: self._remember_metadata(key, done))
@@ -386,9 +384,6 @@ class IndexClient:
             self.sources[source] += 1
 
     # -- lifecycle ----------------------------------------------------------------------------
-
-    def _executor(self) -> WorkPool:
-        return self._pool
 
     def close(self, *, wait: bool = True, linger: bool = False) -> None:
         """Stop fetching what nobody waits for; ``wait``: for the requests in flight to end.

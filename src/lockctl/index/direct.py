@@ -72,8 +72,8 @@ class DirectReference:
 
         pip-tools' ``_build_direct_reference_best_efforts``: the canonical name, the extras,
         `` @ `` and the URL without its fragment as pip's ``Link`` rebuilds it (``urlunsplit``:
-        ``git+file:///x`` becomes ``git+file:/x``), then the subdirectory and hash fragments
-        only. A relative ``file:`` URL is written alone, as given.
+        a ``file`` URL with an empty host loses its ``//``), then the subdirectory and hash
+        fragments only. A relative ``file:`` URL is written alone, as given.
         """
         parts = urllib.parse.urlsplit(self.url)
         if parts.scheme == "file" and not parts.path.startswith("/"):

@@ -185,7 +185,8 @@ def _format_pin(pin: ResolvedPin, hashes: tuple[str, ...], options: LockWriteOpt
 
 
 def _format_editable(editable: EditableProject, options: LockWriteOptions) -> str:
-    """``-e file:///abs/path`` as pip-tools writes an editable (``ireq.link.url``)."""
+    """``-e`` and the project's absolute ``file:`` URL, as pip-tools writes an editable
+    (``ireq.link.url``)."""
     line = f"-e {editable.url}"
     if not options.annotate:
         return line

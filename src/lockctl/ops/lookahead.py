@@ -35,7 +35,7 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from lockctl.index import CoreMetadata, ProjectNotFound, ProjectPage
-from lockctl.ops.package_source import IndexPackageSource, has_wheel
+from lockctl.ops.package_source import IndexPackageSource
 from lockctl.resolver import Release
 from lockctl.resolver.dependency import Dependency
 from lockctl.resolver.inputs import RootInputs
@@ -265,7 +265,7 @@ class Lookahead:
                 return
             self._walked[dependency.name] = start + _WALK_BATCH
         ordered = self._likely_releases(self._source.releases_of(found), dependency)
-        batch = [r for r in islice(ordered, start, start + _WALK_BATCH) if has_wheel(r)]
+        batch = [r for r in islice(ordered, start, start + _WALK_BATCH) if r.has_wheel]
         if not batch:
             return
         futures = [self._source.metadata_future(release, guess=True) for release in batch]

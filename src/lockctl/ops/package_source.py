@@ -28,7 +28,7 @@ from lockctl.resolver import Release, TargetEnvironment
 from lockctl.resolver.models import ReleaseList
 from lockctl.resolver.selection import NoFileFits, sdist_cannot_stand_in
 
-__all__ = ["IndexPackageSource", "has_wheel", "metadata_file"]
+__all__ = ["IndexPackageSource", "metadata_file"]
 
 
 class IndexPackageSource:
@@ -213,13 +213,6 @@ def metadata_file(release: Release) -> DistributionFile:
         return candidates[0]
     sized = [f for f in wheels if f.size is not None]
     return min(sized, key=lambda f: (f.size, f.filename)) if sized else wheels[0]
-
-
-def has_wheel(release: Release) -> bool:
-    """Whether the release's metadata can be read from a wheel the target can install: such a
-    read costs a request or two, where an sdist is a whole download (and maybe a build), so
-    only these are fetched on a guess."""
-    return any(f.is_wheel for f in release.files)
 
 
 def _requires_python(files: Sequence[DistributionFile]) -> SpecifierSet | None:

@@ -26,8 +26,6 @@ from lockctl.errors import UsageError
 
 from .model import RequirementsFile, SourceLine
 from .project_model import NeedsProjectBuild, ProjectDependency, ProjectInput, read_text
-from .pyproject_input import read_pyproject, toml_document
-from .setupcfg_input import read_setup_cfg
 
 __all__ = [
     "PROJECT_FILES",
@@ -53,6 +51,10 @@ def read_project_input(path: Path) -> ProjectInput:
     """The project ``path`` (a pyproject.toml, setup.cfg or setup.py) declares, read statically."""
     if path.name == "setup.py":
         raise NeedsProjectBuild(path, "setup.py declares its dependencies by running it")
+    # The readers are imported here: `lockctl check` loads this module and rarely needs them.
+    from .pyproject_input import read_pyproject
+    from .setupcfg_input import read_setup_cfg
+
     text = read_text(path)
     if path.name == "setup.cfg":
         return read_setup_cfg(path, text)
@@ -75,6 +77,9 @@ def read_project_dir(directory: Path, *, shown: Path) -> ProjectInput:
 
     ``shown`` is the directory as written, for messages.
     """
+    from .pyproject_input import read_pyproject, toml_document
+    from .setupcfg_input import read_setup_cfg
+
     pyproject = directory / "pyproject.toml"
     setup_cfg = directory / "setup.cfg"
     if pyproject.is_file():

@@ -110,6 +110,13 @@ class Release:
     # ``name==version`` (``name @ URL``), from the source's ``direct``. None for an index's.
     direct_reference: str | None = None
 
+    @property
+    def has_wheel(self) -> bool:
+        """Whether a wheel the target can install carries its metadata: a read of a request
+        or two, where an sdist is a whole download (and maybe a build), so only these are
+        fetched on a guess."""
+        return any(dist.is_wheel for dist in self.files)
+
 
 class ReleaseList(Sequence[Release]):
     """A project's releases, newest first, whose versions can be read without building them.

@@ -218,7 +218,7 @@ class LockProvider(AbstractProvider[Dependency, Candidate, str]):
                     ahead.extend(islice(ordered, max(0, depth - len(ahead))))
                     # Only wheels ahead: an sdist's metadata is a whole download, fetched
                     # when (if ever) the resolver gets there, as uv's batch prefetch does.
-                    self._prefetch_releases((release, *(r for r in ahead if _has_wheel(r))))
+                    self._prefetch_releases((release, *(r for r in ahead if r.has_wheel)))
                 yield Candidate(name=name, extras=extras, version=release.version, release=release)
 
         return matches
@@ -361,7 +361,3 @@ class LockProvider(AbstractProvider[Dependency, Candidate, str]):
             specifier=SpecifierSet(f"=={candidate.version}"),
             requirement=requirement,
         )
-
-
-def _has_wheel(release: Release) -> bool:
-    return any(dist.is_wheel for dist in release.files)
