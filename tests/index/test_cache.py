@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,9 +24,10 @@ from packaging.version import Version
 
 from lockctl.errors import IndexFailure
 from lockctl.events import CacheEntryCorrupt, CacheUnusable
-from lockctl.index import DistributionFile, IndexClient, ProjectPage
+from lockctl.index import DistributionFile, IndexClient, ProjectPage, entryparts
 from lockctl.index.cache import Cache
-from lockctl.index.cachefiles import STRAY_AFTER, EntryStore
+from lockctl.index.cachefiles import FORMAT, STRAY_AFTER, EntryStore
+from lockctl.index.entryparts import MAX_OPEN
 from tests.index.helpers import EventLog, make_client
 from tests.support.dists import make_wheel
 from tests.support.indexserver import IndexServer
@@ -66,7 +68,7 @@ def _run(
 
 
 def _entries(cache: Path, kind: str = "") -> list[Path]:
-    folder = cache / "v3" / kind
+    folder = cache / f"v{FORMAT}" / kind
     return sorted(p for p in folder.rglob("*.json") if "tmp" not in p.relative_to(cache).parts)
 
 
@@ -77,8 +79,15 @@ def _corrupt(events: EventLog) -> dict[Path, str]:
 def _rewrite(entry: Path, meta: dict[str, Any], body: bytes) -> None:
     """Write an entry whose checksum is sound, as a bug or a tool that knows the format might."""
     rest = json.dumps(meta).encode() + b"\n" + body
-    check = {"format": 3, "checksum": hashlib.sha256(rest).hexdigest()}
+    check = {"format": FORMAT, "checksum": hashlib.sha256(rest).hexdigest()}
     entry.write_bytes(json.dumps(check).encode() + b"\n" + rest)
+
+
+def _rewrite_parts(entry: Path, meta: dict[str, Any], body: bytes) -> None:
+    """Write an entry in parts whose checksum (of its metadata) is sound."""
+    line = json.dumps(meta).encode() + b"\n"
+    check = {"format": FORMAT, "checksum": hashlib.sha256(line).hexdigest(), "parts": True}
+    entry.write_bytes(json.dumps(check).encode() + b"\n" + line + body)
 
 
 def _meta(entry: Path) -> dict[str, Any]:
@@ -175,21 +184,29 @@ def test_sound_checksum_but_offsets_that_do_not_fit(server: IndexServer, tmp_pat
     for entry in _entries(tmp_path, "pages"):
         meta = _meta(entry)
         body = entry.read_bytes().split(b"\n", 2)[2]
-        meta["spans"] = {key: [0, len(body) + 100] for key in meta["spans"]}
-        _rewrite(entry, meta, body)
+        meta["parts"] = [[key, 0, len(body) + 100, crc] for key, _, _, crc in meta["parts"]]
+        _rewrite_parts(entry, meta, body)
     events = _run(server, tmp_path)
-    assert list(_corrupt(events).values()) == 2 * [
-        "unreadable page: the spans do not cover the body"
-    ]
+    reasons = list(_corrupt(events).values())
+    assert len(reasons) == 2
+    assert all(reason.startswith("not a valid cache entry (the part") for reason in reasons)
     assert _run(server, tmp_path, offline=True) == []
 
 
-def test_a_release_that_does_not_decode_fails_once_and_is_gone(
-    server: IndexServer, tmp_path: Path
+@pytest.mark.parametrize(
+    ("body", "crc_of", "reason"),
+    [
+        (b"[1,2]", b"[1,2]", "release 1.0 does not decode to a list of files"),
+        (b"[1,2]", b"[1,3]", "release 1.0 does not match its checksum"),
+    ],
+)
+def test_a_release_that_fails_its_checks_fails_once_and_is_gone(
+    server: IndexServer, tmp_path: Path, body: bytes, crc_of: bytes, reason: str
 ) -> None:
     _run(server, tmp_path)
     (entry,) = [e for e in _entries(tmp_path, "pages") if "alpha" in _meta(e)["key"]]
-    _rewrite(entry, {**_meta(entry), "spans": {"1.0": [0, 5]}}, b"[1,2]")
+    meta = {**_meta(entry), "parts": [["1.0", 0, len(body), zlib.crc32(crc_of)]]}
+    _rewrite_parts(entry, meta, body)
     events = EventLog()
     with (
         make_client([server.simple_url], cache_dir=tmp_path, reporter=events) as client,
@@ -197,9 +214,55 @@ def test_a_release_that_does_not_decode_fails_once_and_is_gone(
     ):
         _use(client)
     assert caught.value.exit_code == 3 and "run the command again" in caught.value.hint
-    assert _corrupt(events) == {entry: "release 1.0 does not decode to a list of files"}
+    assert _corrupt(events) == {entry: reason}
     assert not entry.exists()
     assert _run(server, tmp_path) == []
+
+
+def test_pages_are_stored_newest_first_with_equal_versions_joined(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    chunks = {
+        "1.0": b'[{"filename":"a-1.0.tar.gz","url":"a-1.0.tar.gz"}]',
+        "2.0rc1": b'[{"filename":"a-2.0rc1.tar.gz","url":"a"}]',
+        "10.0": b'[{"filename":"a-10.0.tar.gz","url":"b"}]',
+        "1.0.0": b'[{"filename":"a-1.0.0-py3-none-any.whl","url":"c"}]',
+        "not a version": b'[{"filename":"a-x.tar.gz","url":"d"}]',
+    }
+    returned = cache.put_page_chunks("u", base="u", chunks=chunks, etag=None, found=True)
+    page = cache.get_page("u")
+    assert page is not None
+    for groups in (returned, page.groups):
+        assert list(groups) == ["10.0", "2.0rc1", "1.0"]
+        assert [r["filename"] for r in groups["1.0"]] == [
+            "a-1.0.tar.gz",
+            "a-1.0.0-py3-none-any.whl",
+        ]
+
+
+@pytest.mark.parametrize("open_limit", [MAX_OPEN, 0])
+def test_a_large_entry_is_read_part_by_part(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, open_limit: int
+) -> None:
+    """A page of megabytes: parts are read from the open file when asked for (or the whole
+    body at once when too many entries are open), and a damaged part is found then."""
+    monkeypatch.setattr(entryparts, "MAX_OPEN", open_limit)
+    store = EntryStore(tmp_path, reporter=EventLog())
+    parts = {
+        f"{n}.0": json.dumps([{"filename": "x" * 2000, "n": n}] * 200).encode() for n in range(9)
+    }
+    assert sum(map(len, parts.values())) > 3_000_000
+    assert store.write_parts("pages", "big", {"base": "b"}, parts)
+    entry = store.read("pages", "big")
+    assert entry is not None and entry.parts is not None and entry.meta["base"] == "b"
+    assert entry.parts.names() == list(parts)
+    assert all(entry.parts.read(name) == data for name, data in parts.items())
+    path = store.path("pages", "big")
+    raw = bytearray(path.read_bytes())
+    raw[-10] ^= 1  # a byte of the last part
+    path.write_bytes(bytes(raw))
+    again = store.read("pages", "big")
+    assert again is not None and again.parts is not None
+    assert again.parts.read("8.0") is None and again.parts.read("0.0") == parts["0.0"]
 
 
 # -- folders of the cache that are files ----------------------------------------------------
@@ -209,7 +272,7 @@ def _folders_become_files(*relative: str) -> Callable[[Path], list[Path]]:
     def damage(cache: Path) -> list[Path]:
         spoiled = []
         for pattern in relative:
-            found = (cache / "v3").glob(pattern) if pattern else [cache / "v3"]
+            found = (cache / f"v{FORMAT}").glob(pattern) if pattern else [cache / f"v{FORMAT}"]
             for folder in sorted(found):
                 shutil.rmtree(folder)
                 folder.write_text("not a folder\n")
@@ -252,7 +315,7 @@ def test_stray_temporary_files_are_removed_by_a_later_run(
     server: IndexServer, tmp_path: Path
 ) -> None:
     _run(server, tmp_path)
-    temporary = tmp_path / "v3" / "tmp"
+    temporary = tmp_path / f"v{FORMAT}" / "tmp"
     old, recent = temporary / "entry-killed", temporary / "entry-writing"
     old.write_bytes(b"half an entry")
     recent.write_bytes(b"another run is writing this")
@@ -344,9 +407,9 @@ print([(type(e).__name__, e.reason, e.readable) for e in events])
 @pytest.mark.parametrize(
     ("folders", "mode", "reason", "readable"),
     [
-        (("v3",), 0o000, "cannot be read (Permission denied)", False),
-        (("v3", "."), 0o000, "cannot be used (Permission denied)", False),
-        (("v3", "."), 0o555, "cannot be written (Permission denied)", True),
+        ((f"v{FORMAT}",), 0o000, "cannot be read (Permission denied)", False),
+        ((f"v{FORMAT}", "."), 0o000, "cannot be used (Permission denied)", False),
+        ((f"v{FORMAT}", "."), 0o555, "cannot be written (Permission denied)", True),
     ],
 )
 def test_a_cache_without_permissions_is_reported_once(
@@ -388,12 +451,12 @@ def test_clearing_a_file_in_the_way_spares_a_folder_made_since(tmp_path: Path) -
 def test_a_write_clears_every_file_in_its_way(tmp_path: Path) -> None:
     key = "https://index.test/simple/"
     EntryStore(tmp_path, reporter=EventLog()).write("names", key, {}, b"{}")
-    kind = tmp_path / "v3" / "names"
-    for folder in (kind, tmp_path / "v3" / "tmp"):
+    kind = tmp_path / f"v{FORMAT}" / "names"
+    for folder in (kind, tmp_path / f"v{FORMAT}" / "tmp"):
         shutil.rmtree(folder)
         folder.write_text("not a folder\n")
     events = EventLog()
     store = EntryStore(tmp_path, reporter=events)
     assert store.write("names", key, {}, b"{}")  # no read first: the write meets them all
     assert store.read("names", key) is not None
-    assert set(_corrupt(events)) == {kind, tmp_path / "v3" / "tmp"}
+    assert set(_corrupt(events)) == {kind, tmp_path / f"v{FORMAT}" / "tmp"}

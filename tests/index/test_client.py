@@ -19,6 +19,7 @@ from lockctl.errors import (
 from lockctl.events import CacheEntryCorrupt, Retrying
 from lockctl.index import DistributionFile, IndexClient, ProjectNotFound, ProjectPage
 from lockctl.index.cache import Cache, CachedPage
+from lockctl.index.cachefiles import FORMAT
 from tests.index.helpers import EventLog, make_client
 from tests.support.dists import make_sdist, make_wheel
 from tests.support.faults import Garbage, Hang, Reset, Status, Truncate, WrongHash
@@ -306,7 +307,7 @@ def test_a_corrupt_cache_entry_is_reported_and_refetched(
     index_server.add(make_wheel("fragile", "1.0", requires_dist=["six"]))
     with make_client([index_server.simple_url], cache_dir=tmp_path) as client:
         client.metadata(_file(client, "fragile", "1.0"))
-    entries = sorted((tmp_path / "v3" / "metadata").rglob("*.json"))
+    entries = sorted((tmp_path / f"v{FORMAT}" / "metadata").rglob("*.json"))
     assert len(entries) == 1
     entries[0].write_bytes(entries[0].read_bytes().replace(b"six", b"sux"))
     events = EventLog()

@@ -36,14 +36,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from packaging.version import InvalidVersion, Version
+
 from lockctl.errors import IndexFailure
 from lockctl.events import Reporter, ignore_events
 from lockctl.index.cachefiles import EntryStore, RawEntry
 from lockctl.index.coremeta import CoreMetadata
-from lockctl.index.models import FileRecord
+from lockctl.index.entryparts import EntryParts, part_spans
+from lockctl.index.models import FileRecord, NewestFirst
 from lockctl.urls import SecretURL, strip_credentials
 
-__all__ = ["Cache", "CachedPage", "LazyGroups", "default_cache_dir", "is_cacheable", "url_key"]
+__all__ = [
+    "Cache",
+    "CachedPage",
+    "LazyGroups",
+    "default_cache_dir",
+    "is_cacheable",
+    "newest_first",
+    "url_key",
+]
 
 
 def default_cache_dir() -> Path:
@@ -79,8 +90,9 @@ class CachedPage:
     found: bool  # False: the index answered 404 (also worth remembering for a while)
 
 
-class LazyGroups(Mapping[str, Sequence[FileRecord]]):
-    """A cached page's releases, each decoded from its slice of the entry only when asked for.
+class LazyGroups(NewestFirst):
+    """A cached page's releases, newest first, each decoded from its part of the entry only
+    when asked for.
 
     A warm run reads a hundred pages holding tens of thousands of files and looks at a few
     releases of each; decoding only those keeps it fast. ``on_damage`` is told why a release
@@ -88,41 +100,47 @@ class LazyGroups(Mapping[str, Sequence[FileRecord]]):
     """
 
     def __init__(
-        self,
-        body: bytes | memoryview,
-        spans: Mapping[str, tuple[int, int]],
-        *,
-        on_damage: Callable[[str], None] | None = None,
+        self, parts: EntryParts, *, on_damage: Callable[[str], None] | None = None
     ) -> None:
-        self._body = body
-        self._spans = spans
+        self._parts = parts
         self._on_damage = on_damage
 
     def raw(self, key: str) -> bytes:
-        start, end = self._spans[key]
-        return bytes(self._body[start:end])
+        """The release's part as stored; raises ``IndexFailure`` if it fails its check."""
+        data = self._parts.read(key)
+        if data is None:
+            self._damaged(f"release {key} does not match its checksum")
+        assert data is not None
+        return data
 
     def __getitem__(self, key: str) -> Sequence[FileRecord]:
+        if key not in self._parts:
+            raise KeyError(key)
         try:
             records = json.loads(self.raw(key))
         except ValueError:
             records = None
         if not _are_records(records):
-            reason = f"release {key} does not decode to a list of files"
-            if self._on_damage is not None:
-                self._on_damage(reason)
-            raise IndexFailure(
-                f"a cached page is damaged ({reason})",
-                hint="it has been removed from the cache: run the command again to fetch it",
-            )
+            self._damaged(f"release {key} does not decode to a list of files")
         assert isinstance(records, list)
         return records
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._spans)
+        return iter(self._parts.names())
 
     def __len__(self) -> int:
-        return len(self._spans)
+        return len(self._parts)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._parts
+
+    def _damaged(self, reason: str) -> None:
+        if self._on_damage is not None:
+            self._on_damage(reason)
+        raise IndexFailure(
+            f"a cached page is damaged ({reason})",
+            hint="it has been removed from the cache: run the command again to fetch it",
+        )
 
 
 class Cache:
@@ -243,25 +261,17 @@ class Cache:
     def put_page_chunks(
         self, url: str, *, base: str, chunks: Mapping[str, bytes], etag: str | None, found: bool
     ) -> LazyGroups:
-        """A page whose releases are already JSON arrays of file dicts, without credentials.
+        """A page whose releases are JSON arrays of file dicts without credentials, keyed by
+        normalised version.
 
-        Returns the releases as a reader of the entry would see them.
+        They are stored newest first, one part each (releases whose versions compare equal,
+        such as 1.0 and 1.0.0, as one), so that a reader can walk them in the resolver's order
+        without parsing every version. Returns the releases as a reader of the entry sees them.
         """
-        spans: dict[str, tuple[int, int]] = {}
-        offset = 0
-        for key, chunk in chunks.items():
-            spans[key] = (offset, offset + len(chunk))
-            offset += len(chunk)
-        meta = {
-            "base": base,
-            "spans": spans,
-            "fetched_at": time.time(),
-            "etag": etag,
-            "found": found,
-        }
-        body = b"".join(chunks.values())
-        self._store.write("pages", url, meta, body)
-        return LazyGroups(body, spans)
+        ordered = newest_first(chunks)
+        meta = {"base": base, "fetched_at": time.time(), "etag": etag, "found": found}
+        self._store.write_parts("pages", url, meta, ordered)
+        return LazyGroups(EntryParts.in_memory(part_spans(ordered), b"".join(ordered.values())))
 
     def touch_page(self, url: str, page: CachedPage) -> None:
         """A 304 answer: the page is current again."""
@@ -288,9 +298,11 @@ class Cache:
 
 def _page(entry: RawEntry, *, on_damage: Callable[[str], None]) -> CachedPage:
     """The page an entry holds; raises ``ValueError`` (and kin) for anything that does not fit."""
-    meta, body = entry.meta, entry.body
+    meta, parts = entry.meta, entry.parts
     base, found, fetched_at = meta["base"], meta["found"], meta["fetched_at"]
     etag = meta.get("etag")
+    if parts is None:
+        raise TypeError("a page not written in parts")
     if not isinstance(base, str) or not isinstance(found, bool):
         raise TypeError("base or found of the wrong type")
     if etag is not None and not isinstance(etag, str):
@@ -299,31 +311,39 @@ def _page(entry: RawEntry, *, on_damage: Callable[[str], None]) -> CachedPage:
         raise TypeError("a fetch time that is not a number")
     return CachedPage(
         base=base,
-        groups=LazyGroups(body, _spans(meta["spans"], body), on_damage=on_damage),
+        groups=LazyGroups(parts, on_damage=on_damage),
         fetched_at=float(fetched_at),
         etag=etag,
         found=found,
     )
 
 
-def _spans(raw: object, body: memoryview) -> dict[str, tuple[int, int]]:
-    """Where each release sits in ``body``: back to back from its start to its end, as written.
+def newest_first(chunks: Mapping[str, bytes]) -> dict[str, bytes]:
+    """Releases (JSON arrays keyed by version) newest first; equal versions joined as one."""
+    parsed: dict[str, Version] = {}
+    for key in chunks:
+        try:
+            parsed[key] = Version(key)
+        except InvalidVersion:
+            continue  # not a release a resolver could pick
+    ordered: dict[str, bytes] = {}
+    previous: tuple[str, Version] | None = None
+    for key in sorted(parsed, key=parsed.__getitem__, reverse=True):
+        if previous is not None and parsed[key] == previous[1]:
+            ordered[previous[0]] = _join_arrays(ordered[previous[0]], chunks[key])
+            continue
+        ordered[key] = chunks[key]
+        previous = (key, parsed[key])
+    return ordered
 
-    Offsets that point anywhere else, even under a sound checksum, make the entry unusable.
-    (What each slice holds is checked when it is decoded: this runs for every page read.)
-    """
-    if not isinstance(raw, dict):
-        raise TypeError("spans are not a mapping")
-    spans: dict[str, tuple[int, int]] = {}
-    offset = 0
-    for key, (start, end) in raw.items():
-        if start != offset or type(end) is not int or end <= offset:
-            raise ValueError(f"the span of {key} does not follow the one before it")
-        spans[key] = (offset, end)
-        offset = end
-    if offset != len(body):
-        raise ValueError("the spans do not cover the body")
-    return spans
+
+def _join_arrays(first: bytes, second: bytes) -> bytes:
+    """Two JSON arrays as one, without decoding them."""
+    if first.strip() == b"[]":
+        return second
+    if second.strip() == b"[]":
+        return first
+    return first.rstrip()[:-1] + b"," + second.lstrip()[1:]
 
 
 def _are_records(records: object) -> bool:

@@ -1,21 +1,26 @@
 """The cache's entry files on disk: their format, the checks on reading them, and repairs.
 
-An entry is the file ``v3/<kind>/<hh>/<sha256 of its key>.json`` (``hh``: the digest's first two
+An entry is the file ``v4/<kind>/<hh>/<sha256 of its key>.json`` (``hh``: the digest's first two
 hex digits), in three parts:
 
-1. a JSON line ``{"format": 3, "checksum": <sha256 of parts 2 and 3>}``;
+1. a JSON line ``{"format": 4, "checksum": <sha256 of parts 2 and 3>}``;
 2. a JSON line of metadata: ``"key"``, the key it was written for, and what its kind keeps;
 3. the body, for its kind to read.
 
-``v3`` names this format (``FORMAT``): a new format starts a new folder, and an older folder is
-never read again (3: each entry names its key). Reading an entry checks that it can be read,
+An entry written in parts (``write_parts``: a project page, one part a release) differs in
+what is checked when: its line 1 adds ``"parts": true`` and its checksum covers part 2 alone,
+which lists the parts of the body with their offsets and CRC-32s (``entryparts``); a part is
+checked when it is read, and one that does not match is the caller's to report.
+
+``v4`` names this format (``FORMAT``): a new format starts a new folder, and an older folder is
+never read again (4: entries in parts). Reading an entry checks that it can be read,
 then its format, its checksum and its key: an entry copied onto another key's path is not
 trusted. The kinds check their own content on top (``cache.py``). Whatever is wrong is reported
 (``CacheEntryCorrupt``, with the path), removed and answered as a miss, so it is fetched again:
 garbage, a truncated file, a folder or a link loop where an entry should be, a file where a
 folder of the cache should be (the format folder included).
 
-Entries are written atomically: into ``v3/tmp/``, then renamed into place. A run that is killed
+Entries are written atomically: into ``v4/tmp/``, then renamed into place. A run that is killed
 mid-write leaves its temporary file behind; the first write of each later run removes those
 older than ``STRAY_AFTER`` seconds.
 
@@ -36,24 +41,29 @@ import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lockctl.events import CacheEntryCorrupt, CacheUnusable, Reporter
+from lockctl.index.entryparts import EntryParts, part_spans
 
 __all__ = ["FORMAT", "STRAY_AFTER", "EntryStore", "RawEntry"]
 
-FORMAT = 3  # 3: each entry names its key; 2: page entries keep the index's own file dicts
+FORMAT = 4  # 4: entries in parts; 3: each entry names its key; 2: pages keep the index's dicts
 # Seconds after which a temporary file is a leftover of a killed run: a live write takes far less.
 STRAY_AFTER = 600.0
 _TEMPORARY_PREFIX = "entry-"
+_HEAD = 1 << 16  # read first: all of a small entry, the metadata of most large ones
+_SMALL = 1 << 18  # an entry up to this size is read in one go
 
 
 @dataclass(frozen=True, slots=True)
 class RawEntry:
     meta: dict[str, Any]  # part 2, its "key" already checked
-    body: memoryview  # part 3
+    body: memoryview  # part 3 (empty for an entry written in parts)
+    parts: EntryParts | None = None  # part 3 of an entry written in parts (``write_parts``)
 
 
 class EntryStore:
@@ -94,14 +104,13 @@ class EntryStore:
             return None
         path = self.path(kind, key)
         try:
-            raw = path.read_bytes()
+            entry = _read_entry(path, key)
         except FileNotFoundError:  # a dangling link too: the next write replaces it
             self.misses += 1
             return None
         except OSError as exc:
             self._unreadable(path, exc)
             return None
-        entry = _decode(raw, key)
         if isinstance(entry, str):
             self.discard(path, entry)
             return None
@@ -151,10 +160,26 @@ class EntryStore:
             return False
         rest = json.dumps({"key": key, **meta}, separators=(",", ":")).encode() + b"\n" + body
         header = json.dumps({"format": FORMAT, "checksum": _checksum(rest)}).encode()
-        path = self.path(kind, key)
+        return self._write_entry(self.path(kind, key), header + b"\n" + rest)
+
+    def write_parts(
+        self, kind: str, key: str, meta: dict[str, Any], parts: Mapping[str, bytes]
+    ) -> bool:
+        """Write an entry whose body is read part by part (``entryparts``): the checksum
+        covers the metadata, which lists each part with its CRC-32."""
+        if not self.writable:
+            return False
+        described = {"key": key, **meta, "parts": part_spans(parts)}
+        line = json.dumps(described, separators=(",", ":")).encode() + b"\n"
+        header = json.dumps({"format": FORMAT, "checksum": _checksum(line), "parts": True})
+        return self._write_entry(
+            self.path(kind, key), b"".join([header.encode(), b"\n", line, *parts.values()])
+        )
+
+    def _write_entry(self, path: Path, data: bytes) -> bool:
         for attempt in range(_REPAIRS + 1):
             try:
-                self._write_file(path, header + b"\n" + rest)
+                self._write_file(path, data)
                 return True
             except OSError as exc:
                 if attempt < _REPAIRS and exc.errno in _IN_THE_WAY and self._clear_way_to(path):
@@ -251,28 +276,86 @@ _IN_THE_WAY = frozenset({errno.ENOTDIR, errno.EEXIST, errno.EISDIR, errno.ENOTEM
 _REPAIRS = 4
 
 
-def _decode(raw: bytes, key: str) -> RawEntry | str:
-    """The entry in ``raw``, or why it cannot be trusted."""
-    # Offsets and a memoryview, not partition(): a page entry can be megabytes long.
-    view = memoryview(raw)
-    first = raw.find(b"\n")
-    second = raw.find(b"\n", first + 1) if first >= 0 else -1
+def _read_entry(path: Path, key: str) -> RawEntry | str:
+    """The entry at ``path``, or why it cannot be trusted; raises ``OSError``.
+
+    An entry is read up to the end of its metadata first. One written in parts and larger
+    than that is then left open and read part by part (``entryparts``); any other is read
+    whole and its checksum checked.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        size = os.fstat(fd).st_size
+        head = os.read(fd, max(_HEAD, size + 1) if size <= _SMALL else _HEAD)
+        while head.count(b"\n") < 2 and len(head) < size:
+            more = os.read(fd, _HEAD)
+            if not more:
+                break
+            head += more
+        found = _split(head, key)
+        if isinstance(found, str):
+            return found
+        check, meta, start = found
+        if check.get("parts") is not True:
+            raw = head + _read_rest(fd) if len(head) < size else head
+            return _whole(check.get("checksum"), meta, raw, start)
+        spans = meta.get("parts")
+        if not isinstance(spans, list):
+            return "not a valid cache entry"
+        try:
+            if len(head) >= size:
+                parts = EntryParts.in_memory(spans, memoryview(head)[start:])
+            else:
+                parts, fd = EntryParts.open_file(spans, fd, start, size - start), -1
+        except ValueError as exc:
+            return f"not a valid cache entry ({exc})"
+        return RawEntry(meta, memoryview(b""), parts)
+    finally:
+        if fd >= 0:
+            os.close(fd)
+
+
+def _read_rest(fd: int) -> bytes:
+    chunks = []
+    while chunk := os.read(fd, 1 << 20):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _split(head: bytes, key: str) -> tuple[dict[str, Any], dict[str, Any], int] | str:
+    """The check line, the metadata and where the body starts; or why it cannot be trusted.
+
+    The checksum of an entry in parts covers its metadata alone, and is checked here; that of
+    a whole entry covers the body too, and is checked by ``_whole``.
+    """
+    first = head.find(b"\n")
+    second = head.find(b"\n", first + 1) if first >= 0 else -1
     if second < 0:
         return "truncated entry"
     try:
-        check = json.loads(view[:first].tobytes())
+        check = json.loads(head[:first])
         if not isinstance(check, dict) or check.get("format") != FORMAT:
             return "not a valid cache entry"
-        if check.get("checksum") != _checksum(view[first + 1 :]):
+        if check.get("parts") is True and check.get("checksum") != _checksum(
+            memoryview(head)[first + 1 : second + 1]
+        ):
             return "checksum does not match its content"
-        meta = json.loads(view[first + 1 : second].tobytes())
+        meta = json.loads(head[first + 1 : second])
     except (ValueError, UnicodeDecodeError):
         return "not a valid cache entry"
     if not isinstance(meta, dict):
         return "not a valid cache entry"
     if meta.get("key") != key:
         return "it was written for another key"
-    return RawEntry(meta=meta, body=view[second + 1 :])
+    return check, meta, second + 1
+
+
+def _whole(checksum: object, meta: dict[str, Any], raw: bytes, start: int) -> RawEntry | str:
+    """A whole entry, once its checksum (of the metadata and the body) is checked."""
+    view = memoryview(raw)
+    if checksum != _checksum(view[raw.find(b"\n") + 1 :]):
+        return "checksum does not match its content"
+    return RawEntry(meta, view[start:])
 
 
 def _checksum(body: bytes | memoryview) -> str:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from abc import ABC
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from packaging.tags import Tag, parse_tag
 from packaging.utils import (
@@ -21,8 +22,10 @@ from lockctl.urls import SecretURL
 __all__ = [
     "DistributionFile",
     "FileRecord",
+    "NewestFirst",
     "ProjectNotFound",
     "ProjectPage",
+    "VersionsByKey",
     "build_file",
     "parse_dist_filename",
     "release_key",
@@ -140,6 +143,12 @@ def release_key(filename: str, project: NormalizedName, memo: dict[str, str | No
     return memo[key]
 
 
+class NewestFirst(Mapping[str, Sequence[FileRecord]], ABC):
+    """A page's releases keyed by normalised version, in order from the newest, each version
+    once: a reader can walk them in a resolver's order parsing only the versions it reaches.
+    (``cache.LazyGroups``: a cached page is stored that way.)"""
+
+
 class ProjectPage:
     """The files one index lists for a project, grouped by release and built on demand.
 
@@ -174,6 +183,12 @@ class ProjectPage:
         found.update(f.parsed.version for f in self.extra if f.parsed is not None)
         return sorted(found)
 
+    def newest_first(self) -> Sequence[Version]:
+        """The versions from the newest; parsed as they are reached where the groups allow."""
+        if isinstance(self.groups, NewestFirst) and not self.extra:
+            return VersionsByKey(tuple(self.groups))
+        return sorted(self.versions(), reverse=True)
+
     def files_for(self, version: Version) -> tuple[DistributionFile, ...]:
         built = self._built.get(version)
         if built is None:
@@ -192,6 +207,41 @@ class ProjectPage:
 
     def releases(self) -> dict[Version, list[DistributionFile]]:
         return {version: list(self.files_for(version)) for version in self.versions()}
+
+
+class VersionsByKey(Sequence[Version]):
+    """Normalised version strings in order, each parsed when it is first looked at."""
+
+    def __init__(self, keys: tuple[str, ...]) -> None:
+        self._keys = keys
+        self._parsed: list[Version | None] = [None] * len(keys)
+        self._positions: dict[str, int] | None = None
+
+    @overload
+    def __getitem__(self, index: int) -> Version: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Version]: ...
+
+    def __getitem__(self, index: int | slice) -> Version | Sequence[Version]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self._keys)))]
+        version = self._parsed[index]
+        if version is None:
+            version = self._parsed[index] = _version(self._keys[index])
+        return version
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __iter__(self) -> Iterator[Version]:
+        return (self[i] for i in range(len(self._keys)))
+
+    def position(self, version: Version) -> int | None:
+        """Where ``version`` is: by its normalised string, which is how the keys are written."""
+        if self._positions is None:
+            self._positions = {key: i for i, key in enumerate(self._keys)}
+        return self._positions.get(str(version))
 
 
 def build_file(base: SecretURL, record: Mapping[str, Any]) -> DistributionFile:

@@ -22,6 +22,7 @@ from packaging.version import Version
 
 from lockctl.errors import MetadataUnavailable
 from lockctl.index import CoreMetadata, DistributionFile, IndexClient, ProjectNotFound, ProjectPage
+from lockctl.index.models import VersionsByKey
 from lockctl.ops.cooldown import format_instant, uploaded_after
 from lockctl.ops.direct_source import DirectSource
 from lockctl.resolver import Release, TargetEnvironment
@@ -235,18 +236,21 @@ class _LazyReleases(ReleaseList):
     def __init__(self, page: ProjectPage, build: Callable[[ProjectPage, Version], Release]) -> None:
         self._page = page
         self._build = build
-        self._versions = sorted(page.versions(), reverse=True)
+        self._versions = page.newest_first()
         self._built: dict[int, Release] = {}
         self._index: dict[Version, int] | None = None
 
     @property
-    def versions(self) -> list[Version]:
+    def versions(self) -> Sequence[Version]:
         return self._versions
 
     def at(self, version: Version) -> Release | None:
-        if self._index is None:
-            self._index = {v: i for i, v in enumerate(self._versions)}
-        position = self._index.get(version)
+        if isinstance(self._versions, VersionsByKey):
+            position = self._versions.position(version)
+        else:
+            if self._index is None:
+                self._index = {v: i for i, v in enumerate(self._versions)}
+            position = self._index.get(version)
         return None if position is None else self[position]
 
     @overload
