@@ -193,23 +193,44 @@ def test_sound_checksum_but_offsets_that_do_not_fit(server: IndexServer, tmp_pat
     assert _run(server, tmp_path, offline=True) == []
 
 
-@pytest.mark.parametrize(
-    ("body", "crc_of", "reason"),
-    [
-        (b"[1,2]", b"[1,2]", "release 1.0 does not decode to a list of files"),
-        (b"[1,2]", b"[1,3]", "release 1.0 does not match its checksum"),
-    ],
-)
-def test_a_release_that_fails_its_checks_fails_once_and_is_gone(
-    server: IndexServer, tmp_path: Path, body: bytes, crc_of: bytes, reason: str
-) -> None:
-    _run(server, tmp_path)
+RELEASE_DAMAGE = {
+    "does not decode": (b"[1,2]", b"[1,2]", "release 1.0 does not decode to a list of files"),
+    "fails its CRC": (b"[1,2]", b"[1,3]", "release 1.0 does not match its checksum"),
+}
+
+
+def _spoil_release(tmp_path: Path, damage: str) -> tuple[Path, str]:
+    body, crc_of, reason = RELEASE_DAMAGE[damage]
     (entry,) = [e for e in _entries(tmp_path, "pages") if "alpha" in _meta(e)["key"]]
     meta = {**_meta(entry), "parts": [["1.0", 0, len(body), zlib.crc32(crc_of)]]}
     _rewrite_parts(entry, meta, body)
+    return entry, reason
+
+
+@pytest.mark.parametrize("damage", sorted(RELEASE_DAMAGE))
+def test_a_damaged_release_is_reported_and_fetched_again(
+    server: IndexServer, tmp_path: Path, damage: str
+) -> None:
+    """Found only when the release is read, after the page was handed out: the page is
+    fetched again there and then, and the run goes on."""
+    _run(server, tmp_path)
+    entry, reason = _spoil_release(tmp_path, damage)
+    events = _run(server, tmp_path)
+    assert _corrupt(events) == {entry: reason}
+    assert _run(server, tmp_path, offline=True) == []  # the entry was written again, sound
+
+
+@pytest.mark.parametrize("damage", sorted(RELEASE_DAMAGE))
+def test_a_damaged_release_offline_fails_once_and_is_gone(
+    server: IndexServer, tmp_path: Path, damage: str
+) -> None:
+    _run(server, tmp_path)
+    entry, reason = _spoil_release(tmp_path, damage)
     events = EventLog()
     with (
-        make_client([server.simple_url], cache_dir=tmp_path, reporter=events) as client,
+        make_client(
+            [server.simple_url], cache_dir=tmp_path, reporter=events, offline=True
+        ) as client,
         pytest.raises(IndexFailure) as caught,
     ):
         _use(client)

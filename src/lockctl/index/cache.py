@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -90,13 +91,19 @@ class CachedPage:
     found: bool  # False: the index answered 404 (also worth remembering for a while)
 
 
+# Fetches a page again: its releases, or None when the index no longer has the project.
+Refetch = Callable[[], Mapping[str, Sequence[FileRecord]] | None]
+
+
 class LazyGroups(NewestFirst):
     """A cached page's releases, newest first, each decoded from its part of the entry only
     when asked for.
 
     A warm run reads a hundred pages holding tens of thousands of files and looks at a few
-    releases of each; decoding only those keeps it fast. ``on_damage`` is told why a release
-    does not decode (its entry is then removed), before the ``IndexFailure`` that follows.
+    releases of each; decoding only those keeps it fast. A release that fails its check or does
+    not decode is reported through ``on_damage`` (its entry is then removed) and answered from
+    the page fetched again (``recover_with``); without a way to fetch it, it is an
+    ``IndexFailure`` whose hint says to run again.
     """
 
     def __init__(
@@ -104,26 +111,41 @@ class LazyGroups(NewestFirst):
     ) -> None:
         self._parts = parts
         self._on_damage = on_damage
+        self._refetch: Refetch | None = None
+        self._fresh: Mapping[str, Sequence[FileRecord]] | None = None
+        self._lock = threading.Lock()
+
+    def recover_with(
+        self, refetch: Callable[[], Mapping[str, Sequence[FileRecord]] | None]
+    ) -> None:
+        """How to get the page again should a release turn out damaged (None: no such page)."""
+        self._refetch = refetch
 
     def raw(self, key: str) -> bytes:
-        """The release's part as stored; raises ``IndexFailure`` if it fails its check."""
+        """The release's part as stored (or as fetched again, if the stored one is damaged)."""
         data = self._parts.read(key)
-        if data is None:
-            self._damaged(f"release {key} does not match its checksum")
-        assert data is not None
-        return data
+        if data is not None:
+            return data
+        fresh = self._recover(f"release {key} does not match its checksum")
+        if isinstance(fresh, LazyGroups):
+            return fresh.raw(key) if key in fresh else b"[]"
+        return _encode(fresh.get(key, ()))
 
     def __getitem__(self, key: str) -> Sequence[FileRecord]:
         if key not in self._parts:
             raise KeyError(key)
-        try:
-            records = json.loads(self.raw(key))
-        except ValueError:
-            records = None
-        if not _are_records(records):
-            self._damaged(f"release {key} does not decode to a list of files")
-        assert isinstance(records, list)
-        return records
+        data = self._parts.read(key)
+        reason = f"release {key} does not match its checksum"
+        if data is not None:
+            try:
+                records = json.loads(data)
+            except ValueError:
+                records = None
+            if _are_records(records):
+                assert isinstance(records, list)
+                return records
+            reason = f"release {key} does not decode to a list of files"
+        return self._recover(reason).get(key, [])
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._parts.names())
@@ -134,13 +156,21 @@ class LazyGroups(NewestFirst):
     def __contains__(self, key: object) -> bool:
         return key in self._parts
 
-    def _damaged(self, reason: str) -> None:
-        if self._on_damage is not None:
-            self._on_damage(reason)
-        raise IndexFailure(
-            f"a cached page is damaged ({reason})",
-            hint="it has been removed from the cache: run the command again to fetch it",
-        )
+    def _recover(self, reason: str) -> Mapping[str, Sequence[FileRecord]]:
+        """The page fetched again, once, after ``reason`` was reported; or ``IndexFailure``."""
+        with self._lock:
+            if self._fresh is None:
+                if self._on_damage is not None:
+                    self._on_damage(reason)
+                fresh = self._refetch() if self._refetch is not None else None
+                if fresh is None:
+                    raise IndexFailure(
+                        f"a cached page is damaged ({reason})",
+                        hint="it has been removed from the cache: run the command again to "
+                        "fetch it",
+                    )
+                self._fresh = fresh
+            return self._fresh
 
 
 class Cache:
@@ -252,10 +282,7 @@ class Cache:
         if isinstance(groups, LazyGroups):
             chunks = {key: groups.raw(key) for key in groups}
         else:
-            chunks = {
-                key: json.dumps([_record(r) for r in records], separators=(",", ":")).encode()
-                for key, records in groups.items()
-            }
+            chunks = {key: _encode(records) for key, records in groups.items()}
         self.put_page_chunks(url, base=base, chunks=chunks, etag=etag, found=found)
 
     def put_page_chunks(
@@ -335,6 +362,10 @@ def newest_first(chunks: Mapping[str, bytes]) -> dict[str, bytes]:
         ordered[key] = chunks[key]
         previous = (key, parsed[key])
     return ordered
+
+
+def _encode(records: Sequence[FileRecord]) -> bytes:
+    return json.dumps([_record(r) for r in records], separators=(",", ":")).encode()
 
 
 def _join_arrays(first: bytes, second: bytes) -> bytes:

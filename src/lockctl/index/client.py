@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from types import TracebackType
@@ -34,12 +34,12 @@ from lockctl.errors import (
     OfflineMiss,
     WrongIndexURL,
 )
-from lockctl.index.cache import Cache, CachedPage, is_cacheable, url_key
+from lockctl.index.cache import Cache, CachedPage, LazyGroups, is_cacheable, url_key
 from lockctl.index.coremeta import CoreMetadata
 from lockctl.index.fetcher import Fetcher
 from lockctl.index.findlinks import FindLinks
 from lockctl.index.metadata import MetadataReader, metadata_mismatch
-from lockctl.index.models import DistributionFile, ProjectNotFound, ProjectPage
+from lockctl.index.models import DistributionFile, FileRecord, ProjectNotFound, ProjectPage
 from lockctl.index.pagereader import (
     Fresh,
     Miss,
@@ -225,6 +225,8 @@ class IndexClient:
                     f"{name} is not in the cache and --offline is set", url=url.redacted
                 )
             self.tracer.count("pages_cached")
+            if isinstance(lookup.entry.groups, LazyGroups) and not self.options.offline:
+                lookup.entry.groups.recover_with(lambda: self._fetch_again(url, name))
             return page_from_cache(name, url, lookup.entry)
         self._page_reader.expect_page(url)
         self.tracer.count("pages")
@@ -232,6 +234,14 @@ class IndexClient:
             return self._fetch_page(
                 url, name, stale=lookup.entry if isinstance(lookup, Stale) else None
             )
+
+    def _fetch_again(
+        self, url: SecretURL, name: NormalizedName
+    ) -> Mapping[str, Sequence[FileRecord]] | None:
+        """The page's releases fetched anew, for a cached page found damaged while in use."""
+        with self.tracer.span(f"page {name} again", "index"):
+            page = self._fetch_page(url, name, stale=None)
+        return None if page is None else page.groups
 
     def _fetch_page(
         self, url: SecretURL, name: NormalizedName, *, stale: CachedPage | None
