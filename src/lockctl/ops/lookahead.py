@@ -40,7 +40,7 @@ from lockctl.resolver import Release
 from lockctl.resolver.dependency import Dependency
 from lockctl.resolver.inputs import RootInputs
 from lockctl.resolver.models import release_at, versions_of
-from lockctl.resolver.selection import iter_admissible
+from lockctl.resolver.selection import iter_admissible, matching_indexes
 
 __all__ = ["Lookahead"]
 
@@ -248,7 +248,7 @@ class Lookahead:
             return False
         versions = versions_of(self._source.releases_of(found))
         both = dependency.specifier & roots
-        return not any(both.contains(version, prereleases=True) for version in versions)
+        return next(matching_indexes(versions, both), None) is None
 
     # -- walking down past a conflict with the roots ----------------------------------------
 

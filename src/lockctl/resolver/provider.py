@@ -32,7 +32,7 @@ from lockctl.resolver.models import (
     release_at,
     versions_of,
 )
-from lockctl.resolver.selection import is_pinned, iter_admissible
+from lockctl.resolver.selection import is_pinned, iter_admissible, matching_indexes
 from lockctl.target import TargetEnvironment
 
 __all__ = ["LockProvider"]
@@ -164,7 +164,7 @@ class LockProvider(AbstractProvider[Dependency, Candidate, str]):
         if known is not None:
             return known
         releases = self.releases(name)
-        left = (v for v in versions_of(releases) if specifier.contains(v, prereleases=True))
+        left = matching_indexes(versions_of(releases), specifier)
         count = self._counts[key] = sum(1 for _ in islice(left, _COUNT_CAP))
         return count
 

@@ -37,6 +37,7 @@ __all__ = [
     "admissible",
     "is_pinned",
     "iter_admissible",
+    "matching_indexes",
     "sdist_cannot_stand_in",
     "unusable_reason",
 ]
@@ -125,6 +126,42 @@ def is_pinned(specifier: SpecifierSet) -> bool:
     return False
 
 
+def matching_indexes(versions: Sequence[Version], specifier: SpecifierSet) -> Iterator[int]:
+    """Where the versions (newest first) that ``specifier`` allows are, pre-releases included.
+
+    The walk stops at the first version below the specifier's floor (its highest ``>=``,
+    ``>``, ``~=`` or exact ``==`` version): no older version can match. A pin or a narrow
+    range on a project with thousands of releases (botocore) then looks at the releases above
+    it, not at all of them, and a lazily parsed version list parses no more than that.
+    """
+    floor = _floor(specifier)
+    for index, version in enumerate(versions):
+        if floor is not None and version < floor:
+            return
+        if specifier.contains(version, prereleases=True):
+            yield index
+
+
+def _floor(specifier: SpecifierSet) -> Version | None:
+    """The highest version every match is at or above, or None.
+
+    Each of these operators compares the candidate's public version, which never sorts above
+    the version itself (a local label sorts after its public version), so a version below the
+    floor cannot match whatever its pre-, post- or local parts.
+    """
+    floor: Version | None = None
+    for spec in specifier:
+        if spec.operator not in (">=", ">", "~=", "==") or spec.version.endswith(".*"):
+            continue
+        try:
+            bound = Version(spec.version)
+        except ValueError:
+            continue
+        if floor is None or bound > floor:
+            floor = bound
+    return floor
+
+
 def unusable_reason(release: Release, *, python: Version, pinned: bool) -> str | None:
     """Why the release cannot be picked at all for this target, or None if it can."""
     if release.rejected is not None:
@@ -158,11 +195,7 @@ def iter_admissible(
     """
     pinned = is_pinned(specifier)
     versions = versions_of(releases)
-    matching = (
-        index
-        for index, version in enumerate(versions)
-        if specifier.contains(version, prereleases=True)
-    )
+    matching = matching_indexes(versions, specifier)
     allow_pre = pre or specifier.prereleases is True
     held_back: list[Release] = []
     any_final = False
