@@ -1,7 +1,7 @@
 """The persistent cache: ``$LOCKCTL_CACHE_DIR``, else the platform's user cache directory.
 
 Three kinds of entry, each a file that ``cachefiles.EntryStore`` writes atomically and checks on
-reading (format, checksum, and the key it was written for), under ``v3/<kind>/``:
+reading (format, checksum, and the key it was written for), under ``v4/<kind>/``:
 
 - ``metadata``: a distribution file's core metadata, under the key the client gives it
   (``sha256:<the file's hash>``, or ``url:<its URL>`` when the index lists no hash). These
@@ -16,11 +16,13 @@ reading (format, checksum, and the key it was written for), under ``v3/<kind>/``
   one a line, fresh for a day.
 
 The body is a JSON document for metadata, the names' text for names; for a page, each release's
-JSON array of file dicts, back to back, decoded only when a caller asks for that release
-(``LazyGroups``); where each release sits is checked when the entry is read. An entry whose
-content does not fit its kind is reported (``CacheEntryCorrupt``, with its path), removed and
-answered as a miss, so it is fetched again; a release that does not decode when it is asked for
-is a cache failure (exit 3) after its entry is removed, so that the next run fetches it.
+JSON array of file dicts, newest release first, one part of the entry each
+(``EntryStore.write_parts``), read, checked and decoded only when a caller asks for that
+release (``LazyGroups``). An entry whose content does not fit its kind is reported
+(``CacheEntryCorrupt``, with its path), removed and answered as a miss, so it is fetched again;
+a release that fails its check or does not decode when it is asked for is reported the same
+way and answered from the page fetched again (offline, that is a cache failure, exit 3, and
+the next run fetches it).
 Credentials are never written: keys are hashed, callers pass page URLs without them, and a file
 URL in a record the cache encodes itself is stripped of them.
 """
