@@ -79,6 +79,7 @@ NOT_FOR_CHECK = {
     "lockctl.index.client",
     "lockctl.index.fetcher",
     "lockctl.index.pageworker",
+    "lockctl.index.fetchworker",
     "lockctl.ops.compile",
     "lockctl.ops.package_source",
     "lockctl.lockfiles.piptools",

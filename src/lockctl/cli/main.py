@@ -103,6 +103,10 @@ def _in_main_thread() -> bool:
 
 def _run(command: Command, options: GlobalOptions) -> int:
     if isinstance(command, CompileCommand):
+        if not command.index.offline:  # pages are fetched elsewhere while this one imports
+            from lockctl.index.fetchworker import start_early
+
+            start_early()
         from lockctl.cli.compile_cmd import run_compile
 
         return run_compile(command, sys.stdout, quiet=options.quiet, verbose=options.verbose)

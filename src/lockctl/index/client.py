@@ -21,6 +21,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from types import TracebackType
 
@@ -36,7 +37,8 @@ from lockctl.errors import (
 )
 from lockctl.index.cache import Cache, CachedPage, LazyGroups, is_cacheable, url_key
 from lockctl.index.coremeta import CoreMetadata
-from lockctl.index.fetcher import Fetcher
+from lockctl.index.fetcher import Fetcher, HttpFetcher, Response
+from lockctl.index.fetchworker import FetchWorker, adopt_early, policy_fields
 from lockctl.index.findlinks import FindLinks
 from lockctl.index.metadata import MetadataReader, metadata_mismatch
 from lockctl.index.models import DistributionFile, FileRecord, ProjectNotFound, ProjectPage
@@ -46,8 +48,10 @@ from lockctl.index.pagereader import (
     PageLookup,
     PageReader,
     Stale,
+    page_format_error,
     page_from_cache,
 )
+from lockctl.index.pageworker import worth_a_worker
 from lockctl.index.projectnames import SUGGESTION_WAIT, NameSuggestions, ProjectNameSearch
 from lockctl.index.settings import IndexSettings
 from lockctl.index.simple import ACCEPT_HEADER
@@ -56,6 +60,14 @@ from lockctl.tracing import Tracer
 from lockctl.urls import SecretURL
 
 __all__ = ["ClientOptions", "IndexClient"]
+
+
+class _FetchHere:
+    """The fetch worker did not fetch the page: this process does."""
+
+
+_FETCH_HERE = _FetchHere()
+_WORKER_GRACE = 1.0  # seconds the fetch worker may take beyond a request's own deadline
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -92,6 +104,7 @@ class IndexClient:
         # Its threads start with the first request.
         self._pool = WorkPool(self.options.max_workers, thread_name_prefix="lockctl-index")
         self._page_reader = PageReader(cache)
+        self._fetch_worker = self._adopt_fetch_worker()
         # Per index: how many projects it had and how many it answered 404 for (a cached
         # answer counts): an index with only the latter may be a wrong URL.
         self._found = [0] * len(settings.indexes)
@@ -114,6 +127,13 @@ class IndexClient:
         worker = self._page_reader.worker
         return worker is not None and worker.pid is not None
 
+    @property
+    def fetch_worker(self) -> FetchWorker | None:
+        """The worker process that fetches this client's pages, while it does (diagnostics and
+        tests): one a CLI run started early (``fetchworker.start_early``), adopted here."""
+        worker = self._fetch_worker
+        return worker if worker is not None and worker.pid is not None else None
+
     # -- projects -----------------------------------------------------------------------------
 
     def project(self, name: str) -> ProjectPage | ProjectNotFound:
@@ -121,6 +141,8 @@ class IndexClient:
         future = self._page_future(canonicalize_name(name))
         if not future.done():
             self._page_reader.hurry(canonicalize_name(name))
+            if self._fetch_worker is not None:
+                self._fetch_worker.hurry(canonicalize_name(name))
         return future.result()
 
     def project_future(self, name: str) -> Future[ProjectPage | ProjectNotFound]:
@@ -163,7 +185,8 @@ class IndexClient:
             lookup = self._look_up(url, name)
             lookups.append(lookup)
             if self._needs_request(url, lookup):
-                self._page_reader.expect_page(url)  # the worker starts while the work queues
+                if self._fetch_worker is None:  # the page worker starts while the work queues
+                    self._page_reader.expect_page(url)
                 return tuple(lookups), False
             if isinstance(lookup, Miss) or lookup.entry.found:
                 break  # an offline miss, or the first index that has the project: done
@@ -247,6 +270,10 @@ class IndexClient:
         self, url: SecretURL, name: NormalizedName, *, stale: CachedPage | None
     ) -> ProjectPage | None:
         """Fetch the page; a stale entry is revalidated with its ETag (304: it stands)."""
+        if stale is None and self._fetch_worker is not None:
+            fetched = self._fetch_in_worker(url, name)
+            if not isinstance(fetched, _FetchHere):
+                return fetched
         headers = {"Accept": ACCEPT_HEADER}
         if stale is not None and stale.etag:
             headers["If-None-Match"] = stale.etag
@@ -255,9 +282,7 @@ class IndexClient:
             self.cache.touch_page(url_key(url), stale)
             return page_from_cache(name, url, stale)
         if response.status in (404, 410):
-            if is_cacheable(url):
-                key = url_key(url)
-                self.cache.put_page(key, base=key, groups={}, etag=None, found=False)
+            self._not_found(url)
             return None
         if response.status in (401, 403):
             raise IndexResponseError(
@@ -271,6 +296,81 @@ class IndexClient:
                 f"unexpected HTTP {response.status}", url=url.redacted, status=response.status
             )
         return self._page_reader.read(url, name, response)
+
+    def _not_found(self, url: SecretURL) -> None:
+        if is_cacheable(url):
+            key = url_key(url)
+            self.cache.put_page(key, base=key, groups={}, etag=None, found=False)
+
+    # -- the fetch worker (fetchworker.py, an optimisation) ---------------------------------------
+
+    def _adopt_fetch_worker(self) -> FetchWorker | None:
+        """The worker a CLI run started early, if it can serve this client's pages."""
+        worker = adopt_early()
+        if worker is None:
+            return None
+        http = self.fetcher if isinstance(self.fetcher, HttpFetcher) else None
+        usable = http is not None and not self.options.offline and worth_a_worker(self.cache)
+        if http is None or not usable:
+            worker.close()
+            return None
+        fields = {
+            **policy_fields(http.policy),
+            "max_connections": self.options.max_workers,
+            "run_deadline": http.time_left(),  # --timeout, from now: the worker keeps it too
+        }
+        return worker if worker.configure(self.cache, fields) else None
+
+    def _fetch_in_worker(
+        self, url: SecretURL, name: NormalizedName
+    ) -> ProjectPage | _FetchHere | None:
+        """The page as the fetch worker cached it, None if the index has no such project, or
+        ``_FETCH_HERE`` when this process must fetch it the plain way."""
+        worker, http = self._fetch_worker, self.fetcher
+        assert worker is not None and isinstance(http, HttpFetcher)
+        if url.scheme not in ("http", "https") or http.credentials.for_url(url) is not None:
+            return _FETCH_HERE  # the worker never sees credentials
+        key = url_key(url)
+        future = worker.fetch_page(url.without_credentials(), key=key, name=name)
+        if future is None:
+            return _FETCH_HERE
+        left = http.time_left()
+        wait = (
+            http.policy.request_deadline
+            if left is None
+            else min(left, http.policy.request_deadline)
+        )
+        try:
+            reply = future.result(timeout=wait + _WORKER_GRACE)
+        except FutureTimeout:  # hung: the rest of the run does without it
+            worker.stop()
+            return _FETCH_HERE
+        status = reply.get("status")
+        if "error" in reply:
+            raise page_format_error(url, status if isinstance(status, int) else 200, reply["error"])
+        if status in (404, 410):
+            self.tracer.count("requests")
+            self._not_found(url)
+            return None
+        if status == 200 and isinstance(reply.get("body"), bytes):  # small: cut here
+            body: bytes = reply["body"]
+            self.tracer.count("requests")
+            self.tracer.count("bytes", len(body))
+            http.stats.record(body=len(body))
+            headers = {"content-type": str(reply.get("type", ""))}
+            if isinstance(reply.get("etag"), str):
+                headers["etag"] = reply["etag"]
+            fetched = Response(
+                url=SecretURL(str(reply["url"])), status=200, headers=headers, body=body
+            )
+            return self._page_reader.read(url, name, fetched)
+        cached = self.cache.get_page(key, allow_stale=True) if status == 200 else None
+        if cached is None:
+            return _FETCH_HERE
+        self.tracer.count("requests")
+        self.tracer.count("bytes", int(reply.get("bytes", 0)))
+        http.stats.record(body=int(reply.get("bytes", 0)))
+        return page_from_cache(name, url, cached)
 
     def _tally(self, position: int, *, found: bool) -> None:
         with self._lock:
@@ -410,6 +510,8 @@ class IndexClient:
             self._let_go()
 
     def _let_go(self) -> None:
+        if self._fetch_worker is not None:
+            self._fetch_worker.close()
         self._page_reader.close()
         self.fetcher.close()
 

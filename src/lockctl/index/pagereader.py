@@ -26,7 +26,16 @@ from lockctl.index.pageworker import WORKER_MIN_BYTES, PageWorker, worth_a_worke
 from lockctl.index.simple import PageFormatError, parse_project_page
 from lockctl.urls import SecretURL
 
-__all__ = ["MISS", "Fresh", "Miss", "PageLookup", "PageReader", "Stale", "page_from_cache"]
+__all__ = [
+    "MISS",
+    "Fresh",
+    "Miss",
+    "PageLookup",
+    "PageReader",
+    "Stale",
+    "page_format_error",
+    "page_from_cache",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,11 +123,7 @@ class PageReader:
                     etag=response.headers.get("etag"),
                 )
         except PageFormatError as exc:
-            raise IndexResponseError(
-                f"the answer is neither a PEP 691 JSON page nor a PEP 503 HTML page ({exc})",
-                url=url.redacted,
-                status=response.status,
-            ) from None
+            raise page_format_error(url, response.status, str(exc)) from None
         return page
 
     def close(self) -> None:
@@ -142,6 +147,14 @@ class PageReader:
         if cached is None:  # the worker is gone, or the cache cannot be written
             return None
         return page_from_cache(name, url, cached)
+
+
+def page_format_error(url: SecretURL, status: int, reason: str) -> IndexResponseError:
+    return IndexResponseError(
+        f"the answer is neither a PEP 691 JSON page nor a PEP 503 HTML page ({reason})",
+        url=url.redacted,
+        status=status,
+    )
 
 
 def page_from_cache(name: NormalizedName, url: SecretURL, cached: CachedPage) -> ProjectPage | None:

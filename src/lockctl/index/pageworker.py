@@ -37,6 +37,7 @@ from typing import IO, Any
 from packaging.utils import NormalizedName, canonicalize_name
 
 from lockctl.index.cache import Cache
+from lockctl.index.fetchworker import another_cpu
 from lockctl.index.pageslicer import store_page
 from lockctl.index.simple import PageFormatError
 from lockctl.urls import SecretURL
@@ -57,10 +58,7 @@ def worth_a_worker(cache: Cache) -> bool:
 
     ``LOCKCTL_PAGE_WORKER=0`` turns it off (parsing then happens in the calling process).
     """
-    if os.environ.get("LOCKCTL_PAGE_WORKER") == "0" or os.name != "posix":
-        return False
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    if (cpus or 1) < 2:
+    if not another_cpu():
         return False  # nothing to overlap with: the pipe and the read-back would only cost
     return cache.writable and os.access(cache.root, os.W_OK)
 
