@@ -132,3 +132,29 @@ def test_a_worker_that_dies_leaves_fetching_to_the_caller(
 
 def _entries(cache: Path) -> list[Path]:
     return [path for path in cache.rglob("*.json") if path.is_file()]
+
+
+def _metadata(client: IndexClient, name: str) -> list[tuple[str, str, list[str]]]:
+    page = client.project(name)
+    assert isinstance(page, ProjectPage)
+    read = [client.metadata(dist) for dist in page.files]
+    return [(m.name, str(m.version), [str(r) for r in m.requires_dist]) for m in read]
+
+
+@pytest.mark.parametrize("ranges", [True, False], ids=["ranges", "no-ranges"])
+def test_wheel_metadata_read_by_the_worker_is_the_same(
+    index_server: IndexServer, tmp_path: Path, ranges: bool
+) -> None:
+    """Read by ranges in the worker; a server without range requests sends the whole wheel,
+    which the calling process downloads again and checks against its hash, as it would."""
+    index_server.range_support = ranges
+    index_server.add(make_wheel("alpha", "1.0", requires_dist=["beta>=2; python_version >= '3'"]))
+    read = {}
+    for worker in (True, False):
+        with _client(index_server, tmp_path / str(worker), worker=worker) as (client, _):
+            read[worker] = _metadata(client, "alpha")
+            assert client.sources == ({"range": 1} if ranges else {"download": 1})
+            if worker:
+                assert client.fetch_worker is not None
+                assert client.fetch_worker.answered == (2 if ranges else 1)  # page (+ member)
+    assert read[True] == read[False] == [("alpha", "1.0", ['beta>=2; python_version >= "3"'])]

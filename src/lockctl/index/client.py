@@ -38,7 +38,7 @@ from lockctl.errors import (
 from lockctl.index.cache import Cache, CachedPage, LazyGroups, is_cacheable, url_key
 from lockctl.index.coremeta import CoreMetadata
 from lockctl.index.fetcher import Fetcher, HttpFetcher, Response
-from lockctl.index.fetchworker import FetchWorker, adopt_early, policy_fields
+from lockctl.index.fetchworker import FetchWorker, PageFetched, adopt_early, policy_fields
 from lockctl.index.findlinks import FindLinks
 from lockctl.index.metadata import MetadataReader, metadata_mismatch
 from lockctl.index.models import DistributionFile, FileRecord, ProjectNotFound, ProjectPage
@@ -319,58 +319,88 @@ class IndexClient:
             "max_connections": self.options.max_workers,
             "run_deadline": http.time_left(),  # --timeout, from now: the worker keeps it too
         }
-        return worker if worker.configure(self.cache, fields) else None
+        if not worker.configure(self.cache, fields):
+            return None
+        self._reader.member_elsewhere = self._member_in_worker
+        return worker
+
+    def _member_in_worker(self, dist: DistributionFile) -> bytes | None:
+        """A wheel's METADATA member as the fetch worker read it; None: read it here."""
+        worker = self._fetch_worker
+        if worker is None or not self._for_worker(dist.url):
+            return None
+        plain = dist.url.without_credentials()
+        reply = self._worker_reply(plain, worker.read_member(plain), status=206)
+        body = None if reply is None else reply.get("body")
+        return body if isinstance(body, bytes) else None
 
     def _fetch_in_worker(
         self, url: SecretURL, name: NormalizedName
     ) -> ProjectPage | _FetchHere | None:
         """The page as the fetch worker cached it, None if the index has no such project, or
         ``_FETCH_HERE`` when this process must fetch it the plain way."""
-        worker, http = self._fetch_worker, self.fetcher
-        assert worker is not None and isinstance(http, HttpFetcher)
-        if url.scheme not in ("http", "https") or http.credentials.for_url(url) is not None:
-            return _FETCH_HERE  # the worker never sees credentials
-        key = url_key(url)
-        future = worker.fetch_page(url.without_credentials(), key=key, name=name)
-        if future is None:
+        worker = self._fetch_worker
+        if worker is None or not self._for_worker(url):
             return _FETCH_HERE
-        left = http.time_left()
-        wait = (
-            http.policy.request_deadline
-            if left is None
-            else min(left, http.policy.request_deadline)
-        )
-        try:
-            reply = future.result(timeout=wait + _WORKER_GRACE)
-        except FutureTimeout:  # hung: the rest of the run does without it
-            worker.stop()
+        key, plain = url_key(url), url.without_credentials()
+        reply = self._worker_reply(plain, worker.fetch_page(plain, key=key, name=name))
+        status = None if reply is None else reply.get("status")
+        if reply is None or status not in (200, 404, 410):
             return _FETCH_HERE
-        status = reply.get("status")
         if "error" in reply:
-            raise page_format_error(url, status if isinstance(status, int) else 200, reply["error"])
-        if status in (404, 410):
-            self.tracer.count("requests")
+            raise page_format_error(url, status, str(reply["error"]))
+        if status != 200:
             self._not_found(url)
             return None
-        if status == 200 and isinstance(reply.get("body"), bytes):  # small: cut here
-            body: bytes = reply["body"]
-            self.tracer.count("requests")
-            self.tracer.count("bytes", len(body))
-            http.stats.record(body=len(body))
+        body = reply.get("body")
+        if isinstance(body, bytes):  # a small page, sent back to be cut here
             headers = {"content-type": str(reply.get("type", ""))}
             if isinstance(reply.get("etag"), str):
                 headers["etag"] = reply["etag"]
-            fetched = Response(
-                url=SecretURL(str(reply["url"])), status=200, headers=headers, body=body
-            )
+            final = SecretURL(str(reply["url"]))
+            fetched = Response(url=final, status=200, headers=headers, body=body)
             return self._page_reader.read(url, name, fetched)
-        cached = self.cache.get_page(key, allow_stale=True) if status == 200 else None
-        if cached is None:
-            return _FETCH_HERE
+        cached = self.cache.get_page(key, allow_stale=True)
+        return _FETCH_HERE if cached is None else page_from_cache(name, url, cached)
+
+    def _for_worker(self, url: SecretURL) -> bool:
+        """Whether the fetch worker may fetch ``url``: it never sees credentials."""
+        http = self.fetcher
+        return (
+            url.scheme in ("http", "https")
+            and isinstance(http, HttpFetcher)
+            and http.credentials.for_url(url) is None
+        )
+
+    def _worker_reply(
+        self, url: SecretURL, future: Future[PageFetched] | None, *, status: int = 200
+    ) -> PageFetched | None:
+        """The worker's reply, traced and counted as this process's own request would be; None
+        when it could not take the request, or took too long (the run then does without it).
+        ``status``: what its answer stands for (206: a wheel's member, read by ranges)."""
+        http, worker = self.fetcher, self._fetch_worker
+        assert isinstance(http, HttpFetcher) and worker is not None
+        if future is None:
+            return None
+        wait, left = http.policy.request_deadline, http.time_left()
+        wait = wait if left is None else min(wait, left)
+        with self.tracer.span(f"GET {url.redacted}", "http") as args:
+            try:
+                reply = future.result(timeout=wait + _WORKER_GRACE)
+            except FutureTimeout:
+                worker.stop()
+                reply = {"fallback": "the fetch worker did not answer in time"}
+            args["worker"] = reply.get("fallback", True)
+            if "fallback" in reply:
+                return None
+            body = reply.get("body")
+            size = len(body) if isinstance(body, bytes) else int(reply.get("bytes", 0))
+            args.update(status=status if reply.get("status") == 200 else reply.get("status"))
+            args["bytes"] = size
         self.tracer.count("requests")
-        self.tracer.count("bytes", int(reply.get("bytes", 0)))
-        http.stats.record(body=int(reply.get("bytes", 0)))
-        return page_from_cache(name, url, cached)
+        self.tracer.count("bytes", size)
+        http.stats.record(body=size)
+        return reply
 
     def _tally(self, position: int, *, found: bool) -> None:
         with self._lock:

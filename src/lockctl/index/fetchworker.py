@@ -18,9 +18,14 @@ tries once; anything but a page or a 404/410 (a failure, a timeout, another stat
 its events and its errors. A worker that cannot start, dies or does not answer in time is
 not used again.
 
+It also reads the METADATA member of wheels by range requests (``wheelzip``) and sends it
+back, for the calling process to parse, check and cache as if it had read it itself; anything
+but that member (a server that sends the whole wheel, an odd zip, a failure) is again left to
+the calling process.
+
 Protocol, JSON lines: the worker is told its cache and fetch policy first (``configure``),
-then one line a page; it answers each line with its ``id`` as soon as that page is done, in any
-order.
+then one line a page or member; it answers each line with its ``id`` as soon as that one is
+done, in any order (a body, where there is one, follows its line).
 """
 
 from __future__ import annotations
@@ -59,7 +64,7 @@ __all__ = [
 # What a reply says: {"status": 200, "bytes": N} (the page is in the cache), {"status": 200,
 # "body": <the page's bytes>, "url", "type", "etag"} (a small page, to be cut by the caller),
 # {"status": 404}, {"error": "..."} (the page does not parse), or {"fallback": "..."} (fetch
-# it yourself).
+# it yourself); for a wheel's METADATA, {"status": 200, "body": <its bytes>} or a fallback.
 PageFetched = dict[str, Any]
 
 
@@ -111,17 +116,23 @@ class FetchWorker:
     def fetch_page(self, url: SecretURL, *, key: str, name: str) -> Future[PageFetched] | None:
         """The page at ``url`` (without credentials) fetched into the cache under ``key``;
         None if the worker cannot take it."""
+        return self._ask({"url": url.secret, "key": key, "name": name})
+
+    def _ask(self, request: dict[str, Any]) -> Future[PageFetched] | None:
         future: Future[PageFetched] = Future()
         with self._lock:
             ident = next(self._ids)
             self._waiting[ident] = future
-            sent = self._configured and self._send(
-                {"id": ident, "url": url.secret, "key": key, "name": name}
-            )
+            sent = self._configured and self._send({"id": ident, **request})
             if not sent:
                 del self._waiting[ident]
                 return None
         return future
+
+    def read_member(self, url: SecretURL) -> Future[PageFetched] | None:
+        """The ``.dist-info/METADATA`` of the wheel at ``url`` (without credentials), read by
+        range requests (``wheelzip``) and sent back whole; None if the worker cannot take it."""
+        return self._ask({"member": url.secret})
 
     def hurry(self, name: str) -> None:
         """Somebody is blocked on this page: the worker cuts it before pages nobody waits for."""
@@ -261,6 +272,13 @@ def _serve(requests: IO[bytes], replies: IO[bytes]) -> None:
             replies.flush()
 
     def fetch(request: dict[str, Any]) -> None:
+        if "member" in request:
+            member = _member(fetcher, request["member"])
+            if isinstance(member, dict):
+                answer({"id": request["id"], **member})
+            else:
+                answer({"id": request["id"], "status": 200, "body": len(member)}, member)
+            return
         reply = _fetch(fetcher, request)
         if isinstance(reply, dict):
             answer({"id": request["id"], **reply})
@@ -297,6 +315,18 @@ def _fetch(fetcher: Any, request: dict[str, Any]) -> PageFetched | Any:
     if response.status != 200:
         return {"fallback": f"HTTP {response.status}"}
     return response
+
+
+def _member(fetcher: Any, url: str) -> PageFetched | bytes:
+    """A wheel's METADATA member read by ranges, or the reply that leaves it to the caller
+    (a server without range requests sends the whole wheel, which the caller checks)."""
+    from lockctl.errors import LockctlError
+    from lockctl.index.wheelzip import RangeNotSupported, WheelFormatError, read_member_by_range
+
+    try:
+        return read_member_by_range(fetcher, SecretURL(url))
+    except (LockctlError, RangeNotSupported, WheelFormatError) as exc:
+        return {"fallback": type(exc).__name__}
 
 
 def _store(cache: Cache, request: dict[str, Any], response: Any) -> PageFetched:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 from lockctl.errors import HashMismatch, IndexResponseError, MetadataUnavailable
 from lockctl.index.coremeta import CoreMetadata, MetadataParseError, parse_core_metadata
@@ -21,9 +22,13 @@ __all__ = ["MetadataReader", "metadata_mismatch"]
 
 
 class MetadataReader:
+    """``member_elsewhere``: asked first for a wheel's METADATA member (the fetch worker's range
+    reads); None from it means read it here."""
+
     def __init__(self, fetcher: Fetcher, *, allow_build: bool = False) -> None:
         self.fetcher = fetcher
         self.allow_build = allow_build
+        self.member_elsewhere: Callable[[DistributionFile], bytes | None] | None = None
 
     def read(self, dist: DistributionFile) -> tuple[CoreMetadata, str]:
         """The metadata and where it came from: "pep658", "range", "download" or "build"."""
@@ -32,6 +37,10 @@ class MetadataReader:
             if from_pep658 is not None:
                 return _checked(dist, from_pep658), "pep658"
         if dist.is_wheel:
+            elsewhere = self.member_elsewhere
+            member_read = elsewhere(dist) if elsewhere is not None else None
+            if member_read is not None:
+                return _checked(dist, _parse(dist, member_read)), "range"
             try:
                 member = read_member_by_range(self.fetcher, dist.url)
             except RangeNotSupported as whole:
