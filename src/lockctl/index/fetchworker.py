@@ -37,12 +37,12 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from lockctl.index.turns import PageTurns
 from lockctl.urls import SecretURL
 
 if TYPE_CHECKING:  # the calling process starts the worker before it imports the cache
@@ -272,7 +272,7 @@ def _serve(requests: IO[bytes], replies: IO[bytes]) -> None:
     policy = FetchPolicy(**{**config["policy"], "retries": 0})
     fetcher = HttpFetcher(policy=policy, credentials=_NoCredentials())
     write_lock = threading.Lock()
-    cutting = _Turns()
+    cutting = PageTurns()
     cut_at = int(config["cut_at"])
 
     def answer(message: dict[str, Any], body: bytes = b"") -> None:
@@ -360,52 +360,6 @@ def _store(cache: Cache, request: dict[str, Any], response: Any) -> PageFetched:
     if not cache.writable:
         return {"fallback": "the cache cannot be written"}
     return {"status": 200, "bytes": len(response.body)}
-
-
-class _Turns:
-    """One large page cut at a time: one somebody waits for first, then the smallest. The
-    worker's threads would otherwise cut them all at once under one GIL, each taking as long
-    as all of them."""
-
-    def __init__(self) -> None:
-        self._condition = threading.Condition()
-        self._busy = False
-        self._waiting: dict[int, tuple[int, str]] = {}  # ticket -> (size, name)
-        self._urgent: set[str] = set()
-        self._tickets = itertools.count()
-
-    @property
-    def busy(self) -> bool:
-        with self._condition:
-            return self._busy
-
-    def hurry(self, name: str) -> None:
-        with self._condition:
-            self._urgent.add(name)
-            self._condition.notify_all()
-
-    def _first(self) -> int:
-        def priority(ticket: int) -> tuple[bool, int, int]:
-            size, name = self._waiting[ticket]
-            return (name not in self._urgent, size, ticket)
-
-        return min(self._waiting, key=priority)
-
-    @contextlib.contextmanager
-    def turn(self, size: int, name: str) -> Iterator[None]:
-        with self._condition:
-            mine = next(self._tickets)
-            self._waiting[mine] = (size, name)
-            while self._busy or self._first() != mine:
-                self._condition.wait()
-            del self._waiting[mine]
-            self._busy = True
-        try:
-            yield
-        finally:
-            with self._condition:
-                self._busy = False
-                self._condition.notify_all()
 
 
 if __name__ == "__main__":

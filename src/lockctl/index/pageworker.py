@@ -23,14 +23,12 @@ cannot start, dies, or answers nonsense) leaves the page to be parsed in the cal
 from __future__ import annotations
 
 import contextlib
-import itertools
 import json
 import os
 import select
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -40,6 +38,7 @@ from lockctl.index.cache import Cache
 from lockctl.index.fetchworker import another_cpu
 from lockctl.index.pageslicer import store_page
 from lockctl.index.simple import PageFormatError
+from lockctl.index.turns import PageTurns
 from lockctl.urls import SecretURL
 
 __all__ = ["REPLY_TIMEOUT", "WORKER_MIN_BYTES", "PageWorker", "worth_a_worker"]
@@ -66,19 +65,12 @@ def worth_a_worker(cache: Cache) -> bool:
 class PageWorker:
     """One worker process that turns a fetched page body into a cache entry.
 
-    Pages wait for it in order of priority, not of arrival: a page somebody is blocked on
-    (``hurry``) first, then the smallest. Served first come, first served, a small page on a
-    long chain of dependencies (each known only once the page before it is read) waited
-    behind megabytes of pages nobody needed yet, hop after hop.
+    Pages wait for it in order of priority, not of arrival (``turns.PageTurns``).
     """
 
     def __init__(self, cache: Cache) -> None:
         self._lock = threading.Lock()
-        self._turns = threading.Condition()
-        self._busy = False
-        self._queue: dict[int, tuple[int, str]] = {}  # ticket -> (size, name)
-        self._tickets = itertools.count()
-        self._urgent: set[str] = set()
+        self._turns = PageTurns()
         self._process: subprocess.Popen[bytes] | None
         try:
             self._process = subprocess.Popen(
@@ -103,37 +95,11 @@ class PageWorker:
 
     def pending(self) -> int:
         """How many pages ``cache_page`` holds: the one the worker has, and those in line."""
-        with self._turns:
-            return len(self._queue) + int(self._busy)
+        return self._turns.pending()
 
     def hurry(self, name: str) -> None:
         """Somebody is blocked on this page: it goes before every page nobody waits for."""
-        with self._turns:
-            self._urgent.add(name)
-            self._turns.notify_all()
-
-    @contextlib.contextmanager
-    def _turn(self, size: int, name: str) -> Iterator[None]:
-        with self._turns:
-            ticket = next(self._tickets)
-            self._queue[ticket] = (size, name)
-            while self._busy or self._next_ticket() != ticket:
-                self._turns.wait()
-            del self._queue[ticket]
-            self._busy = True
-        try:
-            yield
-        finally:
-            with self._turns:
-                self._busy = False
-                self._turns.notify_all()
-
-    def _next_ticket(self) -> int:
-        def priority(ticket: int) -> tuple[bool, int, int]:
-            size, name = self._queue[ticket]
-            return (name not in self._urgent, size, ticket)
-
-        return min(self._queue, key=priority)
+        self._turns.hurry(name)
 
     def cache_page(
         self,
@@ -157,7 +123,7 @@ class PageWorker:
             "etag": etag,
             "size": len(body),
         }
-        with self._turn(len(body), name), self._lock:
+        with self._turns.turn(len(body), name), self._lock:
             process = self._process
             if process is None or process.stdin is None or process.stdout is None:
                 return False
