@@ -269,7 +269,9 @@ def _serve(requests: IO[bytes], replies: IO[bytes]) -> None:
         return
     config = json.loads(first)
     cache = Cache(Path(config["cache"]), page_ttl=float(config["ttl"]))
-    policy = FetchPolicy(**{**config["policy"], "retries": 0})
+    fields = {**config["policy"], "retries": 0}
+    fields["trusted_hosts"] = tuple(fields.get("trusted_hosts", ()))  # a list, once in JSON
+    policy = FetchPolicy(**fields)
     fetcher = HttpFetcher(policy=policy, credentials=_NoCredentials())
     write_lock = threading.Lock()
     cutting = PageTurns()
