@@ -162,7 +162,7 @@ CASES = [
         id="editable",
         files={"sub/pyproject.toml": PYPROJECT, "requirements.in": "-e ./sub\ngamma\n"},
         inputs=["requirements.in"],
-        expect=["    # via my-project\n"],  # and "-e file:///.../sub", checked below
+        expect=["    # via my-project\n"],  # and "-e" with sub's file: URL, checked below
     ),
     Case(
         id="editable-hashed",

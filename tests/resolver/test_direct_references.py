@@ -373,10 +373,10 @@ def test_a_direct_wheel_that_excludes_the_target_python_is_a_conflict(
             "ssh://git@host.example.invalid/org/eps.git",
             "main",
         ),
-        (
-            "git+file:///srv/repos/eps",
-            "eps @ git+file:/srv/repos/eps",
-            "file:///srv/repos/eps",
+        (  # a local repository: {uri} is its file: URL, {path} its path (built at run time)
+            "git+{uri}",
+            "eps @ git+file:{path}",
+            "{uri}",
             None,
         ),
         (
@@ -390,6 +390,10 @@ def test_a_direct_wheel_that_excludes_the_target_python_is_a_conflict(
 def test_urls_are_read_and_written_as_pip_does(
     url: str, written: str, location: str, revision: str | None, tmp_path: Path
 ) -> None:
+    repo = tmp_path / "repos" / "eps"
+    url, written, location = (
+        text.format(uri=repo.as_uri(), path=repo.as_posix()) for text in (url, written, location)
+    )
     reference = parse_direct_reference("EPS", url, base=tmp_path)
     assert reference.written() == written
     assert (reference.location, reference.revision) == (location, revision)

@@ -107,8 +107,9 @@ def _claimed_by_editables(
     """A requirement on a project an ``-e`` line installs is met by that line, not an index.
 
     ``-e ./core`` and ``-e ./app`` where app requires core: pip installs core from its
-    directory, and pip-tools writes ``-e file:///.../core`` with ``# via -r r.in`` and
-    ``app``. Such roots go to the editable (its ``# via`` shows them) instead of the resolver.
+    directory, and pip-tools writes ``-e`` and core's ``file:`` URL, with ``# via -r r.in``
+    and ``app``. Such roots go to the editable (its ``# via`` shows them) instead of the
+    resolver.
     """
     names = {editable.name for editable in editables}
     claimed = [root for root in roots if root.name in names and root.kind != "override"]
@@ -209,7 +210,7 @@ def _editable(
             ) from None
         project = build(directory, directory / "pyproject.toml")
     # pip makes a local editable's path absolute (os.path.abspath, from the working
-    # directory) and pip-tools writes its link: ``-e file:///abs/path``.
+    # directory) and pip-tools writes its link: ``-e`` and the ``file:`` URL of that path.
     url = Path(os.path.abspath(directory)).as_uri()  # noqa: PTH100  (not resolve(): no symlinks)
     if written != target.split("#", 1)[0]:
         # ``-e path[extras]``: pip resolves the extras as a candidate whose parent is the

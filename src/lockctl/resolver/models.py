@@ -194,7 +194,7 @@ class ResolvedPin:
 class EditableProject:
     """A local project an input installs editable (``-e path``): written as is, not resolved.
 
-    ``url`` is the ``file:`` URL pip-tools writes (``-e file:///abs/path``); ``roots`` the
+    ``url`` is the ``file:`` URL of the absolute path, as pip-tools writes it; ``roots`` the
     input lines naming it, for its ``# via`` line.
     """
 
