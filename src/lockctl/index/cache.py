@@ -45,7 +45,7 @@ from lockctl.errors import IndexFailure
 from lockctl.events import Reporter, ignore_events
 from lockctl.index.cachefiles import EntryStore, RawEntry
 from lockctl.index.coremeta import CoreMetadata
-from lockctl.index.entryparts import EntryParts, part_spans
+from lockctl.index.entryparts import EntryParts, HeldParts
 from lockctl.index.models import FileRecord, NewestFirst
 from lockctl.urls import SecretURL, strip_credentials
 
@@ -109,7 +109,7 @@ class LazyGroups(NewestFirst):
     """
 
     def __init__(
-        self, parts: EntryParts, *, on_damage: Callable[[str], None] | None = None
+        self, parts: EntryParts | HeldParts, *, on_damage: Callable[[str], None] | None = None
     ) -> None:
         self._parts = parts
         self._on_damage = on_damage
@@ -300,7 +300,7 @@ class Cache:
         ordered = newest_first(chunks)
         meta = {"base": base, "fetched_at": time.time(), "etag": etag, "found": found}
         self._store.write_parts("pages", url, meta, ordered)
-        return LazyGroups(EntryParts.in_memory(part_spans(ordered), b"".join(ordered.values())))
+        return LazyGroups(HeldParts(ordered))
 
     def touch_page(self, url: str, page: CachedPage) -> None:
         """A 304 answer: the page is current again."""

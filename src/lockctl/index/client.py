@@ -390,8 +390,9 @@ class IndexClient:
             except FutureTimeout:
                 worker.stop()
                 reply = {"fallback": "the fetch worker did not answer in time"}
-            args["worker"] = reply.get("fallback", True)
+            args["worker"] = True
             if "fallback" in reply:
+                args["fallback"] = reply["fallback"]
                 return None
             body = reply.get("body")
             size = len(body) if isinstance(body, bytes) else int(reply.get("bytes", 0))

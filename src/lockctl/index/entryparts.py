@@ -24,7 +24,7 @@ import weakref
 import zlib
 from collections.abc import Mapping, Sequence
 
-__all__ = ["MAX_OPEN", "EntryParts", "part_spans"]
+__all__ = ["MAX_OPEN", "EntryParts", "HeldParts", "part_spans"]
 
 MAX_OPEN = 256  # entries kept open at once; beyond, entries in parts are read whole
 
@@ -112,6 +112,26 @@ class EntryParts:
             except (OSError, ValueError):
                 return None
         return data if zlib.crc32(data) == crc else None
+
+
+class HeldParts:
+    """Parts this process has just made and holds, read as ``EntryParts`` are (nothing to
+    check, nothing to copy): what a reader sees of a page the moment it is cached."""
+
+    def __init__(self, parts: Mapping[str, bytes]) -> None:
+        self._parts = parts
+
+    def names(self) -> list[str]:
+        return list(self._parts)
+
+    def __len__(self) -> int:
+        return len(self._parts)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._parts
+
+    def read(self, name: str) -> bytes | None:
+        return self._parts[name]
 
 
 def _checked(spans: Sequence[object], size: int) -> dict[str, tuple[int, int, int]]:

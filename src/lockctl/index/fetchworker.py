@@ -48,11 +48,13 @@ from lockctl.urls import SecretURL
 if TYPE_CHECKING:  # the calling process starts the worker before it imports the cache
     from lockctl.index.cache import Cache
 
-# A page smaller than this is sent back whole and cut in the calling process (as the page
-# worker's own threshold: ``pageworker.WORKER_MIN_BYTES``): cheaper than waiting its turn here.
+# A page smaller than this is cut in the process that holds it, by either worker's rule: for
+# most projects the page is a few kilobytes, cheaper to cut than to send across, and it need
+# not wait behind numpy's 2 MB.
 WORKER_MIN_BYTES = 100_000
 
 __all__ = [
+    "WORKER_MIN_BYTES",
     "FetchWorker",
     "PageFetched",
     "adopt_early",
@@ -76,7 +78,7 @@ class FetchWorker:
         self._ids = itertools.count()
         self._waiting: dict[int, Future[PageFetched]] = {}
         self._configured = False
-        self.answered = 0  # pages it fetched (a page, a 404 or a page that does not parse)
+        self.answered = 0  # requests it answered itself (not left to the calling process)
         self._process: subprocess.Popen[bytes] | None
         try:
             self._process = subprocess.Popen(

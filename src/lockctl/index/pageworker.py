@@ -35,7 +35,7 @@ from typing import IO, Any
 from packaging.utils import NormalizedName, canonicalize_name
 
 from lockctl.index.cache import Cache
-from lockctl.index.fetchworker import another_cpu
+from lockctl.index.fetchworker import WORKER_MIN_BYTES, another_cpu
 from lockctl.index.pageslicer import store_page
 from lockctl.index.simple import PageFormatError
 from lockctl.index.turns import PageTurns
@@ -43,9 +43,6 @@ from lockctl.urls import SecretURL
 
 __all__ = ["REPLY_TIMEOUT", "WORKER_MIN_BYTES", "PageWorker", "worth_a_worker"]
 
-# A page smaller than this is parsed where it was fetched: for most projects the page is a few
-# kilobytes, cheaper to parse than to send across, and it need not wait behind numpy's 2 MB.
-WORKER_MIN_BYTES = 100_000
 
 # Seconds to wait for the answer about one page; a worker that takes longer counts as hung (it
 # is killed, and the page parsed in the calling process). Parsing the largest page takes far less.
